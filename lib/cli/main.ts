@@ -1,36 +1,49 @@
 import { processIo, type Io } from './io.js';
+import { UsageError } from './args.js';
 
-type Command = (argv: string[], io: Io) => Promise<number>;
+/** A command: argv after its name, where to write, and the instant the CLI started ("now"). */
+type Command = (argv: string[], io: Io, now: number) => Promise<number>;
 
 const USAGE = `usage: offpeak <command> [options]
 
 commands:
   validate [PATH...]   check schedule files (default: schedules/)
-  plan                 show what each rule does at an instant and next
+  plan                 what each rule does at an instant, and next
+  schema               print or update the JSON Schema of schedule files
   sandbox              serve the local SAE/SWAS sandbox
   help                 this text
 
 Run 'offpeak <command> --help' for a command's options.`;
 
-async function load(name: string): Promise<Command | undefined> {
-  // Commands load lazily so `offpeak validate` never pays for the sandbox's imports.
-  switch (name) {
-    default:
-      return undefined;
-  }
-}
+// Commands load lazily so `offpeak validate` never pays for the sandbox's imports.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  validate: async () => (await import('./validate.js')).validateCommand,
+  plan: async () => (await import('./plan.js')).planCommand,
+  schema: async () => (await import('./schema.js')).schemaCommand,
+};
 
-/** Runs the CLI; returns the exit code (0 ok, 1 a run failed, 2 bad input). */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+/** Runs the CLI; returns the exit code (0 ok, 1 a run failed, 2 bad input). Never throws. */
+export async function main(argv: string[], io: Io = processIo(), now: number = Date.now()): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.out(USAGE);
     return name === undefined ? 2 : 0;
   }
-  const command = await load(name);
-  if (!command) {
-    io.err(`offpeak: unknown command '${name}'\n\n${USAGE}`);
+  const load = COMMANDS[name];
+  if (!load) {
+    io.err(`offpeak: unknown command '${name}'; run 'offpeak help' for the list`);
     return 2;
   }
-  return command(rest, io);
+  try {
+    return await (await load())(rest, io, now);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`offpeak ${name}: ${error.message}; run 'offpeak ${name} --help' for usage`);
+      return 2;
+    }
+    // A bug, not bad input: say so in one line and point at the debug switch, no stack by default.
+    io.err(`offpeak ${name}: internal error: ${(error as Error).message ?? String(error)}`);
+    if (io.env.OFFPEAK_DEBUG) io.err(String((error as Error).stack));
+    return 70;
+  }
 }

@@ -1,0 +1,56 @@
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import type { Parsed } from './window.js';
+
+/**
+ * Cron rules follow cron-parser's semantics in the rule's zone: 5 fields (minute first) or 6
+ * (seconds first); day-of-month and day-of-week are ORed.
+ */
+
+export const CRON_FORM =
+  "5 fields 'minute hour day-of-month month day-of-week' (or 6 with seconds first), e.g. '0 20 * * 1-5'";
+
+// A fixed reference keeps validation deterministic: whether a cron can ever fire does not depend
+// on today's date, and the longest gap between fires of a valid cron (Feb 29) is eight years.
+const REFERENCE = new Date('2000-01-01T00:00:00Z');
+const HORIZON = new Date('2100-01-01T00:00:00Z');
+
+function parse(expression: string, zone: string, currentDate: Date | number): CronExpression {
+  return CronExpressionParser.parse(expression, { currentDate, tz: zone });
+}
+
+/** Checks a cron expression: its shape, its fields, and that it can fire at all. */
+export function checkCron(expression: string, zone: string): Parsed<string> {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) {
+    return { ok: false, message: `'${expression}' has ${fields.length} field${fields.length === 1 ? '' : 's'}; expected ${CRON_FORM}` };
+  }
+  try {
+    const next = parse(expression, zone, REFERENCE).next();
+    if (next.getTime() > HORIZON.getTime()) throw new Error('it never fires');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const why = /day of month/i.test(reason) ? 'it can never fire (no such date)' : reason;
+    return { ok: false, message: `'${expression}': ${why}; expected ${CRON_FORM}` };
+  }
+  return { ok: true, value: expression.trim() };
+}
+
+/** Fire times of a valid cron in (from, to], in epoch milliseconds. */
+export function firesBetween(expression: string, zone: string, from: number, to: number): number[] {
+  const fires: number[] = [];
+  const cron = parse(expression, zone, from);
+  for (;;) {
+    const next = cron.next().getTime();
+    if (next > to) return fires;
+    fires.push(next);
+  }
+}
+
+/** The latest fire time at or before `at`, or undefined when there is none. */
+export function latestFire(expression: string, zone: string, at: number): number | undefined {
+  try {
+    return parse(expression, zone, at + 1).prev().getTime();
+  } catch {
+    return undefined;
+  }
+}

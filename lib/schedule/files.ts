@@ -1,0 +1,51 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { compileSchedules, declaredCalendars, type ScheduleSet } from './compile.js';
+import type { Diagnostic } from './diagnostics.js';
+import { parseSource, type Source } from './source.js';
+
+/**
+ * The I/O edge of the schedule layer: finds schedule files, reads them and the calendar files they
+ * declare, and hands everything to the pure compiler.
+ */
+
+const SCHEDULE_FILE = /\.ya?ml$/;
+
+export interface LoadedSchedules extends ScheduleSet {
+  /** The schedule files read, in order. */
+  readonly files: string[];
+}
+
+/**
+ * Loads schedule files from paths (files, or folders whose *.yaml / *.yml files are read; folders
+ * below them, such as calendars/, are not).
+ */
+export async function loadSchedules(paths: readonly string[], options: { at: number }): Promise<LoadedSchedules> {
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  for (const path of paths) {
+    const found = await scheduleFilesAt(path);
+    if (typeof found === 'string') diagnostics.push({ severity: 'error', file: path, line: 1, col: 1, path: '', message: found });
+    else files.push(...found);
+  }
+  const sources = await Promise.all(files.map(async (file) => parseSource(file, await readFile(file, 'utf8'))));
+  const calendarFiles = new Map<string, Source>();
+  for (const calendar of new Set(sources.flatMap(declaredCalendars))) {
+    const text = await readFile(calendar, 'utf8').catch(() => undefined);
+    if (text !== undefined) calendarFiles.set(calendar, parseSource(calendar, text));
+  }
+  const set = compileSchedules(sources, calendarFiles, options);
+  return { files, rules: set.rules, diagnostics: [...diagnostics, ...set.diagnostics] };
+}
+
+async function scheduleFilesAt(path: string): Promise<string[] | string> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return `no such file or folder; give a schedule file or a folder of them (default: schedules/)`;
+  if (info.isFile()) return [path];
+  if (!info.isDirectory()) return 'not a file or folder';
+  const names = (await readdir(path, { withFileTypes: true }))
+    .filter((entry) => entry.isFile() && SCHEDULE_FILE.test(entry.name))
+    .map((entry) => join(path, entry.name))
+    .sort();
+  return names.length > 0 ? names : `no schedule files (*.yaml, *.yml) in this folder`;
+}
