@@ -1,0 +1,44 @@
+import { compileSchedules, compileCalendar } from '../../../lib/schedule/compile.js';
+import { formatDiagnostic, type Diagnostic } from '../../../lib/schedule/diagnostics.js';
+import type { Rule } from '../../../lib/schedule/rule.js';
+import { parseSource, type Source } from '../../../lib/schedule/source.js';
+
+export const AT = Date.parse('2026-11-22T00:00:00Z');
+
+/** Compiles schedule text (and calendar texts by path) in memory, as files.ts would from disk. */
+export function compileText(
+  text: string,
+  options: { calendars?: Record<string, string>; at?: number; file?: string } = {},
+): { rules: Rule[]; diagnostics: Diagnostic[]; lines: string[] } {
+  const file = options.file ?? 'schedules/test.yaml';
+  const calendars = new Map<string, Source>();
+  for (const [path, body] of Object.entries(options.calendars ?? {})) calendars.set(path, parseSource(path, body));
+  const set = compileSchedules([parseSource(file, text)], calendars, { at: options.at ?? AT });
+  return { ...set, lines: set.diagnostics.map(formatDiagnostic) };
+}
+
+/** The one rule a valid text defines; fails loudly with the diagnostics otherwise. */
+export function ruleFrom(text: string, options: Parameters<typeof compileText>[1] = {}): Rule {
+  const { rules, lines } = compileText(text, options);
+  if (rules.length !== 1) throw new Error(`expected one rule, got:\n${lines.join('\n')}`);
+  return rules[0]!;
+}
+
+/** A minimal valid rule around a timing block (YAML lines for the rule body). */
+export function ruleYaml(timing: string, zone = 'Asia/Shanghai', extra = ''): string {
+  return `version: 1
+timezone: ${zone}
+${extra}
+rules:
+  - name: r
+${timing
+  .trim()
+  .split('\n')
+  .map((line) => `    ${line}`)
+  .join('\n')}
+    targets:
+      swas: [{ region: cn-hangzhou, instanceIds: [i-1] }]
+`;
+}
+
+export { compileCalendar };
