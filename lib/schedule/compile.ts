@@ -31,6 +31,8 @@ export interface ScheduleSet {
 export interface CompileOptions {
   /** The instant warnings look ahead from (DST edges in the next 365 days, calendars running out). */
   readonly at: number;
+  /** Look for warnings (default true). A scheduled run needs only the errors. */
+  readonly warnings?: boolean;
 }
 
 const MAX_CATCH_UP = 7 * 86_400_000;
@@ -98,7 +100,7 @@ export function compileSchedules(
     });
   }
 
-  if (!hasErrors(diagnostics)) diagnostics.push(...scheduleWarnings(placed, options.at));
+  if (!hasErrors(diagnostics) && options.warnings !== false) diagnostics.push(...scheduleWarnings(placed, options.at));
   return { rules: hasErrors(diagnostics) ? [] : placed.map((p) => p.rule), diagnostics };
 }
 

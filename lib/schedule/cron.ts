@@ -33,8 +33,20 @@ function positioned(expression: string, zone: string, at: number): CronExpressio
   return cron;
 }
 
+const checked = new Map<string, Parsed<string>>();
+
 /** Checks a cron expression: its shape, its fields, and that it can fire at all. */
 export function checkCron(expression: string, zone: string): Parsed<string> {
+  const key = `${zone} ${expression}`;
+  let result = checked.get(key);
+  if (!result) {
+    if (checked.size > 10_000) checked.clear();
+    checked.set(key, (result = check(expression, zone)));
+  }
+  return result;
+}
+
+function check(expression: string, zone: string): Parsed<string> {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) {
     return { ok: false, message: `'${expression}' has ${fields.length} field${fields.length === 1 ? '' : 's'}; expected ${CRON_FORM}` };
@@ -61,11 +73,24 @@ function remember(key: string, entry: { after: number; next: number; fire?: numb
   quiet.set(key, entry);
 }
 
+// Rules of one run ask the same question (same cron, zone and interval) many times over.
+const answered = new Map<string, readonly number[]>();
+
 /** Fire times of a valid cron in (from, to], in epoch milliseconds. */
 export function firesBetween(expression: string, zone: string, from: number, to: number): number[] {
   const key = `${zone} ${expression}`;
   const known = quiet.get(key);
   if (known && known.after <= from && to < known.next) return [];
+  const question = `${key} ${from} ${to}`;
+  const answer = answered.get(question);
+  if (answer) return [...answer];
+  const fires = walk(key, expression, zone, from, to);
+  if (answered.size > 1000) answered.clear();
+  answered.set(question, fires);
+  return [...fires];
+}
+
+function walk(key: string, expression: string, zone: string, from: number, to: number): number[] {
   const fires: number[] = [];
   const cron = positioned(expression, zone, from);
   for (;;) {

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compileSchedules, declaredCalendars, type ScheduleSet } from './compile.js';
+import { compileSchedules, declaredCalendars, type CompileOptions, type ScheduleSet } from './compile.js';
 import type { Diagnostic } from './diagnostics.js';
 import { parseSource, type Source } from './source.js';
 
@@ -20,7 +20,7 @@ export interface LoadedSchedules extends ScheduleSet {
  * Loads schedule files from paths (files, or folders whose *.yaml / *.yml files are read; folders
  * below them, such as calendars/, are not).
  */
-export async function loadSchedules(paths: readonly string[], options: { at: number }): Promise<LoadedSchedules> {
+export async function loadSchedules(paths: readonly string[], options: CompileOptions): Promise<LoadedSchedules> {
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [];
   for (const path of paths) {

@@ -32,8 +32,21 @@ interface Transition {
   readonly after: number;
 }
 
+// Many rules share a zone; the scan is done once per zone and start day.
+const scanned = new Map<string, Transition[]>();
+
 /** Offset changes of `zone` in [from, from + days), found by a daily scan and bisection. */
 export function transitions(zone: string, from: number, days: number): Transition[] {
+  const key = `${zone} ${Math.floor(from / DAY)} ${days}`;
+  let found = scanned.get(key);
+  if (!found) {
+    if (scanned.size > 1000) scanned.clear();
+    scanned.set(key, (found = scan(zone, Math.floor(from / DAY) * DAY, days)));
+  }
+  return found;
+}
+
+function scan(zone: string, from: number, days: number): Transition[] {
   const found: Transition[] = [];
   let previous = offsetAt(zone, from);
   for (let i = 1; i <= days; i++) {

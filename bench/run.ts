@@ -1,0 +1,26 @@
+import { benchPlan } from './plan.js';
+import type { BenchSection } from './section.js';
+
+/**
+ * `npm run bench [-- PART...]`: runs the benchmark parts (all by default) and prints each as a
+ * Markdown table, ready to paste into BENCHMARKS.md with the command that produced it.
+ */
+const PARTS: Record<string, () => Promise<BenchSection>> = {
+  plan: benchPlan,
+};
+
+function table(section: BenchSection): string {
+  const columns = Object.keys(section.rows[0] ?? {});
+  const lines = [`### ${section.title}`, '', `| ${columns.join(' | ')} |`, `| ${columns.map(() => '---').join(' | ')} |`];
+  for (const row of section.rows) lines.push(`| ${columns.map((c) => String(row[c] ?? '')).join(' | ')} |`);
+  return [...lines, '', ...section.notes.map((n) => `- ${n}`), ''].join('\n');
+}
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((name) => !PARTS[name]);
+if (unknown.length) {
+  console.error(`bench: unknown part ${unknown.join(', ')}; parts: ${Object.keys(PARTS).join(', ')}`);
+  process.exit(2);
+}
+console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+for (const name of wanted.length ? wanted : Object.keys(PARTS)) console.log(table(await PARTS[name]!()));
