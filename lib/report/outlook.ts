@@ -1,7 +1,7 @@
-import { DateTime } from 'luxon';
 import { formatDuration } from '../schedule/duration.js';
 import type { Edge } from '../schedule/rule.js';
 import type { RuleOutlook } from '../schedule/outlook.js';
+import { formatLocal } from '../schedule/zone.js';
 
 /** `offpeak plan --json`: a stable shape for scripts. */
 export function outlookJson(rules: readonly RuleOutlook[], options: { at: number; tick: string }) {
@@ -22,8 +22,6 @@ export function outlookJson(rules: readonly RuleOutlook[], options: { at: number
   };
 }
 
-const local = (ms: number, zone: string) => DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-MM-dd HH:mm ZZ');
-
 /** `offpeak plan`: a readable table per rule, in the rule's own time zone. */
 export function outlookText(rules: readonly RuleOutlook[], options: { at: number; tick: number; days: number }): string {
   const lines: string[] = [];
@@ -34,9 +32,9 @@ export function outlookText(rules: readonly RuleOutlook[], options: { at: number
     lines.push(`${rule.name}  ${offPeak ? 'OFF-PEAK (targets should be stopped)' : 'on-peak (targets may run)'}`);
     lines.push(`  zone ${rule.timezone}, ${rule.file}${rule.restore ? ', restore' : ''}${rule.enforce ? ', enforce' : ''}${rule.calendar ? `, calendar ${rule.calendar.name}` : ''}`);
     lines.push(`  due now    ${due.length ? '' : 'nothing'}`);
-    for (const e of due) lines.push(`    ${e.action.padEnd(5)}  ${local(e.at, rule.timezone)}`);
+    for (const e of due) lines.push(`    ${e.action.padEnd(5)}  ${formatLocal(e.at, rule.timezone)}`);
     lines.push(`  next ${options.days} day${options.days === 1 ? '' : 's'}${next.length ? '' : '  nothing'}`);
-    for (const e of next) lines.push(`    ${e.action.padEnd(5)}  ${local(e.at, rule.timezone)}`);
+    for (const e of next) lines.push(`    ${e.action.padEnd(5)}  ${formatLocal(e.at, rule.timezone)}`);
   }
   if (rules.length === 0) lines.push('', 'no rules');
   return lines.join('\n');

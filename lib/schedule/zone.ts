@@ -151,3 +151,16 @@ function resolveWall(zone: string, wall: number): number {
   }
   return hi;
 }
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** An instant as people read it in a zone: `Mon 2026-11-23 20:00 +08:00`. */
+export function formatLocal(ms: number, zone: string): string {
+  const offset = offsetAt(zone, ms);
+  const { day, msOfDay } = wallClock(zone, ms);
+  const minutes = Math.floor(msOfDay / MINUTE);
+  const sign = offset < 0 ? '-' : '+';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const hhmm = `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
+  return `${WEEKDAYS[isoWeekday(day) - 1]} ${dateOfDay(day)} ${hhmm} ${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+}

@@ -46,3 +46,15 @@ describe('local days', () => {
     expect(dayOfDate('2026-13-01')).toBeUndefined();
   });
 });
+
+describe('formatLocal', () => {
+  it('prints the local weekday, date, time and offset', async () => {
+    const { formatLocal } = await import('../../../lib/schedule/zone.js');
+    expect(formatLocal(Date.parse('2026-11-23T12:00:00Z'), 'Asia/Shanghai')).toBe('Mon 2026-11-23 20:00 +08:00');
+    expect(formatLocal(Date.parse('2026-11-01T05:30:00Z'), 'America/New_York')).toBe('Sun 2026-11-01 01:30 -04:00');
+    expect(formatLocal(Date.parse('2026-11-01T06:30:00Z'), 'America/New_York')).toBe('Sun 2026-11-01 01:30 -05:00');
+    // Lord Howe moves by 30 minutes: 02:00 +10:30 becomes 02:30 +11:00.
+    expect(formatLocal(Date.parse('2026-10-03T15:29:00Z'), 'Australia/Lord_Howe')).toBe('Sun 2026-10-04 01:59 +10:30');
+    expect(formatLocal(Date.parse('2026-10-03T15:30:00Z'), 'Australia/Lord_Howe')).toBe('Sun 2026-10-04 02:30 +11:00');
+  });
+});
