@@ -7,50 +7,22 @@
  * "the day before" and "the weekday" integer arithmetic instead of calendar objects.
  */
 
+import { IANAZone } from 'luxon';
+
 const MINUTE = 60_000;
-const DAY = 86_400_000;
-
 const HOUR = 3_600_000;
-
-// Offsets come from the runtime's own time-zone data through Intl. A formatter is costly to make,
-// so there is one per zone; `null` marks a name the runtime does not know.
-const formatters = new Map<string, Intl.DateTimeFormat | null>();
-
-function formatter(zone: string): Intl.DateTimeFormat | null {
-  let format = formatters.get(zone);
-  if (format === undefined) {
-    try {
-      format = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch {
-      format = null;
-    }
-    formatters.set(zone, format);
-  }
-  return format;
-}
+const DAY = 86_400_000;
 
 /** True when `name` is an IANA zone this runtime knows (e.g. `Asia/Shanghai`). */
 export function isValidZone(name: string): boolean {
-  // Intl also accepts offsets such as "+08:00"; a rule's zone must be a named zone with DST rules.
-  return /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(name) && formatter(name) !== null;
+  // A rule's zone must be a named zone with DST rules; luxon would also take offsets like "UTC+8".
+  return /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(name) && IANAZone.create(name).isValid;
 }
 
-function intlOffset(zone: string, ms: number): number {
-  const format = formatter(zone);
-  if (!format) throw new RangeError(`unknown time zone '${zone}'`);
-  const f: Record<string, number> = {};
-  for (const part of format.formatToParts(ms)) if (part.type !== 'literal') f[part.type] = Number(part.value);
-  const wall = Date.UTC(f.year!, f.month! - 1, f.day!, f.hour!, f.minute!, f.second!);
-  return Math.round((wall - (ms - (((ms % 1000) + 1000) % 1000))) / 60_000);
+function zoneOffset(zone: string, ms: number): number {
+  const iana = IANAZone.create(zone);
+  if (!iana.isValid) throw new RangeError(`unknown time zone '${zone}'`);
+  return iana.offset(ms);
 }
 
 // Offsets change a few times a year, and a tick asks about the same hours again and again. An hour
@@ -65,12 +37,12 @@ export function offsetAt(zone: string, ms: number): number {
   const hour = Math.floor(ms / HOUR);
   let offset = perZone.get(hour);
   if (offset === undefined) {
-    const first = intlOffset(zone, hour * HOUR);
-    offset = first === intlOffset(zone, hour * HOUR + HOUR - 1) ? first : null;
+    const first = zoneOffset(zone, hour * HOUR);
+    offset = first === zoneOffset(zone, hour * HOUR + HOUR - 1) ? first : null;
     if (perZone.size > 50_000) perZone.clear();
     perZone.set(hour, offset);
   }
-  return offset ?? intlOffset(zone, ms);
+  return offset ?? zoneOffset(zone, ms);
 }
 
 /** The wall clock at an instant: local day number and milliseconds since local midnight. */
