@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate.js')).validateCommand,
   plan: async () => (await import('./plan.js')).planCommand,
   schema: async () => (await import('./schema.js')).schemaCommand,
+  sandbox: async () => (await import('./sandbox.js')).sandboxCommand,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 a run failed, 2 bad input). Never throws. */

@@ -1,0 +1,69 @@
+/**
+ * What the sandbox's product models (SAE, SWAS) share with the HTTP server around them.
+ *
+ * A model never sees HTTP: the server has already verified the signature, routed the call to an
+ * action, merged the query, form and JSON parameters into one flat map, and read the clock. A model
+ * answers with a body or throws an ApiError; the server writes either in the product's own envelope.
+ */
+
+export type Product = 'sae' | 'swas';
+
+/** One authenticated API call, as a model sees it. */
+export interface ActionCall {
+  readonly action: string;
+  /** Query, form and JSON body parameters, flattened to text (`Tag.1.Key`, `InstanceIds` as JSON text). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The account that signed the call: a model only ever sees and touches that account's resources. */
+  readonly accountId: string;
+  /** The region named by the endpoint host (`sae.cn-hangzhou.aliyuncs.com`), when the host says so. */
+  readonly hostRegion?: string;
+  /** Sandbox time in epoch milliseconds; models never read the clock themselves. */
+  readonly now: number;
+}
+
+/** A model's answer to a call that succeeded. */
+export interface ActionOutcome {
+  /** The product-specific body without RequestId (the server adds it, and the SAE envelope). */
+  readonly body: Record<string, unknown>;
+  /** True only when the call changed state or created a change order (the call log's `executed`). */
+  readonly executed: boolean;
+}
+
+/** An error the product returns on the wire: HTTP status, code and message. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly httpStatus: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The gateway's answer to a required parameter that is missing. */
+export const missing = (name: string): ApiError => new ApiError(400, `Missing${name}`, `${name} is mandatory for this action.`);
+
+/** The gateway's answer to a parameter whose value is wrong. */
+export const invalid = (name: string, why: string): ApiError =>
+  new ApiError(400, `InvalidParameter`, `The specified parameter ${name} is not valid: ${why}`);
+
+/** Timings of a model, already divided by the sandbox's rate scale. */
+export interface ModelTiming {
+  /** How long an SAE change order runs (ms). */
+  readonly changeOrderMs: number;
+  /** How long a SWAS Starting/Stopping transition lasts (ms). */
+  readonly transitionMs: number;
+}
+
+/** A product model: answers calls, and shows its state to the admin API. */
+export interface ProductModel<State> {
+  /** The actions this model answers, e.g. `StopInstance`. */
+  readonly actions: ReadonlySet<string>;
+  /** The resource ids a call names (for the call log and fault matching), read from its parameters. */
+  resourceIds(action: string, params: Readonly<Record<string, string>>): string[];
+  /** Answers one call; throws ApiError for an error the product would return. */
+  handle(call: ActionCall): ActionOutcome;
+  /** The state as `GET /_sandbox/state` shows it, at `now`. */
+  snapshot(now: number): State;
+}

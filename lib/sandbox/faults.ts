@@ -1,0 +1,125 @@
+import * as z from 'zod';
+import type { Product } from './api.js';
+
+/**
+ * Injected faults: errors, latency, dropped connections and broken-gateway pages, per product,
+ * action and resource. Probabilities draw from a seeded generator so a run with the same calls
+ * and the same seed fails the same way every time.
+ */
+
+const faultRule = z.strictObject({
+  product: z.enum(['sae', 'swas']),
+  action: z.string().min(1).default('*'),
+  resourceId: z.string().min(1).optional(),
+  /** Answer this error code instead of running the call. */
+  code: z.string().min(1).optional(),
+  httpStatus: z.number().int().min(400).max(599).optional(),
+  message: z.string().optional(),
+  /** Only the next K matching calls. */
+  times: z.number().int().min(1).optional(),
+  /** Each matching call with this probability. */
+  probability: z.number().min(0).max(1).optional(),
+  latencyMs: z.number().int().min(0).max(120_000).optional(),
+  /** Close the connection without an answer. */
+  drop: z.literal(true).optional(),
+  /** Answer a non-JSON 502 page, as a broken gateway does. */
+  html: z.literal(true).optional(),
+  /** Run the call first, then delay, drop or fail its answer: the "it happened but you never heard" case. */
+  afterExecute: z.literal(true).optional(),
+  /** SAE only: errors use the numeric-Code shape `{"Code":"400","ErrorCode":"<real code>"}`. */
+  numericCode: z.literal(true).optional(),
+});
+
+export type FaultRule = z.infer<typeof faultRule>;
+
+const faultList = z.union([
+  z.array(faultRule),
+  z.strictObject({ seed: z.number().int().optional(), faults: z.array(faultRule) }),
+]);
+
+/** What the matching faults do to one call. */
+export interface FaultEffect {
+  latencyMs: number;
+  drop: boolean;
+  html: boolean;
+  error?: { httpStatus: number; code: string; message: string };
+  numericCode: boolean;
+  afterExecute: boolean;
+}
+
+/** The HTTP status a real service pairs with a code, for rules that give none. */
+function statusOf(code: string): number {
+  if (code === 'InternalError' || code === 'UnknownError') return 500;
+  if (code === 'ServiceUnavailable') return 503;
+  if (code === 'IncorrectInstanceStatus' || code.startsWith('Forbidden')) return 403;
+  if (/NotFound$/.test(code)) return 404;
+  return 400;
+}
+
+/** mulberry32: tiny, fast and good enough to make fault draws repeatable. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class FaultInjector {
+  private rules: Array<FaultRule & { left?: number }> = [];
+  private random: () => number;
+
+  constructor(private seed = 1) {
+    this.random = generator(seed);
+  }
+
+  /**
+   * Replaces the rules with a JSON list (or `{seed, faults}`); throws Error with the field at fault.
+   * @example injector.set([{ product: 'sae', action: 'StopApplication', code: 'System.Upgrading', times: 2 }])
+   */
+  set(value: unknown): void {
+    const parsed = faultList.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`faults${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`);
+    }
+    const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.faults;
+    if (!Array.isArray(parsed.data) && parsed.data.seed !== undefined) this.seed = parsed.data.seed;
+    this.random = generator(this.seed);
+    this.rules = list.map((rule) => ({ ...rule, ...(rule.times !== undefined ? { left: rule.times } : {}) }));
+  }
+
+  /** The rules in force, with how many times each has left. */
+  list(): ReadonlyArray<FaultRule & { left?: number }> {
+    return this.rules;
+  }
+
+  /** The effect of every rule that fires for this call; undefined when none does. */
+  draw(product: Product, action: string, resourceIds: readonly string[]): FaultEffect | undefined {
+    let effect: FaultEffect | undefined;
+    for (const rule of this.rules) {
+      if (rule.product !== product || (rule.action !== '*' && rule.action !== action)) continue;
+      if (rule.resourceId !== undefined && !resourceIds.includes(rule.resourceId)) continue;
+      if (rule.left !== undefined && rule.left <= 0) continue;
+      if (rule.probability !== undefined && this.random() >= rule.probability) continue;
+      if (rule.left !== undefined) rule.left -= 1;
+      effect ??= { latencyMs: 0, drop: false, html: false, numericCode: false, afterExecute: false };
+      effect.latencyMs += rule.latencyMs ?? 0;
+      effect.drop ||= rule.drop === true;
+      effect.html ||= rule.html === true;
+      effect.numericCode ||= rule.numericCode === true;
+      effect.afterExecute ||= rule.afterExecute === true;
+      if (rule.code !== undefined && effect.error === undefined) {
+        effect.error = {
+          httpStatus: rule.httpStatus ?? statusOf(rule.code),
+          code: rule.code,
+          message: rule.message ?? `Injected fault: ${rule.code}.`,
+        };
+      }
+    }
+    return effect;
+  }
+}

@@ -1,0 +1,340 @@
+import { ApiError, invalid, missing, type ActionCall, type ActionOutcome, type ModelTiming, type ProductModel } from './api.js';
+import type { SeedApp } from './seed.js';
+
+/**
+ * The SAE (Serverless App Engine, 2019-05-06, ROA) model: lists, stops and starts applications
+ * through change orders.
+ *
+ * Pure by design: time comes only from `call.now` and `snapshot(now)`. A change order is stored as
+ * its target and the instant it ends; an app's status is resolved from its last order whenever it
+ * is read, so no timer runs and tests can jump through time.
+ */
+
+/** `GET /_sandbox/state` for SAE; owners stay hidden so one tenant's view leaks nothing else. */
+export interface SaeState {
+  apps: Array<{ appId: string; appName: string; namespaceId: string; regionId: string; status: 'RUNNING' | 'STOPPED'; runningInstances: number; tags: Record<string, string> }>;
+}
+
+/** ROA routes: a request without `x-acs-action` is routed by its method and path alone. */
+export const SAE_ROUTES: ReadonlyArray<{ method: 'GET' | 'PUT'; path: string; action: string }> = [
+  { method: 'PUT', path: '/pop/v1/sam/app/stopApplication', action: 'StopApplication' },
+  { method: 'PUT', path: '/pop/v1/sam/app/startApplication', action: 'StartApplication' },
+  { method: 'GET', path: '/pop/v1/sam/app/describeApplicationStatus', action: 'DescribeApplicationStatus' },
+  { method: 'GET', path: '/pop/v1/sam/app/listApplications', action: 'ListApplications' },
+  { method: 'GET', path: '/pop/v1/sam/changeorder/DescribeChangeOrder', action: 'DescribeChangeOrder' },
+  { method: 'GET', path: '/pop/v1/sam/changeorder/ListChangeOrders', action: 'ListChangeOrders' },
+  { method: 'PUT', path: '/pop/v1/sam/app/batchStopApplications', action: 'BatchStopApplications' },
+  { method: 'PUT', path: '/pop/v1/sam/app/batchStartApplications', action: 'BatchStartApplications' },
+];
+
+type Params = Readonly<Record<string, string>>;
+type Status = 'RUNNING' | 'STOPPED';
+type CoTypeCode = 'CoStop' | 'CoStart' | 'CoBatchStopApplication' | 'CoBatchStartApplication';
+
+const CO_TYPES: Record<CoTypeCode, string> = {
+  CoStop: 'Stop application',
+  CoStart: 'Start application',
+  CoBatchStopApplication: 'Batch stop applications',
+  CoBatchStartApplication: 'Batch start applications',
+};
+const MAX_PAGE_SIZE = 200;
+/** The seed carries no creation time, and reading the clock is not allowed: every app was "created" here. */
+const APP_CREATED_AT = Date.UTC(2024, 0, 1);
+const TAGS_SHAPE = 'must be JSON text like [{"key":"k","value":"v"}]';
+
+interface ChangeOrder {
+  readonly id: string;
+  /** Creation order, to break ties between orders created at the same instant. */
+  readonly seq: number;
+  readonly accountId: string;
+  readonly typeCode: CoTypeCode;
+  readonly target: Status;
+  readonly appIds: readonly string[];
+  readonly startedAt: number;
+  readonly endsAt: number;
+}
+
+interface App {
+  readonly seed: SeedApp;
+  /** The status before the last change order; the order's target takes over once it ends. */
+  before: Status;
+  last?: ChangeOrder;
+}
+
+const running = (order: ChangeOrder, now: number): boolean => now < order.endsAt;
+const statusAt = (app: App, now: number): Status => (app.last && !running(app.last, now) ? app.last.target : app.before);
+const instancesAt = (app: App, now: number): number => (statusAt(app, now) === 'RUNNING' ? app.seed.instances : 0);
+// Code-unit order rather than localeCompare, so the order never depends on the host's locale.
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** 'YYYY-MM-DD HH:mm:ss' in UTC, as SAE writes change-order times; '' for a time that is not one. */
+function wallTime(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? '' : date.toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/**
+ * A parameter's text. Empty text counts as absent (SDKs drop unset fields). Only own properties
+ * count, so `constructor` or `__proto__` never read Object's.
+ */
+function text(params: Params, name: string): string | undefined {
+  if (!Object.hasOwn(params, name)) return undefined;
+  const value: unknown = params[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw invalid(name, 'must be text');
+  return value;
+}
+
+function required(params: Params, name: string): string {
+  const value = text(params, name);
+  if (value === undefined) throw missing(name);
+  return value;
+}
+
+function integer(params: Params, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(params, name);
+  if (raw === undefined) return fallback;
+  const n = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw invalid(name, `must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function page<T>(params: Params, items: readonly T[]): { CurrentPage: number; PageSize: number; TotalSize: number; items: T[] } {
+  const current = integer(params, 'CurrentPage', 1, 1, Number.MAX_SAFE_INTEGER);
+  const size = integer(params, 'PageSize', 10, 1, MAX_PAGE_SIZE);
+  const start = (current - 1) * size;
+  return { CurrentPage: current, PageSize: size, TotalSize: items.length, items: items.slice(start, start + size) };
+}
+
+/** Comma-separated ids, trimmed, empties and duplicates dropped (a batch never trips on itself). */
+const splitIds = (raw: string): string[] => [...new Set(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+
+function parseTags(raw: string): Array<{ key: string; value: string }> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw invalid('Tags', TAGS_SHAPE);
+  }
+  if (!Array.isArray(value)) throw invalid('Tags', TAGS_SHAPE);
+  const list: unknown[] = value;
+  return list.map((item) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalid('Tags', TAGS_SHAPE);
+    const entry = item as Record<string, unknown>;
+    const key = Object.hasOwn(entry, 'key') ? entry.key : undefined;
+    const tagValue = Object.hasOwn(entry, 'value') ? entry.value : undefined;
+    if (typeof key !== 'string' || key === '' || typeof tagValue !== 'string') throw invalid('Tags', TAGS_SHAPE);
+    return { key, value: tagValue };
+  });
+}
+
+const appNotFound = (id: string, where = '') => new ApiError(400, 'InvalidApplication.NotFound', `The application ${id} does not exist${where}.`);
+const orderRunning = (id: string) =>
+  new ApiError(400, 'Application.ChangerOrderRunning', `The application has a change order in progress; try again later. (AppId: ${id})`);
+const invalidStatus = (id: string, status: Status) =>
+  new ApiError(400, 'Application.InvalidStatus', `The application ${id} is ${status} and cannot be ${status === 'RUNNING' ? 'started' : 'stopped'}.`);
+
+/** The SAE model over the seed's apps; each change order lasts `timing.changeOrderMs`. */
+export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming): ProductModel<SaeState> {
+  const byId = new Map<string, App>(apps.map((seed) => [seed.appId, { seed, before: seed.status }]));
+  const orders = new Map<string, ChangeOrder>();
+  let counter = 0;
+
+  /** An app the caller owns; another account's app is reported exactly like one that does not exist. */
+  const own = (call: ActionCall, id: string): App | undefined => {
+    const app = byId.get(id);
+    return app && app.seed.accountId === call.accountId ? app : undefined;
+  };
+
+  /** Checks every app first and only then changes any: a batch is all or nothing. */
+  function change(call: ActionCall, targets: App[], typeCode: CoTypeCode, target: Status): ActionOutcome {
+    for (const app of targets) if (app.last && running(app.last, call.now)) throw orderRunning(app.seed.appId);
+    for (const app of targets) if (statusAt(app, call.now) === target) throw invalidStatus(app.seed.appId, target);
+    counter += 1;
+    const order: ChangeOrder = {
+      id: `00000000-0000-4000-8000-${counter.toString(16).padStart(12, '0')}`,
+      seq: counter,
+      accountId: call.accountId,
+      typeCode,
+      target,
+      appIds: targets.map((a) => a.seed.appId),
+      startedAt: call.now,
+      endsAt: call.now + timing.changeOrderMs,
+    };
+    orders.set(order.id, order);
+    for (const app of targets) {
+      app.before = statusAt(app, call.now);
+      app.last = order;
+    }
+    return { body: { Data: { ChangeOrderId: order.id } }, executed: true };
+  }
+
+  function single(call: ActionCall, typeCode: 'CoStop' | 'CoStart', target: Status): ActionOutcome {
+    const id = required(call.params, 'AppId');
+    const app = own(call, id);
+    if (!app) throw appNotFound(id);
+    return change(call, [app], typeCode, target);
+  }
+
+  function batch(call: ActionCall, typeCode: 'CoBatchStopApplication' | 'CoBatchStartApplication', target: Status): ActionOutcome {
+    const namespaceId = required(call.params, 'NamespaceId');
+    const ids = splitIds(required(call.params, 'AppIds'));
+    if (ids.length === 0) throw invalid('AppIds', 'must name at least one application id');
+    const targets = ids.map((id) => {
+      const app = own(call, id);
+      if (!app || app.seed.namespaceId !== namespaceId) throw appNotFound(id, ` in namespace ${namespaceId}`);
+      return app;
+    });
+    return change(call, targets, typeCode, target);
+  }
+
+  function describeStatus(call: ActionCall): ActionOutcome {
+    const id = required(call.params, 'AppId');
+    const app = own(call, id);
+    if (!app) throw new ApiError(404, 'InvalidAppId.NotFound', `The application ${id} does not exist.`);
+    const last = app.last;
+    const lastRunning = last !== undefined && running(last, call.now);
+    const Data = {
+      AppId: id,
+      CurrentStatus: statusAt(app, call.now),
+      RunningInstances: instancesAt(app, call.now),
+      LastChangeOrderId: last?.id ?? '',
+      LastChangeOrderRunning: lastRunning,
+      LastChangeOrderStatus: last === undefined ? '' : lastRunning ? 'RUNNING' : 'SUCCESS',
+      SubStatus: 'NORMAL',
+      CreateTime: String(APP_CREATED_AT),
+      ArmsAdvancedEnabled: 'false',
+      EnableAgent: false,
+      FileSizeLimit: 10240,
+    };
+    return { body: { Data }, executed: false };
+  }
+
+  function listApplications(call: ActionCall): ActionOutcome {
+    const p = call.params;
+    const namespaceId = text(p, 'NamespaceId');
+    const appName = text(p, 'AppName')?.toLowerCase();
+    const fieldType = text(p, 'FieldType');
+    if (fieldType !== undefined && fieldType !== 'appName' && fieldType !== 'appIds') throw invalid('FieldType', 'must be appName or appIds');
+    // A FieldType without a FieldValue filters nothing, as an empty search box would.
+    const fieldValue = text(p, 'FieldValue');
+    const nameLike = fieldType === 'appName' ? fieldValue?.toLowerCase() : undefined;
+    const idSet = fieldType === 'appIds' && fieldValue !== undefined ? new Set(splitIds(fieldValue)) : undefined;
+    const rawTags = text(p, 'Tags');
+    const tags = rawTags === undefined ? [] : parseTags(rawTags);
+    const matches = [...byId.values()]
+      .filter(({ seed: a }) =>
+        a.accountId === call.accountId &&
+        (call.hostRegion === undefined || a.regionId === call.hostRegion) &&
+        (namespaceId === undefined || a.namespaceId === namespaceId) &&
+        (appName === undefined || a.appName.toLowerCase().includes(appName)) &&
+        (nameLike === undefined || a.appName.toLowerCase().includes(nameLike)) &&
+        (idSet === undefined || idSet.has(a.appId)) &&
+        tags.every((t) => Object.hasOwn(a.tags, t.key) && a.tags[t.key] === t.value),
+      )
+      .sort((x, y) => compare(x.seed.appName, y.seed.appName) || compare(x.seed.appId, y.seed.appId));
+    const { items, ...paging } = page(p, matches);
+    const Applications = items.map((app) => ({
+      AppId: app.seed.appId,
+      AppName: app.seed.appName,
+      NamespaceId: app.seed.namespaceId,
+      RegionId: app.seed.regionId,
+      AppDescription: '',
+      AppDeletingStatus: false,
+      Instances: app.seed.instances,
+      RunningInstances: instancesAt(app, call.now),
+      Cpu: app.seed.cpu,
+      Mem: app.seed.memory,
+      Tags: Object.entries(app.seed.tags).map(([Key, Value]) => ({ Key, Value })),
+    }));
+    return { body: { Data: { ...paging, Applications } }, executed: false };
+  }
+
+  function describeChangeOrder(call: ActionCall): ActionOutcome {
+    const id = required(call.params, 'ChangeOrderId');
+    const order = orders.get(id);
+    if (!order || order.accountId !== call.accountId) {
+      throw new ApiError(404, 'InvalidChangeOrder.NotFound', `The change order ${id} does not exist.`);
+    }
+    const status = running(order, call.now) ? 1 : 2;
+    const first = byId.get(order.appIds[0] ?? '');
+    const Data = {
+      ChangeOrderId: order.id,
+      AppId: first?.seed.appId ?? '',
+      AppName: first?.seed.appName ?? '',
+      CoTypeCode: order.typeCode,
+      CoType: CO_TYPES[order.typeCode],
+      CreateTime: wallTime(order.startedAt),
+      Status: status,
+      SubStatus: 0,
+      ErrorMessage: '',
+      // One batch, so one pipeline; its id shares the order's counter under another UUID variant.
+      Pipelines: [{ PipelineId: order.id.replace('-8000-', '-9000-'), PipelineName: 'Batch 1', Status: status, StartTime: order.startedAt, UpdateTime: status === 1 ? order.startedAt : order.endsAt }],
+      BatchCount: 1,
+      SupportRollback: false,
+    };
+    return { body: { Data }, executed: false };
+  }
+
+  function listChangeOrders(call: ActionCall): ActionOutcome {
+    const id = required(call.params, 'AppId');
+    if (!own(call, id)) throw appNotFound(id);
+    const coType = text(call.params, 'CoType');
+    const list = [...orders.values()]
+      .filter((o) => o.appIds.includes(id) && (coType === undefined || o.typeCode === coType))
+      .sort((a, b) => b.startedAt - a.startedAt || b.seq - a.seq);
+    const { items, ...paging } = page(call.params, list);
+    const ChangeOrderList = items.map((o) => ({
+      ChangeOrderId: o.id,
+      CoTypeCode: o.typeCode,
+      CoType: CO_TYPES[o.typeCode],
+      CreateTime: wallTime(o.startedAt),
+      FinishTime: running(o, call.now) ? '' : wallTime(o.endsAt),
+      Status: running(o, call.now) ? 1 : 2,
+      Source: 'console',
+    }));
+    return { body: { Data: { ChangeOrderList, ...paging } }, executed: false };
+  }
+
+  const handlers: Record<string, (call: ActionCall) => ActionOutcome> = {
+    StopApplication: (call) => single(call, 'CoStop', 'STOPPED'),
+    StartApplication: (call) => single(call, 'CoStart', 'RUNNING'),
+    DescribeApplicationStatus: describeStatus,
+    ListApplications: listApplications,
+    DescribeChangeOrder: describeChangeOrder,
+    ListChangeOrders: listChangeOrders,
+    BatchStopApplications: (call) => batch(call, 'CoBatchStopApplication', 'STOPPED'),
+    BatchStartApplications: (call) => batch(call, 'CoBatchStartApplication', 'RUNNING'),
+  };
+
+  return {
+    actions: new Set(SAE_ROUTES.map((r) => r.action)),
+    resourceIds(_action, params) {
+      // Reads leniently: a malformed parameter still names what it can, and the log never fails.
+      const raw = (name: string): string | undefined => {
+        const value: unknown = Object.hasOwn(params, name) ? params[name] : undefined;
+        return typeof value === 'string' && value !== '' ? value : undefined;
+      };
+      const ids = [raw('AppId'), ...splitIds(raw('AppIds') ?? ''), raw('ChangeOrderId')];
+      return ids.filter((id): id is string => id !== undefined);
+    },
+    handle(call) {
+      const handler = Object.hasOwn(handlers, call.action) ? handlers[call.action] : undefined;
+      if (!handler) throw new ApiError(404, 'InvalidApi.NotFound', 'Specified api is not found, please check your url and method.');
+      return handler(call);
+    },
+    snapshot(now) {
+      return {
+        apps: [...byId.values()].map((app) => ({
+          appId: app.seed.appId,
+          appName: app.seed.appName,
+          namespaceId: app.seed.namespaceId,
+          regionId: app.seed.regionId,
+          status: statusAt(app, now),
+          runningInstances: instancesAt(app, now),
+          tags: { ...app.seed.tags },
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import * as z from 'zod';
+
+/**
+ * The sandbox's starting world: accounts with their access keys, SAE applications and SWAS
+ * instances. Read from YAML or JSON (`offpeak sandbox --seed FILE`, `POST /_sandbox/reset`).
+ * Resources belong to the first account unless they name another.
+ */
+
+const tags = z.record(z.string().min(1), z.string()).default({});
+
+const accessKey = z.strictObject({
+  id: z.string().min(1),
+  secret: z.string().min(1),
+  /** STS keys carry a token that must come with every call they sign. */
+  securityToken: z.string().min(1).optional(),
+});
+
+const account = z.strictObject({
+  id: z.string().regex(/^\d{16}$/, 'an account id is 16 digits'),
+  accessKeys: z.array(accessKey).min(1),
+});
+
+const app = z.strictObject({
+  appId: z.string().min(1),
+  appName: z.string().min(1),
+  regionId: z.string().min(1),
+  namespaceId: z.string().min(1),
+  status: z.enum(['RUNNING', 'STOPPED']).default('RUNNING'),
+  /** The app's instance count when it runs (a start restores it). */
+  instances: z.number().int().min(1).default(1),
+  /** vCPU in millicores and memory in MiB per instance, as SAE reports them. */
+  cpu: z.number().int().positive().default(500),
+  memory: z.number().int().positive().default(1024),
+  tags,
+  account: z.string().optional(),
+});
+
+const SWAS_STATES = ['Running', 'Stopped', 'Starting', 'Stopping', 'Pending', 'Resetting', 'Upgrading', 'Disabled'] as const;
+
+const instance = z.strictObject({
+  instanceId: z.string().min(1),
+  instanceName: z.string().min(1),
+  regionId: z.string().min(1),
+  status: z.enum(SWAS_STATES).default('Running'),
+  planId: z.string().default('swas.s2.c2m4s80b4t1'),
+  tags,
+  account: z.string().optional(),
+});
+
+const seedSchema = z.strictObject({
+  accounts: z.array(account).min(1),
+  sae: z
+    .strictObject({ changeOrderSeconds: z.number().positive().default(3), apps: z.array(app).default([]) })
+    .default({ changeOrderSeconds: 3, apps: [] }),
+  swas: z
+    .strictObject({ transitionSeconds: z.number().positive().default(3), instances: z.array(instance).default([]) })
+    .default({ transitionSeconds: 3, instances: [] }),
+});
+
+type Parsed = z.infer<typeof seedSchema>;
+export type SwasStatus = (typeof SWAS_STATES)[number];
+export type AccessKey = z.infer<typeof accessKey>;
+
+/** A seed with every resource's owning account filled in. */
+export interface Seed {
+  readonly accounts: Parsed['accounts'];
+  readonly sae: { readonly changeOrderSeconds: number; readonly apps: ReadonlyArray<SeedApp> };
+  readonly swas: { readonly transitionSeconds: number; readonly instances: ReadonlyArray<SeedInstance> };
+}
+export type SeedApp = Omit<Parsed['sae']['apps'][number], 'account'> & { readonly accountId: string };
+export type SeedInstance = Omit<Parsed['swas']['instances'][number], 'account'> & { readonly accountId: string };
+
+/** A seed that cannot be used; the message names the field and what is expected. */
+export class SeedError extends Error {
+  override readonly name = 'SeedError';
+}
+
+/** Checks a parsed YAML/JSON value and fills in defaults and owners. Throws SeedError. */
+export function toSeed(value: unknown, source = 'seed'): Seed {
+  const result = seedSchema.safeParse(value);
+  if (!result.success) {
+    const first = result.error.issues[0]!;
+    const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    throw new SeedError(`${source}: ${path || '(top)'}: ${first.message}`);
+  }
+  const parsed = result.data;
+  const accountIds = new Set(parsed.accounts.map((a) => a.id));
+  const keyIds = parsed.accounts.flatMap((a) => a.accessKeys.map((k) => k.id));
+  const duplicateKey = keyIds.find((id, i) => keyIds.indexOf(id) !== i);
+  if (duplicateKey) throw new SeedError(`${source}: access key '${duplicateKey}' appears twice`);
+  const owner = (where: string, named: string | undefined): string => {
+    if (named === undefined) return parsed.accounts[0]!.id;
+    if (!accountIds.has(named)) throw new SeedError(`${source}: ${where}.account '${named}' is not one of the seed's accounts`);
+    return named;
+  };
+  const unique = (where: string, ids: string[]) => {
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup) throw new SeedError(`${source}: ${where} '${dup}' appears twice`);
+  };
+  unique('sae.apps appId', parsed.sae.apps.map((a) => a.appId));
+  unique('swas.instances instanceId', parsed.swas.instances.map((i) => i.instanceId));
+  for (const [i, a] of parsed.sae.apps.entries()) {
+    if (!a.namespaceId.startsWith(`${a.regionId}:`) && a.namespaceId !== a.regionId) {
+      throw new SeedError(`${source}: sae.apps[${i}].namespaceId '${a.namespaceId}' must start with its region, e.g. '${a.regionId}:dev'`);
+    }
+  }
+  return {
+    accounts: parsed.accounts,
+    sae: {
+      changeOrderSeconds: parsed.sae.changeOrderSeconds,
+      apps: parsed.sae.apps.map(({ account: named, ...a }, i) => ({ ...a, accountId: owner(`sae.apps[${i}]`, named) })),
+    },
+    swas: {
+      transitionSeconds: parsed.swas.transitionSeconds,
+      instances: parsed.swas.instances.map(({ account: named, ...s }, i) => ({ ...s, accountId: owner(`swas.instances[${i}]`, named) })),
+    },
+  };
+}
+
+/** Parses seed text (YAML, of which JSON is a subset). Throws SeedError. */
+export function parseSeed(text: string, source = 'seed'): Seed {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new SeedError(`${source}: not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return toSeed(value, source);
+}
+
+/** Reads a seed file. Throws SeedError. */
+export async function readSeed(path: string): Promise<Seed> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new SeedError(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parseSeed(text, path);
+}
+
+/**
+ * The demo seed that matches the example schedules. It lives beside this file's source; compiled
+ * code runs from dist/, so the path is taken back to the source tree there.
+ */
+export function demoSeedPath(): string {
+  const here = new URL('./seeds/demo.yaml', import.meta.url).pathname;
+  return here.replace(/\/dist\/lib\/sandbox\//, '/lib/sandbox/');
+}
