@@ -1,0 +1,84 @@
+import * as z from 'zod';
+import { RULE_NAME } from './schedule/schema.js';
+import { parseInstant } from './schedule/window.js';
+
+/**
+ * The Function Compute event, read strictly: a timer event (T is its triggerTime) or a manual
+ * event from the console or `offpeak invoke`, which may narrow what the schedules allow and never
+ * widen it. A wrong event is an error naming the field and the fix; nothing runs.
+ */
+
+export interface RunRequest {
+  readonly trigger: 'timer' | 'manual';
+  /** T; undefined for a manual event without `at` (the handler's "now"). */
+  readonly at?: number;
+  readonly dryRun: boolean;
+  readonly rules?: readonly string[];
+  readonly action?: 'stop' | 'start';
+  readonly force: boolean;
+}
+
+/** An event that cannot be run: the message says which field and how to fix it. */
+export class EventError extends Error {
+  override readonly name = 'EventError';
+}
+
+const timerEvent = z.object({ triggerTime: z.string(), triggerName: z.string().optional(), payload: z.string().optional() });
+
+const manualEvent = z.strictObject({
+  at: z.string().optional(),
+  dryRun: z.boolean().optional(),
+  rules: z.array(z.string().regex(RULE_NAME)).min(1).optional(),
+  action: z.enum(['stop', 'start']).optional(),
+  force: z.boolean().optional(),
+});
+
+const MANUAL_FORM = '{"at"?: ISO instant, "dryRun"?: true|false, "rules"?: ["rule-name", ...], "action"?: "stop"|"start", "force"?: true|false}';
+
+/**
+ * Reads the raw event (FC passes a Buffer). An empty event is a manual run at "now".
+ * @example parseEvent(Buffer.from('{"dryRun":true}')) // { trigger: 'manual', dryRun: true, force: false }
+ */
+export function parseEvent(raw: Buffer | string | undefined | null, knownRules: readonly string[]): RunRequest {
+  const text = raw === undefined || raw === null ? '' : typeof raw === 'string' ? raw : raw.toString('utf8');
+  if (text.trim() === '') return { trigger: 'manual', dryRun: false, force: false };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new EventError(`the event is not JSON (${(error as Error).message}); send a timer event or ${MANUAL_FORM}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new EventError(`the event must be a JSON object: ${MANUAL_FORM}`);
+  if ('triggerTime' in value) {
+    const timer = timerEvent.safeParse(value);
+    if (!timer.success) throw new EventError(`timer event: triggerTime must be text such as "2026-11-24T12:00:00Z"`);
+    const at = Date.parse(timer.data.triggerTime);
+    if (Number.isNaN(at)) throw new EventError(`timer event: triggerTime '${timer.data.triggerTime}' is not an ISO instant`);
+    return { trigger: 'timer', at, dryRun: false, force: false };
+  }
+  const manual = manualEvent.safeParse(value);
+  if (!manual.success) {
+    const issue = manual.error.issues[0]!;
+    const field = issue.path.map(String).join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(event)');
+    if (issue.code === 'unrecognized_keys') throw new EventError(`unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; a manual event is ${MANUAL_FORM}`);
+    throw new EventError(`field "${field}": ${issue.message}; a manual event is ${MANUAL_FORM}`);
+  }
+  const event = manual.data;
+  let at: number | undefined;
+  if (event.at !== undefined) {
+    if (!/(Z|[+-]\d{2}:\d{2})$/.test(event.at)) throw new EventError(`field "at": '${event.at}' needs an offset or Z, e.g. "2026-11-24T20:00:00+08:00"`);
+    const parsed = parseInstant(event.at, 'UTC');
+    if (!parsed.ok) throw new EventError(`field "at": ${parsed.message}`);
+    at = parsed.value;
+  }
+  const unknown = (event.rules ?? []).filter((r) => !knownRules.includes(r));
+  if (unknown.length) throw new EventError(`field "rules": no rule named ${unknown.map((r) => `'${r}'`).join(', ')}; the schedules have ${knownRules.map((r) => `'${r}'`).join(', ') || 'no rules'}`);
+  return {
+    trigger: 'manual',
+    ...(at !== undefined ? { at } : {}),
+    dryRun: event.dryRun ?? false,
+    ...(event.rules ? { rules: event.rules } : {}),
+    ...(event.action ? { action: event.action } : {}),
+    force: event.force ?? false,
+  };
+}

@@ -1,0 +1,53 @@
+import type { CloudApis } from '../cloud/api.js';
+import { CloudError } from '../cloud/errors.js';
+import { DeadlineError, type Deadline } from './deadline.js';
+import type { ResourceResult } from './result.js';
+
+/** What the executors share within one run. */
+export interface ExecuteContext {
+  /** The clients, already behind the gate (pacing, retries, deadline). */
+  readonly apis: CloudApis;
+  readonly deadline: Deadline;
+  readonly dryRun: boolean;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Base interval for following change orders and transitions (grows by half each poll, capped at 4x). */
+  readonly pollMs: number;
+  /** The run's instant T: the edge instant of tokens for intents without an edge. */
+  readonly runAt: number;
+  /** SAE: stop and start per namespace with the batch APIs (needs a broader RAM grant). */
+  readonly saeBatch: boolean;
+  /** Products and regions that refused us with a permission error: not tried again this run. */
+  readonly denied: Map<string, CloudError>;
+}
+
+/** Waits `ms` if the deadline allows it; throws DeadlineError otherwise. */
+export async function pause(ctx: ExecuteContext, ms: number, what: string): Promise<void> {
+  if (!ctx.deadline.allows(ms)) throw new DeadlineError(`the deadline came while ${what}`);
+  await ctx.sleep(ms);
+}
+
+/** The next polling interval after `ms`. */
+export const nextPoll = (ctx: ExecuteContext, ms: number): number => Math.min(Math.round(ms * 1.5), ctx.pollMs * 4);
+
+/** A failed, deferred or denied result for an error thrown while acting on a resource. */
+export function resultOfError(base: Omit<ResourceResult, 'outcome'>, error: unknown, ctx: ExecuteContext): ResourceResult {
+  if (error instanceof DeadlineError) return { ...base, outcome: 'deferred', detail: error.message };
+  if (error instanceof CloudError) {
+    if (error.kind === 'permission') ctx.denied.set(`${error.product}:${base.region}`, error);
+    return {
+      ...base,
+      outcome: 'failed',
+      code: error.code,
+      detail: `${error.action}: ${error.message}`,
+      ...(error.requestId ? { requestId: error.requestId } : {}),
+    };
+  }
+  return { ...base, outcome: 'failed', code: 'InternalError', detail: (error as Error)?.message ?? String(error) };
+}
+
+/** The result for a resource whose product and region already refused a permission this run. */
+export function deniedResult(base: Omit<ResourceResult, 'outcome'>, ctx: ExecuteContext): ResourceResult | undefined {
+  const error = ctx.denied.get(`${base.product}:${base.region}`);
+  if (!error) return undefined;
+  return { ...base, outcome: 'failed', code: error.code, detail: `not tried: ${base.product} in ${base.region} refused permission earlier in this run (${error.code})` };
+}

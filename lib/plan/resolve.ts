@@ -1,0 +1,120 @@
+import type { CloudApis, SaeApp, SaeAppFilter, SwasInstance, SwasInstanceFilter } from '../cloud/api.js';
+import { CloudError } from '../cloud/errors.js';
+import type { Resource, ResourceState } from './decide.js';
+import type { RuleIntent } from './intents.js';
+import { saeTargetMatches, swasTargetMatches } from './targets.js';
+
+/**
+ * Target resolution, the one I/O step before deciding: turns the selectors of the rules that have
+ * something to do into concrete resources, with as few list calls as the rate limits deserve
+ * (one listing per region and filter, shared by every rule).
+ */
+
+export interface Missing {
+  readonly rule: string;
+  readonly product: 'sae' | 'swas';
+  readonly region: string;
+  readonly id: string;
+}
+
+/** A product and region whose listing failed: its targets are unresolved this run. */
+export interface ListingFailure {
+  readonly product: 'sae' | 'swas';
+  readonly region: string;
+  readonly error: CloudError;
+}
+
+export interface Resolution {
+  readonly selected: Map<string, Resource[]>;
+  readonly missing: Missing[];
+  readonly failures: ListingFailure[];
+}
+
+/** Resolves the targets of the rules that have intents. Never throws for a cloud error. */
+export async function resolveTargets(intents: readonly RuleIntent[], apis: CloudApis): Promise<Resolution> {
+  const rules = intents.map((i) => i.rule);
+  const failures: ListingFailure[] = [];
+  const sae = new Map<string, SaeApp[]>();
+  const swas = new Map<string, SwasInstance[]>();
+
+  const saeRegions = groupByRegion(rules.flatMap((r) => r.targets.sae));
+  const swasRegions = groupByRegion(rules.flatMap((r) => r.targets.swas));
+  await Promise.all([
+    ...[...saeRegions].map(async ([region, targets]) => {
+      const filters: SaeAppFilter[] = targets.some((t) => t.appId === undefined && t.namespaceId === undefined)
+        ? [{}]
+        : [
+            ...[...new Set(targets.flatMap((t) => (t.appId === undefined && t.namespaceId !== undefined ? [t.namespaceId] : [])))].map((namespaceId) => ({ namespaceId })),
+            ...(targets.some((t) => t.appId !== undefined) ? [{ appIds: [...new Set(targets.flatMap((t) => (t.appId ? [t.appId] : [])))] }] : []),
+          ];
+      try {
+        const lists = await Promise.all(filters.map((f) => apis.sae.listApplications(region, f)));
+        sae.set(region, unique(lists.flat(), (a) => a.appId));
+      } catch (error) {
+        failures.push({ product: 'sae', region, error: asCloudError(error, 'sae', 'ListApplications') });
+      }
+    }),
+    ...[...swasRegions].map(async ([region, targets]) => {
+      const filter: SwasInstanceFilter = targets.some((t) => t.instanceIds === undefined)
+        ? {}
+        : { instanceIds: [...new Set(targets.flatMap((t) => t.instanceIds ?? []))] };
+      try {
+        swas.set(region, await apis.swas.listInstances(region, filter));
+      } catch (error) {
+        failures.push({ product: 'swas', region, error: asCloudError(error, 'swas', 'ListInstances') });
+      }
+    }),
+  ]);
+
+  const selected = new Map<string, Resource[]>();
+  const missing: Missing[] = [];
+  for (const rule of rules) {
+    const found: Resource[] = [];
+    for (const target of rule.targets.sae) {
+      const apps = sae.get(target.region);
+      if (!apps) continue;
+      const hits = apps.filter((a) => saeTargetMatches(target, a));
+      if (target.appId !== undefined && hits.length === 0) missing.push({ rule: rule.name, product: 'sae', region: target.region, id: target.appId });
+      found.push(...hits.map(saeResource));
+    }
+    for (const target of rule.targets.swas) {
+      const instances = swas.get(target.region);
+      if (!instances) continue;
+      const hits = instances.filter((i) => swasTargetMatches(target, i));
+      for (const id of target.instanceIds ?? []) {
+        if (!hits.some((h) => h.instanceId === id)) missing.push({ rule: rule.name, product: 'swas', region: target.region, id });
+      }
+      found.push(...hits.map(swasResource));
+    }
+    selected.set(rule.name, unique(found, (r) => `${r.product}:${r.id}`));
+  }
+  return { selected, missing, failures };
+}
+
+function groupByRegion<T extends { readonly region: string }>(targets: readonly T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const t of targets) map.set(t.region, [...(map.get(t.region) ?? []), t]);
+  return map;
+}
+
+function unique<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(keyOf(item))) seen.set(keyOf(item), item);
+  return [...seen.values()];
+}
+
+function asCloudError(error: unknown, product: 'sae' | 'swas', action: string): CloudError {
+  return error instanceof CloudError ? error : new CloudError(product, action, 'Unknown', 'transient', (error as Error)?.message ?? String(error));
+}
+
+/** The SAE list has no status: running instances tell running from stopped; describe confirms later. */
+function saeResource(app: SaeApp): Resource {
+  const state: ResourceState = app.runningInstances > 0 ? 'running' : 'stopped';
+  return { product: 'sae', id: app.appId, name: app.appName, region: app.regionId, tags: app.tags, state, status: `${app.runningInstances}/${app.instances} instances running`, namespaceId: app.namespaceId };
+}
+
+const SWAS_STATES: Record<string, ResourceState> = { Running: 'running', Stopped: 'stopped', Stopping: 'stopping', Starting: 'starting' };
+
+function swasResource(instance: SwasInstance): Resource {
+  return { product: 'swas', id: instance.instanceId, name: instance.instanceName, region: instance.regionId, tags: instance.tags, state: SWAS_STATES[instance.status] ?? 'unavailable', status: instance.status };
+}

@@ -1,0 +1,54 @@
+import { formatDuration } from '../schedule/duration.js';
+import type { ResourceResult } from '../execute/result.js';
+import type { RunReport } from '../run.js';
+
+/**
+ * A run's report for people (one line per resource) and for logs (one JSON line per resource and
+ * one summary line, which Log Service indexes field by field).
+ */
+
+const VERB: Record<ResourceResult['outcome'], string> = {
+  stopped: 'stopped',
+  started: 'started',
+  stopping: 'stopping',
+  starting: 'starting',
+  'would-stop': 'would stop',
+  'would-start': 'would start',
+  skipped: 'skipped',
+  failed: 'FAILED',
+  deferred: 'DEFERRED',
+};
+
+/** The one-line summary: what happened, counted. */
+export function summaryLine(report: RunReport): string {
+  const parts = Object.entries(report.counts)
+    .filter(([, n]) => n > 0)
+    .map(([outcome, n]) => `${n} ${VERB[outcome as ResourceResult['outcome']]}`);
+  return `${report.dryRun ? 'dry run: ' : ''}${parts.length ? parts.join(', ') : 'nothing to do'}${report.ok ? '' : ' — run FAILED'}`;
+}
+
+/** The report as text. */
+export function reportText(report: RunReport): string {
+  const lines = [`offpeak run at ${report.at} (tick ${formatDuration(report.tick)})${report.dryRun ? ' — DRY RUN, nothing was changed' : ''}`, ''];
+  for (const rule of report.rules) lines.push(`  ${rule.name.padEnd(24)} ${rule.action ? `${rule.action}: ` : ''}${rule.reason}`);
+  if (report.results.length) lines.push('');
+  for (const r of report.results) {
+    const what = `${r.product.toUpperCase()} ${r.region} ${r.name}`;
+    const why = [r.reason, r.detail, r.code && !r.detail?.includes(r.code) ? r.code : undefined].filter(Boolean).join('; ');
+    lines.push(`  ${VERB[r.outcome].padEnd(11)} ${r.action.padEnd(5)} ${what.padEnd(44)} ${why}${r.changeOrderId ? ` [change order ${r.changeOrderId}]` : ''}`);
+  }
+  for (const m of report.missing) lines.push(`  not found   ${m.product.toUpperCase()} ${m.region} ${m.id} (named by rule ${m.rule}): check the id and region`);
+  for (const u of report.unresolved) lines.push(`  UNRESOLVED  ${u.product.toUpperCase()} ${u.region}: listing failed (${u.code}: ${u.message}); its targets were not touched`);
+  if (report.guard) lines.push('', `  GUARD: ${report.guard}`);
+  lines.push('', summaryLine(report));
+  return lines.join('\n');
+}
+
+/** JSON lines for the function's log: one per resource, then the summary. */
+export function reportLogLines(report: RunReport): string[] {
+  const lines = report.results.map((r) => JSON.stringify({ type: 'resource', at: report.at, dryRun: report.dryRun, ...r }));
+  for (const m of report.missing) lines.push(JSON.stringify({ type: 'missing', at: report.at, ...m }));
+  for (const u of report.unresolved) lines.push(JSON.stringify({ type: 'unresolved', at: report.at, ...u }));
+  lines.push(JSON.stringify({ type: 'summary', at: report.at, dryRun: report.dryRun, ok: report.ok, counts: report.counts, ...(report.guard ? { guard: report.guard } : {}), summary: summaryLine(report) }));
+  return lines;
+}
