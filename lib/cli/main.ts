@@ -9,6 +9,7 @@ const USAGE = `usage: offpeak <command> [options]
 commands:
   validate [PATH...]   check schedule files (default: schedules/)
   plan                 what each rule does at an instant, and next
+  run                  run the main job once (stop and start what is due)
   schema               print or update the JSON Schema of schedule files
   sandbox              serve the local SAE/SWAS sandbox
   help                 this text
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   plan: async () => (await import('./plan.js')).planCommand,
   schema: async () => (await import('./schema.js')).schemaCommand,
   sandbox: async () => (await import('./sandbox.js')).sandboxCommand,
+  run: async () => (await import('./run.js')).runCommand,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 a run failed, 2 bad input). Never throws. */

@@ -1,0 +1,138 @@
+import { resolve } from 'node:path';
+import type { CredentialSource } from '../cloud/credentials.js';
+import { readSettings, SettingsError, type Settings } from '../config.js';
+import { connect } from '../connect.js';
+import { Deadline } from '../execute/deadline.js';
+import { systemClock } from '../execute/clock.js';
+import { reportText } from '../report/run.js';
+import { runTick } from '../run.js';
+import { formatDiagnostic, hasErrors, sortDiagnostics } from '../schedule/diagnostics.js';
+import { nextEdges } from '../schedule/engine.js';
+import { loadSchedules } from '../schedule/files.js';
+import type { Rule } from '../schedule/rule.js';
+import { formatLocal } from '../schedule/zone.js';
+import type { Io } from './io.js';
+import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
+
+export const RUN_USAGE = `usage: offpeak run [--schedules DIR] [--at ISO|next-stop] [--tick 5m] [--dry-run]
+                   [--rule NAME]... [--action stop|start] [--force] [--deadline 5m] [--json]
+                   [--sandbox] [--seed FILE] [--rate-scale X]
+
+Runs the main job once, as the function does: acts on the edges due at --at (default: now).
+  --dry-run        decide and report, change nothing
+  --rule NAME      only this rule (repeatable); --action only stops or only starts
+                   (with either, the run acts on each rule's state at --at, never beyond it)
+  --force          pass the blast-radius guard (OFFPEAK_MAX_STOPS_PER_RUN, default 200)
+  --deadline D     stop starting new work after D (default 5m); unfinished work is "deferred"
+  --sandbox        start the local sandbox (demo seed, or --seed FILE) and run against it
+  --at next-stop   the next instant at which any rule stops its targets
+Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN; OFFPEAK_ENDPOINT sends every
+call to one base URL (a sandbox). Exit 0 when the run succeeded, 1 when anything failed or was
+deferred, 2 on bad input.`;
+
+export async function runCommand(argv: string[], io: Io, now: number): Promise<number> {
+  const { values } = parseFlags(argv, {
+    schedules: { type: 'string' },
+    at: { type: 'string' },
+    tick: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    rule: { type: 'string', multiple: true },
+    action: { type: 'string' },
+    force: { type: 'boolean' },
+    deadline: { type: 'string' },
+    json: { type: 'boolean' },
+    sandbox: { type: 'boolean' },
+    seed: { type: 'string' },
+    'rate-scale': { type: 'string' },
+  });
+  if (values.help) {
+    io.out(RUN_USAGE);
+    return 0;
+  }
+  const action = values.action;
+  if (action !== undefined && action !== 'stop' && action !== 'start') throw new UsageError(`--action '${action}' must be stop or start`);
+  if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined)) throw new UsageError('--seed and --rate-scale go with --sandbox');
+  const deadlineMs = durationFlag('deadline', values.deadline ?? '5m');
+
+  let settings: Settings;
+  try {
+    settings = readSettings({ ...io.env, ...(values.tick ? { OFFPEAK_TICK: values.tick } : {}), ...(values.schedules ? { OFFPEAK_SCHEDULES: values.schedules } : {}) }, { schedules: resolve(io.cwd, 'schedules') });
+  } catch (error) {
+    if (error instanceof SettingsError) throw new UsageError(error.message);
+    throw error;
+  }
+  const loaded = await loadSchedules([settings.schedules], { at: now });
+  const diagnostics = sortDiagnostics(loaded.diagnostics).filter((d) => d.severity === 'error');
+  if (hasErrors(diagnostics)) {
+    for (const d of diagnostics) io.err(formatDiagnostic(d));
+    io.err("the schedules have errors; nothing was done. Run 'offpeak validate' and fix them first");
+    return 2;
+  }
+  const known = loaded.rules.map((r) => r.name);
+  const unknown = (values.rule ?? []).filter((r) => !known.includes(r));
+  if (unknown.length) throw new UsageError(`--rule: no rule named ${unknown.join(', ')}; the schedules have ${known.join(', ') || 'no rules'}`);
+
+  const at = values.at === 'next-stop' ? nextStop(loaded.rules, now) : values.at === undefined ? now : instantFlag('at', values.at);
+  if (at === undefined) {
+    io.err('offpeak run: --at next-stop: no rule stops anything in the next 30 days');
+    return 2;
+  }
+  if (values.at === 'next-stop') io.err(`running as of the next stop edge: ${new Date(at).toISOString()}${loaded.rules[0] ? ` (${formatLocal(at, loaded.rules[0].timezone)})` : ''}`);
+
+  let sandbox: Awaited<ReturnType<typeof startEmbeddedSandbox>> | undefined;
+  let credentials: CredentialSource = { kind: 'chain' };
+  if (values.sandbox) {
+    sandbox = await startEmbeddedSandbox(values.seed === undefined ? undefined : resolve(io.cwd, values.seed), values['rate-scale']);
+    settings = { ...settings, endpoint: sandbox.url, rateScale: sandbox.rateScale, pollMs: settings.pollMs / sandbox.rateScale };
+    credentials = sandbox.credentials;
+    io.err(`sandbox at ${sandbox.url} (rate scale ${sandbox.rateScale})`);
+  }
+  const deadline = new Deadline(systemClock.now() + deadlineMs, systemClock);
+  try {
+    const { apis } = connect({ credentials, settings, deadline, clock: systemClock });
+    const report = await runTick({
+      at,
+      tick: settings.tick,
+      rules: loaded.rules,
+      apis,
+      deadline,
+      dryRun: values['dry-run'] ?? false,
+      narrowing: { manual: values.rule !== undefined || action !== undefined, ...(values.rule ? { rules: values.rule } : {}), ...(action ? { action } : {}) },
+      maxStopsPerRun: settings.maxStopsPerRun,
+      force: values.force ?? false,
+      saeBatch: settings.saeBatch,
+      pollMs: settings.pollMs,
+      sleep: (ms) => systemClock.sleep(ms),
+    });
+    io.out(values.json ? JSON.stringify(report, null, 2) : reportText(report));
+    return report.ok ? 0 : 1;
+  } finally {
+    deadline.dispose();
+    await sandbox?.close();
+  }
+}
+
+/** The earliest stop edge of any rule within 30 days after `now`. */
+function nextStop(rules: readonly Rule[], now: number): number | undefined {
+  const stops = rules.flatMap((rule) => nextEdges(rule, now, now + 30 * 86_400_000).filter((e) => e.action === 'stop').map((e) => e.at));
+  return stops.length ? Math.min(...stops) : undefined;
+}
+
+/** The sandbox in this process, for `--sandbox` (and `npm start`). Loaded lazily: never in the function. */
+async function startEmbeddedSandbox(seedPath: string | undefined, rateScaleText: string | undefined) {
+  const { demoSeedPath, readSeed, SeedError } = await import('../sandbox/seed.js');
+  const { startSandbox } = await import('../sandbox/server.js');
+  const rateScale = Number(rateScaleText ?? '10');
+  if (!(rateScale > 0) || !Number.isFinite(rateScale)) throw new UsageError(`--rate-scale '${rateScaleText}' must be a positive number such as 10`);
+  let seed;
+  try {
+    seed = await readSeed(seedPath ?? demoSeedPath());
+  } catch (error) {
+    if (error instanceof SeedError) throw new UsageError(error.message);
+    throw error;
+  }
+  const key = seed.accounts[0]!.accessKeys[0]!;
+  const sandbox = await startSandbox({ seed, rateScale });
+  const credentials: CredentialSource = { kind: 'static', accessKeyId: key.id, accessKeySecret: key.secret, ...(key.securityToken ? { securityToken: key.securityToken } : {}) };
+  return { url: sandbox.url, rateScale, credentials, close: () => sandbox.close() };
+}
