@@ -32,10 +32,8 @@ const faultRule = z.strictObject({
 
 export type FaultRule = z.infer<typeof faultRule>;
 
-const faultList = z.union([
-  z.array(faultRule),
-  z.strictObject({ seed: z.number().int().optional(), faults: z.array(faultRule) }),
-]);
+const faultList = z.array(faultRule);
+const seededFaultList = z.strictObject({ seed: z.number().int().optional(), faults: z.array(faultRule) });
 
 /** What the matching faults do to one call. */
 export interface FaultEffect {
@@ -72,23 +70,26 @@ export class FaultInjector {
   private rules: Array<FaultRule & { left?: number }> = [];
   private random: () => number;
 
-  constructor(private seed = 1) {
-    this.random = generator(seed);
+  /** @param startSeed the seed a reset returns to; `{seed, faults}` changes it only until then */
+  constructor(private readonly startSeed = 1) {
+    this.random = generator(startSeed);
   }
 
   /**
    * Replaces the rules with a JSON list (or `{seed, faults}`); throws Error with the field at fault.
+   * Every call restarts the draws, so the same list over the same calls fails the same way.
    * @example injector.set([{ product: 'sae', action: 'StopApplication', code: 'System.Upgrading', times: 2 }])
    */
   set(value: unknown): void {
-    const parsed = faultList.safeParse(value);
+    // Chosen by shape rather than as a union, so an error names the rule's field, not "invalid input".
+    const parsed = Array.isArray(value) ? faultList.safeParse(value) : seededFaultList.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new Error(`faults${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${issue.message}`);
     }
     const list = Array.isArray(parsed.data) ? parsed.data : parsed.data.faults;
-    if (!Array.isArray(parsed.data) && parsed.data.seed !== undefined) this.seed = parsed.data.seed;
-    this.random = generator(this.seed);
+    const seed = Array.isArray(parsed.data) ? this.startSeed : (parsed.data.seed ?? this.startSeed);
+    this.random = generator(seed);
     this.rules = list.map((rule) => ({ ...rule, ...(rule.times !== undefined ? { left: rule.times } : {}) }));
   }
 

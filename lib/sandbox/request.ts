@@ -48,14 +48,14 @@ export function parseRequest(url: string, contentType: string | undefined, body:
     if (form === undefined) return 'the form body is not valid percent-encoding';
     for (const [k, v] of form) params[k] = v;
   } else if (type.startsWith('application/json')) {
-    let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      const json: unknown = JSON.parse(body.toString('utf8'));
+      if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
+        for (const [k, v] of Object.entries(json)) params[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      }
     } catch {
+      // Also a RangeError: re-serialising a value nested thousands deep overflows the stack.
       return 'the JSON body does not parse';
-    }
-    if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
-      for (const [k, v] of Object.entries(json)) params[k] = typeof v === 'string' ? v : JSON.stringify(v);
     }
   }
   return { path, params };
