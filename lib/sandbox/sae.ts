@@ -67,9 +67,10 @@ const instancesAt = (app: App, now: number): number => (statusAt(app, now) === '
 // Code-unit order rather than localeCompare, so the order never depends on the host's locale.
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** 'YYYY-MM-DD HH:mm:ss' in UTC, as SAE writes change-order times; '' for a time that is not one. */
+/** 'YYYY-MM-DD HH:mm:ss' in China Standard Time, as SAE writes change-order times; '' for a time that is not one. */
 function wallTime(ms: number): string {
-  const date = new Date(ms);
+  // SAE writes these times in China Standard Time (UTC+8, no DST), whatever the region.
+  const date = new Date(ms + 8 * 3_600_000);
   return Number.isNaN(date.getTime()) ? '' : date.toISOString().replace('T', ' ').slice(0, 19);
 }
 

@@ -174,7 +174,7 @@ describe('change orders', () => {
       AppName: 'dev-api',
       CoTypeCode: 'CoStop',
       CoType: 'Stop application',
-      CreateTime: '2025-06-02 22:00:00',
+      CreateTime: '2025-06-03 06:00:00',
       Status: 1,
       SubStatus: 0,
       ErrorMessage: '',
@@ -196,8 +196,8 @@ describe('change orders', () => {
     const list = data(model, 'ListChangeOrders', { AppId: 'app-api' }, { now: T0 + MS + 1 });
     expect(list).toMatchObject({ CurrentPage: 1, PageSize: 10, TotalSize: 2 });
     expect(list.ChangeOrderList).toEqual([
-      { ChangeOrderId: start, CoTypeCode: 'CoStart', CoType: 'Start application', CreateTime: '2025-06-02 22:00:03', FinishTime: '', Status: 1, Source: 'console' },
-      { ChangeOrderId: stop, CoTypeCode: 'CoStop', CoType: 'Stop application', CreateTime: '2025-06-02 22:00:00', FinishTime: '2025-06-02 22:00:03', Status: 2, Source: 'console' },
+      { ChangeOrderId: start, CoTypeCode: 'CoStart', CoType: 'Start application', CreateTime: '2025-06-03 06:00:03', FinishTime: '', Status: 1, Source: 'console' },
+      { ChangeOrderId: stop, CoTypeCode: 'CoStop', CoType: 'Stop application', CreateTime: '2025-06-03 06:00:00', FinishTime: '2025-06-03 06:00:03', Status: 2, Source: 'console' },
     ]);
     expect(data(model, 'ListChangeOrders', { AppId: 'app-api', CoType: 'CoStop' }).TotalSize).toBe(1);
     expect(data(model, 'ListChangeOrders', { AppId: 'app-api', PageSize: '1', CurrentPage: '2' }).ChangeOrderList).toEqual([expect.objectContaining({ ChangeOrderId: stop })]);

@@ -1,0 +1,107 @@
+/**
+ * Every failure of a cloud call becomes one typed CloudError whose `kind` alone decides what
+ * happens next (retry, re-read, give up on the resource, or give up on the product and region).
+ *
+ * The Alibaba clients surface errors inconsistently (client-wire-facts.md §5): SAE bodies carry a
+ * numeric `Code` with the real code in `ErrorCode`; a non-JSON gateway page arrives as a bare
+ * SyntaxError; timeouts have a name but no code. All of that is undone here, in one place.
+ */
+
+/** The products offpeak calls. */
+export type Product = 'sae' | 'swas';
+
+/** What a caller does about a failure; the code says what happened, the kind what to do. */
+export type ErrorKind =
+  /** Rate limited: wait and retry, and slow down. */
+  | 'throttled'
+  /** The resource or service is busy (a change order runs, an upgrade): retry later. */
+  | 'busy'
+  /** The resource is in a state the call does not accept: read its state again, then decide. */
+  | 'state'
+  /** A fault of the service or the network: retry. */
+  | 'transient'
+  /** The resource does not exist: report it, never retry. */
+  | 'not-found'
+  /** The request is wrong: report it, never retry. */
+  | 'invalid'
+  /** Credentials or RAM policy refuse the call: stop using this product and region for the run. */
+  | 'permission';
+
+/** A failed cloud call: the only error the cloud layer throws. */
+export class CloudError extends Error {
+  override readonly name = 'CloudError';
+
+  constructor(
+    readonly product: Product,
+    readonly action: string,
+    readonly code: string,
+    readonly kind: ErrorKind,
+    message: string,
+    readonly httpStatus?: number,
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+
+  /** True when trying the same call again can succeed. */
+  get retryable(): boolean {
+    return this.kind === 'throttled' || this.kind === 'busy' || this.kind === 'transient';
+  }
+}
+
+const BUSY = new Set(['Application.ChangerOrderRunning', 'System.Upgrading', 'ServiceUnavailable', 'Application.NotReady']);
+const STATE = new Set(['Application.InvalidStatus', 'IncorrectInstanceStatus', 'IncorrectStatus']);
+// MissingCredentials comes from credentials.ts, InvalidCredentials from openapi-client itself: no keys at all.
+const PERMISSION =
+  /^(Forbidden|NoPermission|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken|MissingSecurityToken|IncompleteSignature|MissingCredentials|InvalidCredentials|Resouce\.no\.permission|Resource\.no\.permission|Unauthorized)|\.NoPermission$/;
+const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+
+/** The kind of an API error code with its HTTP status. */
+export function kindOf(code: string, httpStatus?: number): ErrorKind {
+  if (code.includes('Throttling')) return 'throttled';
+  if (BUSY.has(code)) return 'busy';
+  if (STATE.has(code)) return 'state';
+  if (PERMISSION.test(code) || httpStatus === 401) return 'permission';
+  if (/NotFound$|\.NotExist$|^NotFound/.test(code) || httpStatus === 404) return 'not-found';
+  if (code === 'InternalError' || code === 'UnknownError' || (httpStatus !== undefined && httpStatus >= 500)) return 'transient';
+  if (httpStatus === 403) return 'permission';
+  return 'invalid';
+}
+
+interface ClientErrorShape {
+  code?: unknown;
+  name?: unknown;
+  message?: unknown;
+  statusCode?: unknown;
+  requestId?: unknown;
+  data?: { ErrorCode?: unknown; Code?: unknown; RequestId?: unknown; Message?: unknown; statusCode?: unknown } | null;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+
+/**
+ * Turns whatever a client threw into a CloudError.
+ *
+ * @example toCloudError(err, 'sae', 'StopApplication') // err.code "400", err.data.ErrorCode "Application.ChangerOrderRunning" → kind 'busy'
+ */
+export function toCloudError(error: unknown, product: Product, action: string): CloudError {
+  if (error instanceof CloudError) return error;
+  const e = (error ?? {}) as ClientErrorShape;
+  const message = text(e.message) ?? String(error);
+  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.data?.statusCode === 'number' ? e.data.statusCode : undefined;
+  const requestId = text(e.data?.RequestId) ?? text(e.requestId) ?? /request id: ([\w-]+)/i.exec(message)?.[1];
+
+  const rawCode = text(e.code);
+  if (rawCode && NETWORK.has(rawCode)) return new CloudError(product, action, rawCode, 'transient', `connection failed (${rawCode}): ${message}`, undefined, requestId);
+  if (e.name === 'RequestTimeoutError' || /timeout/i.test(String(e.name)) || /^(Read|Connect)Timeout/.test(message)) {
+    return new CloudError(product, action, 'Timeout', 'transient', message, undefined, requestId);
+  }
+  if (e.name === 'SyntaxError' || (error instanceof SyntaxError && rawCode === undefined)) {
+    // A gateway error page instead of JSON: the tea clients lose the status; treat as a server fault.
+    return new CloudError(product, action, 'BadGateway', 'transient', 'the endpoint answered with something other than JSON (a gateway error page?)', status, requestId);
+  }
+  // SAE error bodies put a numeric status in Code and the real code in ErrorCode.
+  const code = (rawCode && !/^\d+$/.test(rawCode) ? rawCode : undefined) ?? text(e.data?.ErrorCode) ?? text(e.data?.Code) ?? rawCode ?? 'Unknown';
+  const detail = text(e.data?.Message) ?? message;
+  return new CloudError(product, action, code, kindOf(code, status ?? (/^\d{3}$/.test(rawCode ?? '') ? Number(rawCode) : undefined)), detail, status, requestId);
+}

@@ -1,0 +1,76 @@
+import { CloudError, type Product } from './errors.js';
+
+/**
+ * Reading response bodies defensively: a field that is missing or of the wrong type becomes a
+ * CloudError (kind 'invalid', code 'InvalidResponse') naming the field, here, rather than a
+ * TypeError or an `undefined` that surfaces far away in the planner.
+ */
+
+type Json = Record<string, unknown>;
+
+const describe = (value: unknown): string => (value === undefined ? 'nothing' : value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value);
+
+/** Field readers for one action's responses; each throws CloudError on a shape it does not expect. */
+export class ResponseReader {
+  constructor(
+    private readonly product: Product,
+    private readonly action: string,
+  ) {}
+
+  /** Throws the CloudError for a field `where` that holds `got`. */
+  fail(where: string, got: unknown): never {
+    throw new CloudError(this.product, this.action, 'InvalidResponse', 'invalid', `${this.action} answered without a usable ${where} (got ${describe(got)})`);
+  }
+
+  object(value: unknown, where: string): Json {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : this.fail(where, value);
+  }
+
+  list(value: unknown, where: string): unknown[] {
+    return Array.isArray(value) ? (value as unknown[]) : this.fail(where, value);
+  }
+
+  string(o: Json, key: string, where: string): string {
+    const value = o[key];
+    return typeof value === 'string' && value !== '' ? value : this.fail(`${where}.${key}`, value);
+  }
+
+  /** Absent, null and '' all mean "not given". */
+  optionalString(o: Json, key: string, where: string): string | undefined {
+    const value = o[key];
+    if (value === undefined || value === null || value === '') return undefined;
+    return typeof value === 'string' ? value : this.fail(`${where}.${key}`, value);
+  }
+
+  /** A finite number; integer text is accepted too, since Alibaba's docs and examples disagree on types. */
+  number(o: Json, key: string, where: string): number {
+    const value = o[key];
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+    if (typeof value === 'string' && /^-?\d{1,15}$/.test(value)) return Number(value);
+    return this.fail(`${where}.${key}`, value);
+  }
+
+  optionalNumber(o: Json, key: string, where: string): number | undefined {
+    const value = o[key];
+    return value === undefined || value === null || value === '' ? undefined : this.number(o, key, where);
+  }
+
+  boolean(o: Json, key: string, where: string): boolean {
+    const value = o[key];
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    return this.fail(`${where}.${key}`, value);
+  }
+
+  /** `Tags: [{Key, Value}]` as a record; absent or null means no tags. */
+  tags(o: Json, key: string, where: string): Record<string, string> {
+    const value = o[key];
+    if (value === undefined || value === null) return {};
+    const entries = this.list(value, `${where}.${key}`).map((item, i): [string, string] => {
+      const tag = this.object(item, `${where}.${key}[${i}]`);
+      return [this.string(tag, 'Key', `${where}.${key}[${i}]`), this.optionalString(tag, 'Value', `${where}.${key}[${i}]`) ?? ''];
+    });
+    // fromEntries defines own properties, so a tag named __proto__ stays a tag.
+    return Object.fromEntries(entries);
+  }
+}

@@ -1,0 +1,154 @@
+import { directGate, type SaeApi, type SaeApp, type SaeAppFilter, type SaeAppStatus, type SaeChangeOrder } from './api.js';
+import { CloudError } from './errors.js';
+import { callerFor, type Body, type CloudOptions, type Query } from './openapi.js';
+import { ResponseReader } from './response.js';
+
+/**
+ * SaeApi over SAE's ROA API (2019-05-06; alibaba-cloud-facts.md §1). There is no SAE SDK package,
+ * so each action is a method and path for callApi, with every parameter in the query.
+ */
+
+const ROUTES = {
+  ListApplications: ['GET', '/pop/v1/sam/app/listApplications'],
+  DescribeApplicationStatus: ['GET', '/pop/v1/sam/app/describeApplicationStatus'],
+  StopApplication: ['PUT', '/pop/v1/sam/app/stopApplication'],
+  StartApplication: ['PUT', '/pop/v1/sam/app/startApplication'],
+  BatchStopApplications: ['PUT', '/pop/v1/sam/app/batchStopApplications'],
+  BatchStartApplications: ['PUT', '/pop/v1/sam/app/batchStartApplications'],
+  DescribeChangeOrder: ['GET', '/pop/v1/sam/changeorder/DescribeChangeOrder'],
+} as const satisfies Record<string, readonly ['GET' | 'PUT', string]>;
+
+type Action = keyof typeof ROUTES;
+
+const PAGE_SIZE = 100;
+/** Change-order statuses after which nothing more happens: succeeded, failed, terminated, system failure. */
+const FINISHED = new Set([2, 3, 6, 10]);
+
+/** SaeApi for one account; every call goes through `options.gate`. */
+export function createSaeApi(options: CloudOptions): SaeApi {
+  const callApi = callerFor(options);
+  const gate = options.gate ?? directGate;
+
+  /** One gated call; the body is read inside the gate so a malformed answer fails as that call. */
+  const run = <T>(region: string, action: Action, query: Query, read: (data: Body, r: ResponseReader) => T): Promise<T> =>
+    gate('sae', action, async () => {
+      const [method, pathname] = ROUTES[action];
+      const body = await callApi({ product: 'sae', region, action, method, pathname, query });
+      const r = new ResponseReader('sae', action);
+      return read(r.object(body.Data, 'Data'), r);
+    });
+
+  const changeOrderId = (data: Body, r: ResponseReader) => r.string(data, 'ChangeOrderId', 'Data');
+
+  const batch = (region: string, action: 'BatchStopApplications' | 'BatchStartApplications', namespaceId: string, appIds: readonly string[]) => {
+    const ids = [...new Set(appIds)];
+    if (ids.length === 0) return Promise.reject(new CloudError('sae', action, 'InvalidParameter', 'invalid', `${action} needs at least one application id`));
+    return run(region, action, { NamespaceId: namespaceId, AppIds: ids.join(',') }, changeOrderId);
+  };
+
+  return {
+    async listApplications(region, filter) {
+      // An empty id list selects nothing; sending it would select everything.
+      if (filter.appIds?.length === 0) return [];
+      const query = listQuery(filter);
+      const apps = new Map<string, SaeApp>();
+      let read = 0;
+      for (let page = 1; ; page += 1) {
+        const { total, rows } = await run(region, 'ListApplications', { ...query, CurrentPage: String(page) }, readPage);
+        // One base URL may serve every region (OFFPEAK_ENDPOINT), so the region is checked here too.
+        for (const app of rows) if (app.regionId === region) apps.set(app.appId, app);
+        read += rows.length;
+        // Counting rows rather than pages stays right if the server caps the page size below ours.
+        if (rows.length === 0 || read >= total) return [...apps.values()];
+      }
+    },
+
+    describeStatus(region, appId) {
+      return run(region, 'DescribeApplicationStatus', { AppId: appId }, (data, r): SaeAppStatus => {
+        const current = r.string(data, 'CurrentStatus', 'Data');
+        const lastChangeOrderId = r.optionalString(data, 'LastChangeOrderId', 'Data');
+        return {
+          appId: r.optionalString(data, 'AppId', 'Data') ?? appId,
+          status: current === 'RUNNING' || current === 'STOPPED' ? current : 'UNKNOWN',
+          runningInstances: r.number(data, 'RunningInstances', 'Data'),
+          ...(lastChangeOrderId !== undefined ? { lastChangeOrderId } : {}),
+          // Absent means no order on record, which is not a running one.
+          changeOrderRunning: data.LastChangeOrderRunning === undefined ? false : r.boolean(data, 'LastChangeOrderRunning', 'Data'),
+        };
+      });
+    },
+
+    stop: (region, appId) => run(region, 'StopApplication', { AppId: appId }, changeOrderId),
+    start: (region, appId) => run(region, 'StartApplication', { AppId: appId }, changeOrderId),
+    batchStop: (region, namespaceId, appIds) => batch(region, 'BatchStopApplications', namespaceId, appIds),
+    batchStart: (region, namespaceId, appIds) => batch(region, 'BatchStartApplications', namespaceId, appIds),
+
+    describeChangeOrder(region, id) {
+      return run(region, 'DescribeChangeOrder', { ChangeOrderId: id }, (data, r): SaeChangeOrder => {
+        const status = r.number(data, 'Status', 'Data');
+        const errorMessage = r.optionalString(data, 'ErrorMessage', 'Data');
+        const typeCode = r.optionalString(data, 'CoTypeCode', 'Data');
+        const createdAt = orderCreatedAt(data);
+        return {
+          changeOrderId: r.optionalString(data, 'ChangeOrderId', 'Data') ?? id,
+          status,
+          finished: FINISHED.has(status),
+          succeeded: status === 2,
+          ...(errorMessage !== undefined ? { errorMessage } : {}),
+          ...(typeCode !== undefined ? { typeCode } : {}),
+          ...(createdAt !== undefined ? { createdAt } : {}),
+        };
+      });
+    },
+  };
+}
+
+/**
+ * When a change order began: its first pipeline's StartTime (epoch ms) when present, else its
+ * CreateTime, which SAE writes as wall time in China Standard Time ('2020-12-17 21:06:45').
+ */
+function orderCreatedAt(data: Record<string, unknown>): number | undefined {
+  const pipelines = data.Pipelines;
+  const first: unknown = Array.isArray(pipelines) ? pipelines[0] : undefined;
+  const start = first !== null && typeof first === 'object' ? (first as Record<string, unknown>).StartTime : undefined;
+  if (typeof start === 'number' && Number.isFinite(start)) return start;
+  const text = data.CreateTime;
+  if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text)) return undefined;
+  const ms = Date.parse(`${text.replace(' ', 'T')}+08:00`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** ListApplications' filters; the name filter is AppName, ids go through FieldType=appIds. */
+function listQuery(filter: SaeAppFilter): Record<string, string> {
+  const query: Record<string, string> = { PageSize: String(PAGE_SIZE) };
+  if (filter.namespaceId) query.NamespaceId = filter.namespaceId;
+  if (filter.appName) query.AppName = filter.appName;
+  const tags = Object.entries(filter.tags ?? {});
+  if (tags.length > 0) query.Tags = JSON.stringify(tags.map(([key, value]) => ({ key, value })));
+  if (filter.appIds) {
+    query.FieldType = 'appIds';
+    query.FieldValue = [...new Set(filter.appIds)].join(',');
+  }
+  return query;
+}
+
+function readPage(data: Body, r: ResponseReader): { total: number; rows: SaeApp[] } {
+  const rows = r.list(data.Applications, 'Data.Applications').map((item, i): SaeApp => {
+    const where = `Data.Applications[${i}]`;
+    const a = r.object(item, where);
+    const cpu = r.optionalNumber(a, 'Cpu', where);
+    const memory = r.optionalNumber(a, 'Mem', where);
+    return {
+      appId: r.string(a, 'AppId', where),
+      appName: r.string(a, 'AppName', where),
+      namespaceId: r.string(a, 'NamespaceId', where),
+      regionId: r.string(a, 'RegionId', where),
+      tags: r.tags(a, 'Tags', where),
+      instances: r.number(a, 'Instances', where),
+      runningInstances: r.number(a, 'RunningInstances', where),
+      ...(cpu !== undefined ? { cpu } : {}),
+      ...(memory !== undefined ? { memory } : {}),
+    };
+  });
+  return { total: r.number(data, 'TotalSize', 'Data'), rows };
+}

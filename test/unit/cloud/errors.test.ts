@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CloudError, kindOf, toCloudError, type ErrorKind } from '../../../lib/cloud/errors.js';
+import type { Sandbox } from '../../../lib/sandbox/server.js';
+import { admin, DEMO_KEY, DEMO_STS_KEY, failure, openApiClient, sae, swas } from '../../e2e/support/clients.js';
+import { saeApp, startWorld, swasInstance } from '../../e2e/support/cloud-world.js';
+
+/**
+ * toCloudError on what the real client (openapi-client) throws when the sandbox answers with each
+ * kind of failure, over real HTTP: nothing here is a hand-made error object.
+ */
+
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await startWorld();
+});
+afterAll(() => sandbox.close());
+beforeEach(() => admin(sandbox.url, 'reset', ''));
+
+const APP = saeApp(0).appId;
+const INSTANCE = swasInstance('cn-hangzhou', 0).instanceId;
+const stopApp = (client = openApiClient(sandbox.url), appId = APP) => sae(client, 'StopApplication', 'PUT', '/pop/v1/sam/app/stopApplication', { AppId: appId });
+const stopInstance = (client = openApiClient(sandbox.url), id = INSTANCE) => swas(client, 'StopInstances', { RegionId: 'cn-hangzhou', InstanceIds: JSON.stringify([id]), ClientToken: `t-${Math.random()}` });
+
+async function caught(promise: Promise<unknown>, product: 'sae' | 'swas', action: string): Promise<CloudError> {
+  return toCloudError(await failure(promise), product, action);
+}
+const faults = (list: unknown[]) => admin(sandbox.url, 'faults', list);
+
+describe('toCloudError on SAE errors', () => {
+  it('reads the real code from both SAE error shapes', async () => {
+    await stopApp();
+    const plain = await caught(stopApp(), 'sae', 'StopApplication');
+    await faults([{ product: 'sae', action: '*', numericCode: true }]);
+    const raw = await failure(stopApp());
+    expect(raw.code).toBe('400'); // the client's own code is the HTTP status here (wire facts §5)
+    const numeric = toCloudError(raw, 'sae', 'StopApplication');
+    for (const error of [plain, numeric]) {
+      expect(error).toMatchObject({ code: 'Application.ChangerOrderRunning', kind: 'busy', httpStatus: 400, product: 'sae', action: 'StopApplication' });
+      expect(error.requestId).toMatch(/^[0-9A-F-]{36}$/);
+      expect(error.message).toContain('change order in progress');
+    }
+  });
+
+  it('not found, throttled and internal errors', async () => {
+    expect(await caught(stopApp(undefined, 'missing'), 'sae', 'StopApplication')).toMatchObject({ code: 'InvalidApplication.NotFound', kind: 'not-found' });
+    await faults([{ product: 'sae', code: 'Throttling.User', times: 1 }]);
+    expect(await caught(stopApp(), 'sae', 'StopApplication')).toMatchObject({ code: 'Throttling.User', kind: 'throttled', retryable: true });
+    await faults([{ product: 'sae', code: 'InternalError', times: 1 }]);
+    expect(await caught(stopApp(), 'sae', 'StopApplication')).toMatchObject({ code: 'InternalError', kind: 'transient', httpStatus: 500 });
+  });
+});
+
+describe('toCloudError on SWAS errors', () => {
+  it('state, not found and throttled', async () => {
+    await stopInstance();
+    const state = await caught(stopInstance(), 'swas', 'StopInstances');
+    expect(state).toMatchObject({ code: 'IncorrectInstanceStatus', kind: 'state', httpStatus: 403 });
+    expect(state.requestId).toMatch(/^[0-9A-F-]{36}$/);
+    expect(await caught(stopInstance(undefined, 'missing'), 'swas', 'StopInstances')).toMatchObject({ code: 'InvalidInstanceId.NotFound', kind: 'not-found', httpStatus: 404 });
+    await faults([{ product: 'swas', code: 'Throttling.User', times: 1 }]);
+    expect(await caught(stopInstance(), 'swas', 'StopInstances')).toMatchObject({ code: 'Throttling.User', kind: 'throttled' });
+  });
+});
+
+describe('toCloudError on credential errors', () => {
+  it('a wrong secret, an unknown key and a wrong STS token are permission errors', async () => {
+    const wrongSecret = openApiClient(sandbox.url, { ...DEMO_KEY, accessKeySecret: 'wrong' });
+    expect(await caught(stopApp(wrongSecret), 'sae', 'StopApplication')).toMatchObject({ code: 'SignatureDoesNotMatch', kind: 'permission' });
+    const unknownKey = openApiClient(sandbox.url, { accessKeyId: 'nobody', accessKeySecret: 'x' });
+    expect(await caught(stopInstance(unknownKey), 'swas', 'StopInstances')).toMatchObject({ code: 'InvalidAccessKeyId.NotFound', kind: 'permission', httpStatus: 404 });
+    const wrongToken = openApiClient(sandbox.url, { ...DEMO_STS_KEY, securityToken: 'stale' });
+    expect(await caught(stopApp(wrongToken), 'sae', 'StopApplication')).toMatchObject({ code: 'InvalidSecurityToken.MismatchWithAccessKey', kind: 'permission' });
+  });
+});
+
+describe('toCloudError on network failures', () => {
+  it('a dropped connection is transient', async () => {
+    await faults([{ product: 'sae', drop: true, times: 1 }]);
+    const error = await caught(stopApp(), 'sae', 'StopApplication');
+    expect(error).toMatchObject({ code: 'ECONNRESET', kind: 'transient' });
+  });
+
+  it('an HTML 502 page is transient', async () => {
+    await faults([{ product: 'swas', html: true, times: 1 }]);
+    const raw = await failure(stopInstance());
+    expect(raw.name).toBe('SyntaxError'); // the status is lost on the way (wire facts §5)
+    expect(toCloudError(raw, 'swas', 'StopInstances')).toMatchObject({ code: 'BadGateway', kind: 'transient' });
+  });
+
+  it('a read timeout is transient, code Timeout', async () => {
+    await faults([{ product: 'sae', latencyMs: 1500, times: 1 }]);
+    const client = openApiClient(sandbox.url, DEMO_KEY, { readTimeout: 200, connectTimeout: 5000 });
+    const started = Date.now();
+    const raw = await failure(stopApp(client));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(raw.name).toBe('RequestTimeoutError');
+    expect(raw.message).toMatch(/^ReadTimeout\(200\)/);
+    expect(toCloudError(raw, 'sae', 'StopApplication')).toMatchObject({ code: 'Timeout', kind: 'transient' });
+  });
+
+  it('the connect timeout also bounds a silent server (it is the socket idle timer)', async () => {
+    await faults([{ product: 'sae', latencyMs: 1500, times: 1 }]);
+    const client = openApiClient(sandbox.url, DEMO_KEY, { readTimeout: 5000, connectTimeout: 200 });
+    const raw = await failure(stopApp(client));
+    expect(raw.message).toMatch(/^ConnectTimeout/);
+    expect(toCloudError(raw, 'sae', 'StopApplication')).toMatchObject({ code: 'Timeout', kind: 'transient' });
+  });
+
+  it('a refused connection is transient', async () => {
+    const closed = await startWorld();
+    const url = closed.url;
+    await closed.close();
+    const error = await caught(stopApp(openApiClient(url)), 'sae', 'StopApplication');
+    expect(error).toMatchObject({ code: 'ECONNREFUSED', kind: 'transient' });
+  });
+});
+
+describe('kindOf', () => {
+  const table: Array<[string, number | undefined, ErrorKind]> = [
+    ['Throttling', 400, 'throttled'],
+    ['Throttling.Api', undefined, 'throttled'],
+    ['Application.ChangerOrderRunning', 400, 'busy'],
+    ['System.Upgrading', 400, 'busy'],
+    ['ServiceUnavailable', 503, 'busy'],
+    ['Application.InvalidStatus', 400, 'state'],
+    ['IncorrectInstanceStatus', 403, 'state'],
+    ['Forbidden.RAM', 403, 'permission'],
+    ['Resouce.no.permission', 400, 'permission'],
+    ['MissingSecurityToken', 400, 'permission'],
+    ['MissingCredentials', undefined, 'permission'],
+    ['SomethingElse', 401, 'permission'],
+    ['InvalidApplication.NotFound', 400, 'not-found'],
+    ['InvalidNamespaceId.NotFound', 404, 'not-found'],
+    ['InternalError', 500, 'transient'],
+    ['UnknownError', undefined, 'transient'],
+    ['Whatever', 502, 'transient'],
+    ['InvalidParameter', 400, 'invalid'],
+    ['IdempotentParameterMismatch', 400, 'invalid'],
+  ];
+  it.each(table)('%s (%s) is %s', (code, status, kind) => {
+    expect(kindOf(code, status)).toBe(kind);
+  });
+
+  it('passes a CloudError through and turns anything else into one', () => {
+    const error = new CloudError('sae', 'X', 'C', 'busy', 'm');
+    expect(toCloudError(error, 'swas', 'Y')).toBe(error);
+    expect(toCloudError('text', 'sae', 'X')).toMatchObject({ code: 'Unknown', kind: 'invalid', message: 'text' });
+    expect(toCloudError(undefined, 'sae', 'X')).toBeInstanceOf(CloudError);
+  });
+});
