@@ -91,6 +91,7 @@ describe('SAE stop, start and change orders', () => {
     expect(calls.map((c) => c.action)).toEqual([
       'StopApplication',
       'DescribeChangeOrder',
+      'DescribeChangeOrder',
       'DescribeApplicationStatus',
       'StartApplication',
       'DescribeChangeOrder',
