@@ -2,6 +2,7 @@ import type { CloudApis } from './cloud/api.js';
 import { decide } from './plan/decide.js';
 import { intentsAt, type Narrowing, type Quiet } from './plan/intents.js';
 import { resolveTargets, type Missing } from './plan/resolve.js';
+import type { Progress } from './execute/context.js';
 import type { Deadline } from './execute/deadline.js';
 import { executeSae } from './execute/sae.js';
 import { executeSwas } from './execute/swas.js';
@@ -30,6 +31,8 @@ export interface TickOptions {
   readonly saeBatch: boolean;
   readonly pollMs: number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Hears progress: resources done of those acted on, and what the run waits for. */
+  readonly onProgress?: (progress: { done: number; total: number; waitingFor?: string }) => void;
 }
 
 export interface RuleSummary {
@@ -74,6 +77,7 @@ export async function runTick(options: TickOptions): Promise<RunReport> {
     runAt: T,
     saeBatch: options.saeBatch,
     denied: new Map(),
+    ...(options.onProgress ? { progress: progressOf(options.onProgress, () => acting.length) } : {}),
   };
   const acting = decisions.filter((d) => d.verdict === 'act');
   const [sae, swas] = await Promise.all([
@@ -99,6 +103,14 @@ export async function runTick(options: TickOptions): Promise<RunReport> {
     ...(guard ? { guard } : {}),
     counts,
     ok,
+  };
+}
+
+function progressOf(listener: NonNullable<TickOptions['onProgress']>, total: () => number): Progress {
+  let done = 0;
+  return {
+    finished: () => listener({ done: ++done, total: total() }),
+    waiting: (what) => listener({ done, total: total(), waitingFor: what }),
   };
 }
 

@@ -2,6 +2,8 @@
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Rewrites the status line on stderr (no newline); only used when `interactive`. */
+  status?(text: string): void;
   /** True when stderr is a terminal: progress lines are shown only then. */
   readonly interactive: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -12,6 +14,7 @@ export function processIo(): Io {
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    status: (text) => process.stderr.write(`\r\x1b[K${text}`),
     interactive: Boolean(process.stderr.isTTY),
     env: process.env,
     cwd: process.cwd(),

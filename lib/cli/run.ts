@@ -103,7 +103,10 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
       saeBatch: settings.saeBatch,
       pollMs: settings.pollMs,
       sleep: (ms) => systemClock.sleep(ms),
+      // Big runs take minutes under the rate limits: a terminal shows how far along they are.
+      ...(io.interactive && io.status && !values.json ? { onProgress: ({ done, total, waitingFor }) => io.status?.(`[${done}/${total} done]${waitingFor ? ` ${waitingFor}` : ''}`) } : {}),
     });
+    if (io.interactive && !values.json) io.status?.('');
     io.out(values.json ? JSON.stringify(report, null, 2) : reportText(report));
     return report.ok ? 0 : 1;
   } finally {

@@ -18,11 +18,20 @@ export interface ExecuteContext {
   readonly saeBatch: boolean;
   /** Products and regions that refused us with a permission error: not tried again this run. */
   readonly denied: Map<string, CloudError>;
+  /** Hears each finished resource and what the run is waiting for (progress on a terminal). */
+  readonly progress?: Progress;
+}
+
+/** Progress of a run, for people watching a terminal. */
+export interface Progress {
+  finished(result: ResourceResult): void;
+  waiting(what: string): void;
 }
 
 /** Waits `ms` if the deadline allows it; throws DeadlineError otherwise. */
 export async function pause(ctx: ExecuteContext, ms: number, what: string): Promise<void> {
   if (!ctx.deadline.allows(ms)) throw new DeadlineError(`the deadline came while ${what}`);
+  ctx.progress?.waiting(what);
   await ctx.sleep(ms);
 }
 

@@ -15,7 +15,7 @@ const START_ORDERS = /start|deploy|rollback|scale|restart/i;
 /** Carries out SAE decisions (acts only on `act` ones). */
 export async function executeSae(decisions: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
   if (ctx.saeBatch && !ctx.dryRun) return executeSaeBatches(decisions, ctx);
-  return Promise.all(decisions.map((d) => actOnApp(d, ctx)));
+  return Promise.all(decisions.map((d) => actOnApp(d, ctx).then((r) => (ctx.progress?.finished(r), r))));
 }
 
 async function actOnApp(d: Decision, ctx: ExecuteContext): Promise<ResourceResult> {
@@ -103,7 +103,7 @@ async function executeSaeBatches(decisions: readonly Decision[], ctx: ExecuteCon
     const key = `${d.resource.region}\n${d.resource.namespaceId ?? ''}\n${d.action}`;
     groups.set(key, [...(groups.get(key) ?? []), d]);
   }
-  const results = await Promise.all([...groups.values()].map((group) => batch(group, ctx)));
+  const results = await Promise.all([...groups.values()].map((group) => batch(group, ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
   return results.flat();
 }
 

@@ -27,7 +27,7 @@ export async function executeSwas(decisions: readonly Decision[], ctx: ExecuteCo
     const sorted = [...group].sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1));
     for (let i = 0; i < sorted.length; i += BATCH) batches.push(sorted.slice(i, i + BATCH));
   }
-  const results = await Promise.all(batches.map((b) => runBatch(b, ctx)));
+  const results = await Promise.all(batches.map((b) => runBatch(b, ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
   return results.flat();
 }
 

@@ -76,8 +76,10 @@ function intentOf(rule: Rule, T: number, tick: number, narrowing: Narrowing): In
   }
   // The latest due edge decides: with catchUp a run may see a stop and a later start, and only
   // the state the rule is in at T should be acted on.
-  const edges = dueEdges(rule, T, tick).filter((e) => narrowing.action === undefined || e.action === narrowing.action);
-  const last = edges.at(-1);
+  const last = dueEdges(rule, T, tick).at(-1);
+  if (last && narrowing.action !== undefined && last.action !== narrowing.action) {
+    return `the ${last.action} edge at ${local(last.at)} is due, and this run only ${narrowing.action}s`;
+  }
   if (last) {
     const began = last.action === 'stop' ? 'off-peak began' : 'off-peak ended';
     return {

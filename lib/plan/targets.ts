@@ -10,6 +10,8 @@ import type { Exclusions, SaeTarget, SwasTarget } from '../schedule/rule.js';
 /** The tag a person sets to keep a resource out of offpeak's hands until an instant. */
 export const SNOOZE_TAG = 'offpeak-snooze-until';
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
 /** A glob with `*` (any run of characters) and `?` (one character); the rest is literal. */
 export function globMatches(pattern: string, name: string): boolean {
   // Iterative matching with one backtrack point: linear for any pattern, unlike a built RegExp.
@@ -18,12 +20,13 @@ export function globMatches(pattern: string, name: string): boolean {
   let star = -1;
   let mark = 0;
   while (n < name.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === name[n])) {
-      p++;
-      n++;
-    } else if (p < pattern.length && pattern[p] === '*') {
+    // The wildcard first: a `*` in the pattern is a wildcard even where the name has a `*` too.
+    if (p < pattern.length && pattern[p] === '*') {
       star = p++;
       mark = n;
+    } else if (p < pattern.length && (pattern[p] === '?' || pattern[p] === name[n])) {
+      p++;
+      n++;
     } else if (star >= 0) {
       p = star + 1;
       n = ++mark;
@@ -66,8 +69,9 @@ export function holdReason(
   if (tag) return { kind: 'excluded', detail: `excluded by tag ${tag[0]}=${tag[1]}` };
   const snooze = resource.tags[SNOOZE_TAG];
   if (snooze !== undefined) {
-    const until = Date.parse(snooze);
-    if (Number.isNaN(until)) return { kind: 'snoozed', detail: `tag ${SNOOZE_TAG}='${snooze}' is not an ISO instant; left alone to be safe` };
+    // Only an ISO instant with its offset: a bare wall time would be read in whatever zone the function runs.
+    const until = ISO_INSTANT.test(snooze) ? Date.parse(snooze) : Number.NaN;
+    if (Number.isNaN(until)) return { kind: 'snoozed', detail: `tag ${SNOOZE_TAG}='${snooze}' is not an ISO instant with an offset (e.g. 2026-12-01T08:00:00+08:00); left alone to be safe` };
     if (until > at) return { kind: 'snoozed', detail: `snoozed until ${new Date(until).toISOString()}` };
   }
   return undefined;
