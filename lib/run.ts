@@ -6,7 +6,7 @@ import type { Progress } from './execute/context.js';
 import type { Deadline } from './execute/deadline.js';
 import { executeSae } from './execute/sae.js';
 import { executeSwas } from './execute/swas.js';
-import { skippedResult, type Outcome, type ResourceResult } from './execute/result.js';
+import { OUTCOMES, skippedResult, type Outcome, type ResourceResult } from './execute/result.js';
 import type { Rule } from './schedule/rule.js';
 import type { Action } from './schedule/rule.js';
 
@@ -114,7 +114,6 @@ function progressOf(listener: NonNullable<TickOptions['onProgress']>, total: () 
   };
 }
 
-const OUTCOMES: Outcome[] = ['stopped', 'started', 'stopping', 'starting', 'would-stop', 'would-start', 'skipped', 'failed', 'deferred'];
 
 function countOutcomes(results: readonly ResourceResult[]): Record<Outcome, number> {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;

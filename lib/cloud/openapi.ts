@@ -2,6 +2,7 @@ import * as OpenApiModule from '@alicloud/openapi-client';
 import type { Gate } from './api.js';
 import { credentialFields, type CredentialFields, type CredentialSource } from './credentials.js';
 import { endpointOf, parseEndpointOverride, type Endpoint } from './endpoints.js';
+import { recordCall } from './ledger.js';
 import { CloudError, toCloudError } from './errors.js';
 
 /**
@@ -111,8 +112,11 @@ function createCaller(options: CloudOptions): CallApi {
       const request = clientFor(endpoint).callApi(paramsOf(call), new OpenApiModule.OpenApiRequest({ query: { ...call.query } }), RUNTIME);
       response = await withDeadline(request, readTimeout);
     } catch (error) {
-      throw toCloudError(error, call.product, call.action);
+      const cloudError = toCloudError(error, call.product, call.action);
+      recordCall(cloudError.requestId);
+      throw cloudError;
     }
+    recordCall(typeof (response.body as Body | undefined)?.RequestId === 'string' ? ((response.body as Body).RequestId as string) : undefined);
     const body = response.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new CloudError(call.product, call.action, 'InvalidResponse', 'invalid', `${call.action} answered with a body that is not a JSON object`);

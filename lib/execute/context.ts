@@ -1,4 +1,5 @@
 import type { CloudApis } from '../cloud/api.js';
+import { withLedger } from '../cloud/ledger.js';
 import { CloudError } from '../cloud/errors.js';
 import { DeadlineError, type Deadline } from './deadline.js';
 import type { ResourceResult } from './result.js';
@@ -59,4 +60,18 @@ export function deniedResult(base: Omit<ResourceResult, 'outcome'>, ctx: Execute
   const error = ctx.denied.get(`${base.product}:${base.region}`);
   if (!error) return undefined;
   return { ...base, outcome: 'failed', code: error.code, detail: `not tried: ${base.product} in ${base.region} refused permission earlier in this run (${error.code})` };
+}
+
+/** Runs the work for one resource with a ledger, and adds its calls, request ids and time to the result. */
+export async function accounted(work: () => Promise<ResourceResult>, ctx: ExecuteContext): Promise<ResourceResult> {
+  const [result] = await accountedAll(async () => [await work()], ctx);
+  return result!;
+}
+
+/** The same for work that yields several results (a batch): each carries the batch's calls. */
+export async function accountedAll(work: () => Promise<ResourceResult[]>, ctx: ExecuteContext): Promise<ResourceResult[]> {
+  const started = ctx.deadline.clock.now();
+  const { value, ledger } = await withLedger(work);
+  const ms = Math.max(0, Math.round(ctx.deadline.clock.now() - started));
+  return value.map((r) => ({ ...r, attempts: ledger.calls, ...(ledger.requestIds.length ? { requestIds: [...ledger.requestIds] } : {}), ms }));
 }

@@ -7,19 +7,31 @@ import type { Decision, SkipKind } from '../plan/decide.js';
  */
 
 export type Outcome =
-  /** Confirmed: the SAE change order finished, or the state was read back. */
+  /** Confirmed: the SAE change order finished. */
   | 'stopped'
   | 'started'
   /** Accepted by SWAS and on its way (Stopping/Starting). */
   | 'stopping'
   | 'starting'
+  /** Nothing to do: it already was where the rule wants it. */
+  | 'already-stopped'
+  | 'already-running'
   /** A dry run: this is what a real run would do. */
   | 'would-stop'
   | 'would-start'
+  /** Left alone on purpose: tagged offpeak-snooze-until, excluded by the rule, or claimed by two rules at odds. */
+  | 'snoozed'
+  | 'excluded'
+  | 'conflict'
+  /** Held back by the blast-radius guard. */
+  | 'held'
+  /** Left alone for a reason given (a state that cannot move, a start made after a caught-up stop). */
   | 'skipped'
   | 'failed'
   /** Not done before the deadline: the run fails so Function Compute retries it. */
   | 'deferred';
+
+export const OUTCOMES: readonly Outcome[] = ['stopped', 'started', 'stopping', 'starting', 'already-stopped', 'already-running', 'would-stop', 'would-start', 'snoozed', 'excluded', 'conflict', 'held', 'skipped', 'failed', 'deferred'];
 
 export interface ResourceResult {
   readonly product: 'sae' | 'swas';
@@ -29,7 +41,6 @@ export interface ResourceResult {
   readonly action: Action;
   readonly rules: readonly string[];
   readonly outcome: Outcome;
-  readonly skip?: SkipKind | 'started-since';
   /** Why the decision was made ("off-peak began …"), and what then happened. */
   readonly reason: string;
   readonly detail?: string;
@@ -37,11 +48,32 @@ export interface ResourceResult {
   readonly requestId?: string;
   readonly changeOrderId?: string;
   readonly clientToken?: string;
+  /** API requests made for it, retries included (a batch's requests count for each of its members). */
+  readonly attempts?: number;
+  readonly requestIds?: readonly string[];
+  /** Milliseconds from the first call for it to its result. */
+  readonly ms?: number;
 }
 
 /** The result of a decision that was not acted on. */
 export function skippedResult(d: Decision): ResourceResult {
-  return { ...identity(d), outcome: 'skipped', ...(d.skip ? { skip: d.skip } : {}), reason: d.reason };
+  return { ...identity(d), outcome: skipOutcome(d.skip, d.action) };
+}
+
+/** The outcome that names why a decision was skipped. */
+export function skipOutcome(skip: SkipKind | undefined, action: Action): Outcome {
+  switch (skip) {
+    case 'already':
+      return action === 'stop' ? 'already-stopped' : 'already-running';
+    case 'snoozed':
+    case 'excluded':
+    case 'conflict':
+      return skip;
+    case 'guard':
+      return 'held';
+    default:
+      return 'skipped';
+  }
 }
 
 /** The fields every result of a decision shares. */

@@ -1,7 +1,7 @@
 import type { SaeAppStatus, SaeChangeOrder } from '../cloud/api.js';
 import { CloudError } from '../cloud/errors.js';
 import type { Decision } from '../plan/decide.js';
-import { deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
+import { accounted, accountedAll, deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
 import { identity, type ResourceResult } from './result.js';
 
 /**
@@ -15,8 +15,10 @@ const START_ORDERS = /start|deploy|rollback|scale|restart/i;
 /** Carries out SAE decisions (acts only on `act` ones). */
 export async function executeSae(decisions: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
   if (ctx.saeBatch && !ctx.dryRun) return executeSaeBatches(decisions, ctx);
-  return Promise.all(decisions.map((d) => actOnApp(d, ctx).then((r) => (ctx.progress?.finished(r), r))));
+  return Promise.all(decisions.map((d) => accounted(() => actOnApp(d, ctx), ctx).then((r) => (ctx.progress?.finished(r), r))));
 }
+
+const already = (action: 'stop' | 'start') => (action === 'stop' ? 'already-stopped' : 'already-running');
 
 async function actOnApp(d: Decision, ctx: ExecuteContext): Promise<ResourceResult> {
   const base = identity(d);
@@ -26,13 +28,13 @@ async function actOnApp(d: Decision, ctx: ExecuteContext): Promise<ResourceResul
   const want = d.action === 'stop' ? 'STOPPED' : 'RUNNING';
   try {
     let status = await settled(region, id, ctx);
-    if (status.status === want) return { ...base, outcome: 'skipped', skip: 'already', detail: `already ${want.toLowerCase()}` };
+    if (status.status === want) return { ...base, outcome: already(d.action) };
     if (d.catchUp && d.action === 'stop' && d.edgeAt !== undefined && status.lastChangeOrderId) {
       // Only catch-up sees an edge twice. If someone started the app after the stop edge, an earlier
       // run applied it and a person undid it on purpose: a repeated stop must not undo that.
       const order = await ctx.apis.sae.describeChangeOrder(region, status.lastChangeOrderId);
       if (order.typeCode !== undefined && START_ORDERS.test(order.typeCode) && order.createdAt !== undefined && order.createdAt >= d.edgeAt) {
-        return { ...base, outcome: 'skipped', skip: 'started-since', detail: `started (${order.typeCode}) after the stop edge; catch-up leaves it running` };
+        return { ...base, outcome: 'skipped', detail: `started (${order.typeCode}) after the stop edge; catch-up leaves it running` };
       }
     }
     if (ctx.dryRun) return { ...base, outcome: d.action === 'stop' ? 'would-stop' : 'would-start', detail: `now ${status.status} with ${status.runningInstances} running` };
@@ -45,7 +47,7 @@ async function actOnApp(d: Decision, ctx: ExecuteContext): Promise<ResourceResul
         // InvalidStatus while the app is between states: read again; done if it got there meanwhile.
         if (!(error instanceof CloudError) || error.kind !== 'state') throw error;
         status = await settled(region, id, ctx);
-        if (status.status === want) return { ...base, outcome: 'skipped', skip: 'already', detail: `already ${want.toLowerCase()}` };
+        if (status.status === want) return { ...base, outcome: already(d.action) };
         await pause(ctx, poll, `waiting for ${id} to accept ${d.action}`);
         poll = nextPoll(ctx, poll);
       }
@@ -103,7 +105,7 @@ async function executeSaeBatches(decisions: readonly Decision[], ctx: ExecuteCon
     const key = `${d.resource.region}\n${d.resource.namespaceId ?? ''}\n${d.action}`;
     groups.set(key, [...(groups.get(key) ?? []), d]);
   }
-  const results = await Promise.all([...groups.values()].map((group) => batch(group, ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
+  const results = await Promise.all([...groups.values()].map((group) => accountedAll(() => batch(group, ctx), ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
   return results.flat();
 }
 

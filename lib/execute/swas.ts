@@ -1,7 +1,7 @@
 import type { SwasInstance } from '../cloud/api.js';
 import { CloudError } from '../cloud/errors.js';
 import type { Decision } from '../plan/decide.js';
-import { deniedResult, pause, resultOfError, type ExecuteContext } from './context.js';
+import { accountedAll, deniedResult, pause, resultOfError, type ExecuteContext } from './context.js';
 import { identity, type ResourceResult } from './result.js';
 import { clientToken } from './token.js';
 
@@ -27,8 +27,13 @@ export async function executeSwas(decisions: readonly Decision[], ctx: ExecuteCo
     const sorted = [...group].sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1));
     for (let i = 0; i < sorted.length; i += BATCH) batches.push(sorted.slice(i, i + BATCH));
   }
-  const results = await Promise.all(batches.map((b) => runBatch(b, ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
+  const results = await Promise.all(batches.map((b) => accountedAll(() => runBatch(b, ctx), ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
   return results.flat();
+}
+
+/** What a SWAS status already is for a stop or start that found it there. */
+function arrived(status: string): ResourceResult['outcome'] {
+  return status === 'Stopped' ? 'already-stopped' : status === 'Running' ? 'already-running' : status === 'Stopping' ? 'stopping' : 'starting';
 }
 
 async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
@@ -84,11 +89,11 @@ async function reread(pending: readonly Decision[], action: 'stop' | 'start', re
   for (const d of pending) {
     const status = byId.get(d.resource.id)?.status;
     if (status === undefined) results.set(d.resource.id, { ...identity(d), outcome: 'failed', code: 'InvalidInstanceId.NotFound', detail: 'the instance no longer exists' });
-    else if (done.includes(status)) results.set(d.resource.id, { ...identity(d), outcome: 'skipped', skip: 'already', detail: `already ${status.toLowerCase()}` });
+    else if (done.includes(status)) results.set(d.resource.id, { ...identity(d), outcome: arrived(status) });
     else if (status === moving || status === blocking) {
       wait ||= status === moving;
       again.push(d);
-    } else results.set(d.resource.id, { ...identity(d), outcome: 'skipped', skip: 'unavailable', detail: `in state ${status}; left alone` });
+    } else results.set(d.resource.id, { ...identity(d), outcome: 'skipped', detail: `in state ${status}; left alone` });
   }
   if (wait) await pause(ctx, ctx.pollMs * (round + 1), `waiting for instances in transition before ${action}`);
   return again;

@@ -12,8 +12,14 @@ const VERB: Record<ResourceResult['outcome'], string> = {
   started: 'started',
   stopping: 'stopping',
   starting: 'starting',
+  'already-stopped': 'already stopped',
+  'already-running': 'already running',
   'would-stop': 'would stop',
   'would-start': 'would start',
+  snoozed: 'snoozed',
+  excluded: 'excluded',
+  conflict: 'CONFLICT',
+  held: 'HELD',
   skipped: 'skipped',
   failed: 'FAILED',
   deferred: 'DEFERRED',
@@ -35,7 +41,7 @@ export function reportText(report: RunReport): string {
   for (const r of report.results) {
     const what = `${r.product.toUpperCase()} ${r.region} ${r.name}`;
     const why = [r.reason, r.detail, r.code && !r.detail?.includes(r.code) ? r.code : undefined].filter(Boolean).join('; ');
-    lines.push(`  ${VERB[r.outcome].padEnd(11)} ${r.action.padEnd(5)} ${what.padEnd(44)} ${why}${r.changeOrderId ? ` [change order ${r.changeOrderId}]` : ''}`);
+    lines.push(`  ${VERB[r.outcome].padEnd(15)} ${r.action.padEnd(5)} ${what.padEnd(44)} ${why}${r.changeOrderId ? ` [change order ${r.changeOrderId}]` : ''}`);
   }
   for (const m of report.missing) lines.push(`  not found   ${m.product.toUpperCase()} ${m.region} ${m.id} (named by rule ${m.rule}): check the id and region`);
   for (const u of report.unresolved) lines.push(`  UNRESOLVED  ${u.product.toUpperCase()} ${u.region}: listing failed (${u.code}: ${u.message}); its targets were not touched`);
