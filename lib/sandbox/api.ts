@@ -48,6 +48,18 @@ export const missing = (name: string): ApiError => new ApiError(400, `Missing${n
 export const invalid = (name: string, why: string): ApiError =>
   new ApiError(400, `InvalidParameter`, `The specified parameter ${name} is not valid: ${why}`);
 
+/**
+ * A parameter's text. Empty text counts as absent (SDKs drop unset fields, so '' only comes from
+ * hand-made calls). Only own properties count, so `toString` or `__proto__` never read Object's.
+ */
+export function paramText(params: Readonly<Record<string, string>>, name: string): string | undefined {
+  if (!Object.hasOwn(params, name)) return undefined;
+  const value: unknown = params[name];
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw invalid(name, 'must be text');
+  return value;
+}
+
 /** Timings of a model, already divided by the sandbox's rate scale. */
 export interface ModelTiming {
   /** How long an SAE change order runs (ms). */

@@ -5,10 +5,16 @@
  * (`InstanceIds: '["a","b"]'`).
  */
 
-/** Percent-decodes, treating `+` as a space (form encoding); undefined when malformed. */
-export function decode(text: string): string | undefined {
+/**
+ * Percent-decodes; undefined when malformed. Form encoding writes spaces as `+`, and the gateway
+ * reads the query the same way; a path's `+` is literal.
+ */
+export function decode(text: string, plusIsSpace = true): string | undefined {
   try {
-    return decodeURIComponent(text.replace(/\+/g, '%20'));
+    const decoded = decodeURIComponent(plusIsSpace ? text.replace(/\+/g, '%20') : text);
+    // A raw lone surrogate decodes fine but would make a canonical re-encoding throw later.
+    encodeURIComponent(decoded);
+    return decoded;
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { ApiError, invalid, missing, type ActionCall, type ActionOutcome, type ModelTiming, type ProductModel } from './api.js';
+import { ApiError, invalid, missing, paramText, type ActionCall, type ActionOutcome, type ModelTiming, type ProductModel } from './api.js';
 import type { SeedApp } from './seed.js';
 
 /**
@@ -74,17 +74,7 @@ function wallTime(ms: number): string {
   return Number.isNaN(date.getTime()) ? '' : date.toISOString().replace('T', ' ').slice(0, 19);
 }
 
-/**
- * A parameter's text. Empty text counts as absent (SDKs drop unset fields). Only own properties
- * count, so `constructor` or `__proto__` never read Object's.
- */
-function text(params: Params, name: string): string | undefined {
-  if (!Object.hasOwn(params, name)) return undefined;
-  const value: unknown = params[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw invalid(name, 'must be text');
-  return value;
-}
+const text = paramText;
 
 function required(params: Params, name: string): string {
   const value = text(params, name);

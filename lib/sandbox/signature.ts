@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { decode, pairsOf } from './request.js';
 
 /**
  * Request-signature verification for the emulated gateway: the four schemes the Alibaba Cloud
@@ -35,30 +36,6 @@ const ACS3_AUTH = /^ACS3-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\
 const ROA_AUTH = /^acs ([^:\s]+):(\S+)$/;
 const FC_AUTH = /^FC ([^:\s]+):(\S+)$/;
 
-/** Form encoding writes spaces as `+`, and the gateway reads the query the same way; a path's `+` is literal. */
-function decode(text: string, plusIsSpace = true): string | undefined {
-  try {
-    const decoded = decodeURIComponent(plusIsSpace ? text.replace(/\+/g, '%20') : text);
-    // A raw lone surrogate decodes fine but would make the canonical re-encoding throw later.
-    encodeURIComponent(decoded);
-    return decoded;
-  } catch {
-    return undefined;
-  }
-}
-
-function pairsOf(text: string): Pair[] | undefined {
-  const pairs: Pair[] = [];
-  for (const part of text.split('&')) {
-    if (part === '') continue;
-    const at = part.indexOf('=');
-    const key = decode(at < 0 ? part : part.slice(0, at));
-    const value = decode(at < 0 ? '' : part.slice(at + 1));
-    if (key === undefined || value === undefined) return undefined;
-    pairs.push([key, value]);
-  }
-  return pairs;
-}
 
 function pathOf(url: string): string {
   const q = url.indexOf('?');

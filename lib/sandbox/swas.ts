@@ -1,4 +1,4 @@
-import { ApiError, invalid, missing, type ActionCall, type ActionOutcome, type ModelTiming, type ProductModel } from './api.js';
+import { ApiError, invalid, missing, paramText, type ActionCall, type ActionOutcome, type ModelTiming, type ProductModel } from './api.js';
 import type { SeedInstance } from './seed.js';
 
 /**
@@ -47,17 +47,7 @@ const notFound = (id: string): ApiError =>
   new ApiError(404, 'InvalidInstanceId.NotFound', `The specified instance ${id} does not exist.`);
 const STATUS_MESSAGE = 'The current status of the resource does not support this operation.';
 
-/**
- * A parameter's text. Empty text counts as absent (SDKs drop unset fields, so '' only comes from
- * hand-made calls). Only own properties count, so `toString` or `__proto__` never read Object's.
- */
-function text(params: Params, name: string): string | undefined {
-  if (!Object.hasOwn(params, name)) return undefined;
-  const value: unknown = params[name];
-  if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw invalid(name, 'must be text');
-  return value;
-}
+const text = paramText;
 
 /** A JSON array of ids, at most 100 of them; duplicates collapse so a batch never trips on itself. */
 function parseIds(raw: string, name: string): string[] {
