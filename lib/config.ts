@@ -30,7 +30,7 @@ export class SettingsError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 function duration(env: Env, name: string, fallback: string): number {
-  const text = env[name] ?? fallback;
+  const text = env[name] || fallback;
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) throw new SettingsError(`${name}='${text}' is not a positive duration such as 5m, 90s or 1h`);
   return ms;
@@ -46,7 +46,7 @@ function flag(env: Env, name: string): boolean {
 function positive(env: Env, name: string, fallback: number, integer: boolean): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
-  const n = Number(text);
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new SettingsError(`${name}='${text}' must be a positive ${integer ? 'whole ' : ''}number`);
   return n;
 }

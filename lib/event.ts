@@ -23,7 +23,9 @@ export class EventError extends Error {
   override readonly name = 'EventError';
 }
 
-const timerEvent = z.object({ triggerTime: z.string(), triggerName: z.string().optional(), payload: z.string().optional() });
+const timerEvent = z.strictObject({ triggerTime: z.string(), triggerName: z.string().optional(), payload: z.string().optional() });
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 const manualEvent = z.strictObject({
   at: z.string().optional(),
@@ -51,9 +53,17 @@ export function parseEvent(raw: Buffer | string | undefined | null, knownRules: 
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new EventError(`the event must be a JSON object: ${MANUAL_FORM}`);
   if ('triggerTime' in value) {
     const timer = timerEvent.safeParse(value);
-    if (!timer.success) throw new EventError(`timer event: triggerTime must be text such as "2026-11-24T12:00:00Z"`);
-    const at = Date.parse(timer.data.triggerTime);
-    if (Number.isNaN(at)) throw new EventError(`timer event: triggerTime '${timer.data.triggerTime}' is not an ISO instant`);
+    if (!timer.success) {
+      const issue = timer.error.issues[0]!;
+      if (issue.code === 'unrecognized_keys') {
+        throw new EventError(`timer event: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; a timer event has only triggerTime, triggerName and payload (send a manual event for dryRun, rules or action)`);
+      }
+      const field = issue.path.map(String).join('.');
+      throw new EventError(`timer event: field "${field}": ${field === 'triggerTime' ? 'must be text, an ISO instant such as "2026-11-24T12:00:00Z"' : issue.message}`);
+    }
+    // Only an instant with its offset: a bare wall time would be read in whatever zone the function runs.
+    const at = ISO_INSTANT.test(timer.data.triggerTime) ? Date.parse(timer.data.triggerTime) : Number.NaN;
+    if (Number.isNaN(at)) throw new EventError(`timer event: field "triggerTime": '${timer.data.triggerTime}' is not an ISO instant with Z or an offset, e.g. "2026-11-24T12:00:00Z"`);
     return { trigger: 'timer', at, dryRun: false, force: false };
   }
   const manual = manualEvent.safeParse(value);

@@ -5,7 +5,7 @@ import { connect } from './connect.js';
 import { EventError, parseEvent } from './event.js';
 import { Deadline } from './execute/deadline.js';
 import { systemClock, type Clock } from './execute/clock.js';
-import { reportLogLines, summaryLine } from './report/run.js';
+import { failureLine, reportLogLines } from './report/run.js';
 import { runTick, type RunReport } from './run.js';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from './schedule/diagnostics.js';
 import { loadSchedules } from './schedule/files.js';
@@ -92,7 +92,7 @@ export async function runInvocation(event: Buffer | string | undefined, context:
       sleep: (ms) => deps.clock.sleep(ms),
     });
     for (const line of reportLogLines(report)) deps.log(line);
-    if (!report.ok) fail(`${summaryLine(report)}${report.guard ? `: ${report.guard}` : ''}`);
+    if (!report.ok) fail(failureLine(report));
     return report;
   } finally {
     deadline.dispose();

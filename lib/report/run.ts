@@ -33,6 +33,18 @@ export function summaryLine(report: RunReport): string {
   return `${report.dryRun ? 'dry run: ' : ''}${parts.length ? parts.join(', ') : 'nothing to do'}${report.ok ? '' : ' — run FAILED'}`;
 }
 
+/** Why a run failed, in a few words: the summary, the first failures and the unresolved listings. */
+export function failureLine(report: RunReport): string {
+  const failures = report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'deferred');
+  const causes = [
+    ...report.unresolved.map((u) => `${u.product.toUpperCase()} ${u.region} listing: ${u.code}`),
+    ...failures.slice(0, 3).map((r) => `${r.product.toUpperCase()} ${r.region} ${r.name}: ${r.outcome === 'deferred' ? 'deferred' : (r.code ?? 'failed')}`),
+    ...(failures.length > 3 ? [`and ${failures.length - 3} more`] : []),
+    ...(report.guard ? [report.guard] : []),
+  ];
+  return `${summaryLine(report)}${causes.length ? `: ${causes.join('; ')}` : ''}`;
+}
+
 /** The report as text. */
 export function reportText(report: RunReport): string {
   const lines = [`offpeak run at ${report.at} (tick ${formatDuration(report.tick)})${report.dryRun ? ' — DRY RUN, nothing was changed' : ''}`, ''];
