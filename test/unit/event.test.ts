@@ -53,22 +53,19 @@ describe('parseEvent: timer events', () => {
     expect(e.message).toContain('"2026-11-24T12:00:00Z"');
   });
 
-  // BUG (lib/event.ts:55): Date.parse accepts non-ISO text and reads it in the process's local
-  // zone, so "11/24/2026 20:00" runs at 20:00 local (UTC in FC), 8 h off the intended Shanghai time.
+  // Date.parse alone would read "11/24/2026 20:00" in the process's zone (UTC in FC), 8 h off Shanghai.
   it('refuses a triggerTime that is not an ISO instant with an offset', () => {
     const e = refusal('{"triggerTime":"11/24/2026 20:00","triggerName":"t"}');
     expect(e.message).toContain('triggerTime');
     expect(e.message).toContain('11/24/2026 20:00');
   });
 
-  // BUG (lib/event.ts:26/53): the timer schema is not strict, so manual fields beside triggerTime
-  // are dropped silently: {"triggerTime", "dryRun": true} becomes a REAL run (dryRun false).
+  // Dropping them silently would turn {"triggerTime", "dryRun": true} into a real run.
   it('refuses manual fields beside triggerTime instead of dropping them (dryRun would be ignored)', () => {
     const e = refusal('{"triggerTime":"2026-11-24T12:00:00Z","triggerName":"t","dryRun":true}');
     expect(e.message).toContain('dryRun');
   });
 
-  // BUG (lib/event.ts:54): any timer-schema failure is reported as a triggerTime problem.
   it('names triggerName, not triggerTime, when triggerName has the wrong type', () => {
     const e = refusal('{"triggerTime":"2026-11-24T12:00:00Z","triggerName":5}');
     expect(e.message).toContain('triggerName');
