@@ -1,61 +1,102 @@
-import type { SaeAppStatus, SaeChangeOrder } from '../cloud/api.js';
+import type { SaeAppStatus } from '../cloud/api.js';
 import { CloudError } from '../cloud/errors.js';
+import { withLedger } from '../cloud/ledger.js';
 import type { Decision } from '../plan/decide.js';
-import { accounted, accountedAll, deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
+import { deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
 import { identity, type ResourceResult } from './result.js';
 
 /**
- * SAE has no idempotency token, so offpeak is idempotent by observation: it reads the app's status
- * first ("already stopped" is success), waits out a running change order, then stops and follows
- * its own change order to the end, so "stopped" in the report means stopped.
+ * SAE has no idempotency token, so offpeak is idempotent by observation. It asks for the stop (or
+ * start) at once, since the listing already said the app runs; SAE's own answer is the check:
+ * `Application.InvalidStatus` leads to a read of the app's status ("already stopped" is success),
+ * `Application.ChangerOrderRunning` is waited out by the retry policy. Then it confirms the change
+ * orders with one listing per region for up to 100 apps, and asks a change order itself only when an
+ * app is slow to get there, so "stopped" in the report means stopped and the 60-calls-a-minute
+ * budget goes to stops, not to polling.
  */
 
 const START_ORDERS = /start|deploy|rollback|scale|restart/i;
+/** Every this many confirmation rounds, stragglers' change orders are read: a failed order never shows in a listing. */
+const ORDER_CHECK_EVERY = 3;
 
-/** Carries out SAE decisions (acts only on `act` ones). */
+/** Where an app's request stands after the first phase. */
+interface Requested {
+  readonly decision: Decision;
+  readonly startedAt: number;
+  calls: number;
+  readonly requestIds: string[];
+  /** Set when nothing more is to be done (already there, failed, dry run). */
+  done?: ResourceResult;
+  /** The change order to confirm. */
+  orderId?: string;
+}
+
+/** Carries out SAE decisions (all `act`). */
 export async function executeSae(decisions: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
-  if (ctx.saeBatch && !ctx.dryRun) return executeSaeBatches(decisions, ctx);
-  return Promise.all(decisions.map((d) => accounted(() => actOnApp(d, ctx), ctx).then((r) => (ctx.progress?.finished(r), r))));
+  const requested = ctx.saeBatch && !ctx.dryRun ? await requestBatches(decisions, ctx) : await Promise.all(decisions.map((d) => requestOne(d, ctx)));
+  const byRegion = new Map<string, Requested[]>();
+  for (const r of requested) {
+    if (r.done) {
+      ctx.progress?.finished(r.done);
+      continue;
+    }
+    byRegion.set(r.decision.resource.region, [...(byRegion.get(r.decision.resource.region) ?? []), r]);
+  }
+  await Promise.all([...byRegion].map(([region, list]) => confirm(region, list, ctx)));
+  return requested.map((r) => ({ ...r.done!, attempts: r.calls, ...(r.requestIds.length ? { requestIds: r.requestIds } : {}), ms: Math.round(ctx.deadline.clock.now() - r.startedAt) }));
 }
 
 const already = (action: 'stop' | 'start') => (action === 'stop' ? 'already-stopped' : 'already-running');
 
-async function actOnApp(d: Decision, ctx: ExecuteContext): Promise<ResourceResult> {
-  const base = identity(d);
+/** Runs `work` for one request, adding its calls to it. */
+async function charged<T>(request: Requested, work: () => Promise<T>): Promise<T> {
+  const { value, ledger } = await withLedger(work);
+  request.calls += ledger.calls;
+  request.requestIds.push(...ledger.requestIds);
+  return value;
+}
+
+async function requestOne(decision: Decision, ctx: ExecuteContext): Promise<Requested> {
+  const request: Requested = { decision, startedAt: ctx.deadline.clock.now(), calls: 0, requestIds: [] };
+  const base = identity(decision);
   const denied = deniedResult(base, ctx);
-  if (denied) return denied;
-  const { region, id } = d.resource;
-  const want = d.action === 'stop' ? 'STOPPED' : 'RUNNING';
+  if (denied) return { ...request, done: denied };
+  const { region, id } = decision.resource;
+  const want = decision.action === 'stop' ? 'STOPPED' : 'RUNNING';
   try {
-    let status = await settled(region, id, ctx);
-    if (status.status === want) return { ...base, outcome: already(d.action) };
-    if (d.catchUp && d.action === 'stop' && d.edgeAt !== undefined && status.lastChangeOrderId) {
-      // Only catch-up sees an edge twice. If someone started the app after the stop edge, an earlier
-      // run applied it and a person undid it on purpose: a repeated stop must not undo that.
-      const order = await ctx.apis.sae.describeChangeOrder(region, status.lastChangeOrderId);
-      if (order.typeCode !== undefined && START_ORDERS.test(order.typeCode) && order.createdAt !== undefined && order.createdAt >= d.edgeAt) {
-        return { ...base, outcome: 'skipped', detail: `started (${order.typeCode}) after the stop edge; catch-up leaves it running` };
+    await charged(request, async () => {
+      if (decision.catchUp && decision.action === 'stop' && decision.edgeAt !== undefined) {
+        // Only catch-up sees an edge twice. If someone started the app after the stop edge, an earlier
+        // run applied it and a person undid it on purpose: a repeated stop must not undo that.
+        const status = await settled(region, id, ctx);
+        if (status.status === want) return void (request.done = { ...base, outcome: already(decision.action) });
+        if (status.lastChangeOrderId) {
+          const order = await ctx.apis.sae.describeChangeOrder(region, status.lastChangeOrderId);
+          if (order.typeCode !== undefined && START_ORDERS.test(order.typeCode) && order.createdAt !== undefined && order.createdAt >= decision.edgeAt) {
+            return void (request.done = { ...base, outcome: 'skipped', detail: `started (${order.typeCode}) after the stop edge; catch-up leaves it running` });
+          }
+        }
       }
-    }
-    if (ctx.dryRun) return { ...base, outcome: d.action === 'stop' ? 'would-stop' : 'would-start', detail: `now ${status.status} with ${status.runningInstances} running` };
-    let orderId: string | undefined;
-    let poll = ctx.pollMs;
-    while (orderId === undefined) {
-      try {
-        orderId = d.action === 'stop' ? await ctx.apis.sae.stop(region, id) : await ctx.apis.sae.start(region, id);
-      } catch (error) {
-        // InvalidStatus while the app is between states: read again; done if it got there meanwhile.
-        if (!(error instanceof CloudError) || error.kind !== 'state') throw error;
-        status = await settled(region, id, ctx);
-        if (status.status === want) return { ...base, outcome: already(d.action) };
-        await pause(ctx, poll, `waiting for ${id} to accept ${d.action}`);
-        poll = nextPoll(ctx, poll);
+      // A dry run trusts the listing that selected the app: reading more would spend the same budget.
+      if (ctx.dryRun) return void (request.done = { ...base, outcome: decision.action === 'stop' ? 'would-stop' : 'would-start', detail: decision.resource.status });
+      let poll = ctx.pollMs;
+      while (request.orderId === undefined) {
+        try {
+          request.orderId = decision.action === 'stop' ? await ctx.apis.sae.stop(region, id) : await ctx.apis.sae.start(region, id);
+        } catch (error) {
+          // InvalidStatus: the app is not where the listing said, or between states. Read, then decide.
+          if (!(error instanceof CloudError) || error.kind !== 'state') throw error;
+          const status = await settled(region, id, ctx);
+          if (status.status === want) return void (request.done = { ...base, outcome: already(decision.action) });
+          await pause(ctx, poll, `waiting for ${id} to accept ${decision.action}`);
+          poll = nextPoll(ctx, poll);
+        }
       }
-    }
-    return await follow(base, d.action, region, orderId, ctx);
+    });
   } catch (error) {
-    return resultOfError(base, error, ctx);
+    request.done = resultOfError(base, error, ctx);
   }
+  return request;
 }
 
 /** The app's status once no change order is running on it. */
@@ -70,66 +111,87 @@ async function settled(region: string, appId: string, ctx: ExecuteContext): Prom
   return status;
 }
 
-/** Follows a change order to its end. */
-async function follow(base: Omit<ResourceResult, 'outcome'>, action: 'stop' | 'start', region: string, orderId: string, ctx: ExecuteContext): Promise<ResourceResult> {
-  try {
-    return outcomeOf(base, action, orderId, await finished(region, orderId, ctx));
-  } catch (error) {
-    return { ...resultOfError(base, error, ctx), changeOrderId: orderId };
-  }
-}
-
-/** Polls a change order until it ends; throws DeadlineError when the run's time is up first. */
-async function finished(region: string, orderId: string, ctx: ExecuteContext): Promise<SaeChangeOrder> {
+/**
+ * Confirms the change orders of one region: a listing of the waiting apps each round (one call per
+ * 100 apps), and now and then the stragglers' own change orders, until each is there, failed, or
+ * the deadline comes (deferred: the next try sees the app stopped, or its order still running).
+ */
+async function confirm(region: string, list: readonly Requested[], ctx: ExecuteContext): Promise<void> {
+  let waiting = [...list];
   let poll = ctx.pollMs;
-  for (;;) {
-    await pause(ctx, poll, `following change order ${orderId}`);
-    poll = nextPoll(ctx, poll);
-    const order = await ctx.apis.sae.describeChangeOrder(region, orderId);
-    if (order.finished) return order;
+  const settle = (r: Requested, result: ResourceResult) => {
+    r.done = { ...result, ...(r.orderId ? { changeOrderId: r.orderId } : {}) };
+    ctx.progress?.finished(r.done);
+  };
+  for (let round = 1; waiting.length > 0; round++) {
+    try {
+      await pause(ctx, poll, `confirming ${waiting.length} SAE change order${waiting.length === 1 ? '' : 's'} in ${region}`);
+      poll = nextPoll(ctx, poll);
+      const apps = await ctx.apis.sae.listApplications(region, { appIds: waiting.map((r) => r.decision.resource.id) });
+      const byId = new Map(apps.map((a) => [a.appId, a]));
+      const still: Requested[] = [];
+      for (const r of waiting) {
+        const app = byId.get(r.decision.resource.id);
+        const there = app !== undefined && (r.decision.action === 'stop' ? app.runningInstances === 0 : app.runningInstances >= Math.max(1, app.instances));
+        if (there) settle(r, { ...identity(r.decision), outcome: r.decision.action === 'stop' ? 'stopped' : 'started' });
+        else still.push(r);
+      }
+      if (still.length > 0 && round % ORDER_CHECK_EVERY === 0) {
+        // Orders that ended without the app getting there: failed, or done while the listing lags.
+        const orders = new Map<string, Requested[]>();
+        for (const r of still) orders.set(r.orderId!, [...(orders.get(r.orderId!) ?? []), r]);
+        for (const [orderId, members] of orders) {
+          const order = await charged(members[0]!, () => ctx.apis.sae.describeChangeOrder(region, orderId));
+          if (!order.finished) continue;
+          for (const r of members) {
+            if (order.succeeded) settle(r, { ...identity(r.decision), outcome: r.decision.action === 'stop' ? 'stopped' : 'started' });
+            else settle(r, { ...identity(r.decision), outcome: 'failed', code: `ChangeOrderStatus${order.status}`, detail: `change order ${orderId} ended with status ${order.status}${order.errorMessage ? `: ${order.errorMessage}` : ''}` });
+          }
+        }
+      }
+      waiting = still.filter((r) => r.done === undefined);
+    } catch (error) {
+      for (const r of waiting) settle(r, resultOfError(identity(r.decision), error, ctx));
+      return;
+    }
   }
-}
-
-function outcomeOf(base: Omit<ResourceResult, 'outcome'>, action: 'stop' | 'start', orderId: string, order: SaeChangeOrder): ResourceResult {
-  if (order.succeeded) return { ...base, outcome: action === 'stop' ? 'stopped' : 'started', changeOrderId: orderId };
-  return { ...base, outcome: 'failed', code: `ChangeOrderStatus${order.status}`, changeOrderId: orderId, detail: `change order ${orderId} ended with status ${order.status}${order.errorMessage ? `: ${order.errorMessage}` : ''}` };
 }
 
 /**
  * The batch path: one BatchStop/StartApplications per namespace. When a batch fails, it is split in
- * halves until the app that fails is alone, so one bad app never holds back the others.
+ * halves until the app that fails is alone, so one bad app never holds back the others. Catch-up
+ * stops take the single path: it checks what a batch cannot.
  */
-async function executeSaeBatches(decisions: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
+async function requestBatches(decisions: readonly Decision[], ctx: ExecuteContext): Promise<Requested[]> {
   const groups = new Map<string, Decision[]>();
+  const singles: Decision[] = [];
   for (const d of decisions) {
-    const key = `${d.resource.region}\n${d.resource.namespaceId ?? ''}\n${d.action}`;
+    if (d.catchUp || d.resource.namespaceId === undefined) {
+      singles.push(d);
+      continue;
+    }
+    const key = `${d.resource.region}\n${d.resource.namespaceId}\n${d.action}`;
     groups.set(key, [...(groups.get(key) ?? []), d]);
   }
-  const results = await Promise.all([...groups.values()].map((group) => accountedAll(() => batch(group, ctx), ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
+  const results = await Promise.all([...[...groups.values()].map((group) => requestBatch(group, ctx)), ...singles.map(async (d) => [await requestOne(d, ctx)])]);
   return results.flat();
 }
 
-async function batch(group: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
+async function requestBatch(group: readonly Decision[], ctx: ExecuteContext): Promise<Requested[]> {
+  if (group.length === 1) return [await requestOne(group[0]!, ctx)];
   const first = group[0]!;
   const { region, namespaceId } = first.resource;
-  // Catch-up stops and single apps take the observing path: it checks what a batch cannot.
-  if (group.length === 1 || namespaceId === undefined || group.some((d) => d.catchUp)) return Promise.all(group.map((d) => actOnApp(d, ctx)));
+  const requests: Requested[] = group.map((decision) => ({ decision, startedAt: ctx.deadline.clock.now(), calls: 0, requestIds: [] }));
   const denied = deniedResult(identity(first), ctx);
-  if (denied) return group.map((d) => ({ ...deniedResult(identity(d), ctx)! }));
+  if (denied) return requests.map((r) => ({ ...r, done: deniedResult(identity(r.decision), ctx)! }));
   const ids = group.map((d) => d.resource.id);
   try {
-    const orderId = first.action === 'stop' ? await ctx.apis.sae.batchStop(region, namespaceId, ids) : await ctx.apis.sae.batchStart(region, namespaceId, ids);
-    try {
-      // One order covers the whole batch: follow it once, not once per app.
-      const order = await finished(region, orderId, ctx);
-      return group.map((d) => outcomeOf(identity(d), d.action, orderId, order));
-    } catch (error) {
-      return group.map((d) => ({ ...resultOfError(identity(d), error, ctx), changeOrderId: orderId }));
-    }
+    const orderId = await charged(requests[0]!, () => (first.action === 'stop' ? ctx.apis.sae.batchStop(region, namespaceId!, ids) : ctx.apis.sae.batchStart(region, namespaceId!, ids)));
+    return requests.map((r) => ({ ...r, orderId }));
   } catch (error) {
-    if (error instanceof CloudError && error.kind === 'permission') return group.map((d) => resultOfError(identity(d), error, ctx));
+    if (error instanceof CloudError && error.kind === 'permission') return requests.map((r) => ({ ...r, done: resultOfError(identity(r.decision), error, ctx) }));
     const middle = Math.ceil(group.length / 2);
-    const halves = await Promise.all([batch(group.slice(0, middle), ctx), batch(group.slice(middle), ctx)]);
+    const halves = await Promise.all([requestBatch(group.slice(0, middle), ctx), requestBatch(group.slice(middle), ctx)]);
     return halves.flat();
   }
 }
