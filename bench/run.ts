@@ -1,4 +1,6 @@
+import { benchExecute } from './execute.js';
 import { benchPlan } from './plan.js';
+import { benchSandbox } from './sandbox.js';
 import type { BenchSection } from './section.js';
 
 /**
@@ -7,6 +9,8 @@ import type { BenchSection } from './section.js';
  */
 const PARTS: Record<string, () => Promise<BenchSection>> = {
   plan: benchPlan,
+  sandbox: benchSandbox,
+  execute: benchExecute,
 };
 
 function table(section: BenchSection): string {
