@@ -5,7 +5,7 @@
  */
 
 /** Runs one API call: pacing, retries and the deadline live behind it (lib/execute). */
-export type Gate = <T>(product: 'sae' | 'swas', action: string, call: () => Promise<T>) => Promise<T>;
+export type Gate = <T>(product: 'sae' | 'swas', action: string, call: () => Promise<T>, region?: string) => Promise<T>;
 
 /** The identity gate: each call runs once, as it comes. */
 export const directGate: Gate = (_product, _action, call) => call();

@@ -36,7 +36,7 @@ export function createSaeApi(options: CloudOptions): SaeApi {
       const body = await callApi({ product: 'sae', region, action, method, pathname, query });
       const r = new ResponseReader('sae', action);
       return read(r.object(body.Data, 'Data'), r);
-    });
+    }, region);
 
   const changeOrderId = (data: Body, r: ResponseReader) => r.string(data, 'ChangeOrderId', 'Data');
 

@@ -21,7 +21,7 @@ export function createSwasApi(options: CloudOptions): SwasApi {
 
   /** One gated call; the body is read inside the gate so a malformed answer fails as that call. */
   const run = <T>(region: string, action: Action, query: Query, read: (body: Body, r: ResponseReader) => T): Promise<T> =>
-    gate('swas', action, async () => read(await callApi({ product: 'swas', region, action, query }), new ResponseReader('swas', action)));
+    gate('swas', action, async () => read(await callApi({ product: 'swas', region, action, query }), new ResponseReader('swas', action)), region);
 
   async function change(action: 'StopInstances' | 'StartInstances', region: string, instanceIds: readonly string[], clientToken: string): Promise<void> {
     const ids = [...new Set(instanceIds)];

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { systemClock, type Clock } from './clock.js';
 
 /**
@@ -40,6 +41,8 @@ export class Deadline {
     readonly at: number,
     readonly clock: Clock = systemClock,
   ) {
+    // Every call waiting for a slot listens to this one signal; hundreds may wait in a big run.
+    setMaxListeners(0, this.controller.signal);
     const left = at - clock.now();
     if (left <= 0) {
       this.controller.abort(new DeadlineError('the deadline has passed'));

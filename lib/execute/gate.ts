@@ -1,4 +1,5 @@
 import type { Gate } from '../cloud/api.js';
+import { CloudError } from '../cloud/errors.js';
 import type { Deadline } from './deadline.js';
 import type { Pacer } from './pacer.js';
 import { withRetry, type Attempt, type RetryOptions } from './retry.js';
@@ -20,15 +21,28 @@ export interface GateOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** A Gate that paces, retries and keeps to the deadline. */
+/**
+ * A Gate that paces, retries and keeps to the deadline. It also remembers a permission refusal per
+ * product and region: calls already queued behind the refused one are not sent, so a missing RAM
+ * grant costs one call and one clear error, not one refusal per resource.
+ */
 export function createGate(options: GateOptions): Gate {
   const { pacer, deadline, retry, onAttempt, sleep } = options;
-  return (product, action, call) =>
-    withRetry(
+  const refused = new Map<string, CloudError>();
+  return (product, action, call, region) => {
+    const key = `${product}:${region ?? '*'}`;
+    return withRetry(
       async () => {
         const release = await pacer.acquire(product, action, deadline);
         try {
+          const earlier = refused.get(key);
+          if (earlier) {
+            throw new CloudError(product, action, earlier.code, 'permission', `not sent: ${product} ${region ?? ''} refused ${earlier.action} earlier in this run (${earlier.message})`, earlier.httpStatus, earlier.requestId);
+          }
           return await call();
+        } catch (error) {
+          if (error instanceof CloudError && error.kind === 'permission' && !refused.has(key)) refused.set(key, error);
+          throw error;
         } finally {
           release();
         }
@@ -36,4 +50,5 @@ export function createGate(options: GateOptions): Gate {
       { product, action, deadline, pacer, onAttempt, sleep },
       retry,
     );
+  };
 }

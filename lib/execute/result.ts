@@ -57,6 +57,8 @@ export interface ResourceResult {
 
 /** The result of a decision that was not acted on. */
 export function skippedResult(d: Decision): ResourceResult {
+  // A resource on its way already says so: stopping is not stopped yet.
+  if (d.skip === 'already' && (d.resource.state === 'stopping' || d.resource.state === 'starting')) return { ...identity(d), outcome: d.resource.state };
   return { ...identity(d), outcome: skipOutcome(d.skip, d.action) };
 }
 

@@ -57,6 +57,9 @@ async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promis
       if (action === 'stop') await ctx.apis.swas.stopInstances(region, ids, token);
       else await ctx.apis.swas.startInstances(region, ids, token);
       for (const d of pending) results.set(d.resource.id, { ...identity(d), outcome: action === 'stop' ? 'stopping' : 'starting', clientToken: token });
+      // A caught-up stop may have been answered from an earlier run's token (SWAS replays it and
+      // does nothing): read back, so an instance a person started since is reported as it is.
+      if (first.catchUp && action === 'stop') await readBack(pending, token, results, ctx);
       pending = [];
     } catch (error) {
       const recoverable = error instanceof CloudError && (error.kind === 'state' || error.kind === 'not-found') && round < MAX_ROUNDS;
@@ -73,6 +76,15 @@ async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promis
     }
   }
   return batch.map((d) => results.get(d.resource.id)!);
+}
+
+async function readBack(sent: readonly Decision[], token: string, results: Map<string, ResourceResult>, ctx: ExecuteContext): Promise<void> {
+  const listed = await ctx.apis.swas.listInstances(sent[0]!.resource.region, { instanceIds: sent.map((d) => d.resource.id) });
+  for (const instance of listed) {
+    if (instance.status !== 'Running' && instance.status !== 'Starting') continue;
+    const d = sent.find((x) => x.resource.id === instance.instanceId)!;
+    results.set(d.resource.id, { ...identity(d), outcome: 'skipped', clientToken: token, detail: `${instance.status}: started after the stop edge was applied; catch-up leaves it running` });
+  }
 }
 
 /**

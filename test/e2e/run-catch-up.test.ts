@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { callsOf, DEV, DEV_SEED, devNights, executed, MUTATING, outcomes, resultFor, rulesFrom, startWorld, type World } from './support/run.js';
+
+/**
+ * catchUp widens a run's interval backwards: a run FC never delivered is recovered by the next
+ * one, and an edge seen a second time never undoes what a person did after the first.
+ * Tuesday 2036-11-25, dev-nights with catchUp 15m: the 20:10 run covers (19:50, 20:10].
+ */
+
+const AT_20_00 = '2036-11-25T20:00:00+08:00';
+const AT_20_05 = '2036-11-25T20:05:00+08:00';
+const AT_20_10 = '2036-11-25T20:10:00+08:00';
+const withCatchUp = rulesFrom(devNights(['catchUp: 15m']));
+const without = rulesFrom(devNights());
+
+let world: World;
+beforeEach(async () => {
+  world = await startWorld(DEV_SEED, { rateScale: 100 });
+});
+afterEach(() => world.close());
+
+describe('catch-up must not undo a manual start', () => {
+  it('20:00 stops; at 20:05 a person starts the app and the box by hand; the 20:10 run sees the 20:00 edge again and leaves both running', async () => {
+    const first = await world.run({ at: AT_20_00, rules: withCatchUp });
+    expect(first.ok).toBe(true);
+    expect(outcomes(first)).toMatchObject({ 'sae:dev-api': 'stopped', 'sae:dev-web': 'stopped', 'swas:dev-box': 'stopping' });
+
+    // Past the change orders and the box's transition; then someone needs dev-api and the box back.
+    await world.clockTo(AT_20_05);
+    expect(await world.appStatus(DEV.api)).toBe('STOPPED');
+    expect(await world.instanceStatus(DEV.box)).toBe('Stopped');
+    const manualOrder = await world.byHandSae('StartApplication', DEV.api);
+    await world.byHandSwas('StartInstance', DEV.box);
+    await world.advance(60);
+    expect(await world.appStatus(DEV.api)).toBe('RUNNING');
+    expect(await world.instanceStatus(DEV.box)).toBe('Running');
+    const beforeSecond = (await world.calls()).length;
+
+    const second = await world.run({ at: AT_20_10, rules: withCatchUp });
+
+    expect(second.ok).toBe(true);
+    expect(second.rules).toEqual([{ name: 'dev-nights', action: 'stop', reason: 'off-peak began Tue 2036-11-25 20:00 +08:00 (caught up)' }]);
+    // The app: its last change order is the person's start, made after the stop edge.
+    const api = resultFor(second, 'dev-api');
+    expect(api.outcome).toBe('skipped');
+    expect(api.detail).toMatch(/started \(CoStart\) after the stop edge; catch-up leaves it running/);
+    expect(resultFor(second, 'dev-web').outcome).toBe('already-stopped');
+    // The box: the caught-up stop carries the first run's ClientToken, which SWAS answers without acting.
+    const box = resultFor(second, 'dev-box');
+    expect(box.reason).toContain('(caught up)');
+    expect(box.clientToken).toBe(resultFor(first, 'dev-box').clientToken);
+
+    expect(await world.appStatus(DEV.api)).toBe('RUNNING');
+    expect(await world.instanceStatus(DEV.box)).toBe('Running');
+    const after = (await world.calls()).slice(beforeSecond);
+    expect(executed(after)).toEqual([]);
+    expect(callsOf(after, ['StopApplication', 'BatchStopApplications'])).toEqual([]);
+    // The run looked at the person's change order before deciding.
+    expect(callsOf(after, 'DescribeChangeOrder', manualOrder)).toHaveLength(1);
+  });
+
+  it('the 20:10 report does not claim that the box the person started is stopping', async () => {
+    const first = await world.run({ at: AT_20_00, rules: withCatchUp });
+    await world.clockTo(AT_20_05);
+    await world.byHandSwas('StartInstance', DEV.box);
+    await world.advance(60);
+
+    const second = await world.run({ at: AT_20_10, rules: withCatchUp });
+
+    expect(await world.instanceStatus(DEV.box)).toBe('Running');
+    // SWAS answered the replayed token with the first run's answer and did nothing: the box runs
+    // and will keep running, so "stopping" (accepted and on its way) would tell the reader a lie.
+    const box = resultFor(second, 'dev-box');
+    expect(box.clientToken).toBe(resultFor(first, 'dev-box').clientToken);
+    expect(box.outcome).not.toBe('stopping');
+  });
+});
+
+describe('a missed run is recovered', () => {
+  it('no run at 20:00; the 20:10 run with catchUp 15m stops them', async () => {
+    const report = await world.run({ at: AT_20_10, rules: withCatchUp });
+
+    expect(report.ok).toBe(true);
+    expect(report.rules).toEqual([{ name: 'dev-nights', action: 'stop', reason: 'off-peak began Tue 2036-11-25 20:00 +08:00 (caught up)' }]);
+    expect(outcomes(report)).toEqual({ 'sae:dev-api': 'stopped', 'sae:dev-ci-runner': 'excluded', 'sae:dev-web': 'stopped', 'swas:dev-box': 'stopping' });
+    expect(await world.appStatus(DEV.api)).toBe('STOPPED');
+    expect(await world.appStatus(DEV.web)).toBe('STOPPED');
+    expect(await world.appStatus(DEV.ci)).toBe('RUNNING');
+    const log = await world.calls();
+    expect(executed(log).map((c) => `${c.action} ${c.resourceIds.join(',')}`).sort()).toEqual([`StopApplication ${DEV.api}`, `StopApplication ${DEV.web}`, `StopInstances ${DEV.box}`]);
+  });
+
+  it('without catchUp, the 20:10 run sees no edge and does nothing', async () => {
+    const report = await world.run({ at: AT_20_10, rules: without });
+
+    expect(report.ok).toBe(true);
+    expect(report.rules).toEqual([{ name: 'dev-nights', reason: 'off-peak, no edge due at Tue 2036-11-25 20:10 +08:00' }]);
+    expect(report.results).toEqual([]);
+    const log = await world.calls();
+    expect(callsOf(log, MUTATING)).toEqual([]);
+    expect(log).toEqual([]); // a rule with nothing to do resolves nothing: not even a listing
+    expect(await world.appStatus(DEV.api)).toBe('RUNNING');
+    expect(await world.instanceStatus(DEV.box)).toBe('Running');
+  });
+});

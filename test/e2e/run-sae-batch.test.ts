@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { callsOf, executed, outcomes, rulesFrom, seedOf, startWorld, type SeedApp, type World } from './support/run.js';
+
+/**
+ * SAE batch mode (OFFPEAK_SAE_BATCH=true): one BatchStopApplications per namespace; when a batch
+ * fails, it is split in halves until the app that fails is alone, and the others are still stopped.
+ * Four dev apps in cn-hangzhou:dev and two in cn-hangzhou:test, all env=dev.
+ */
+
+const T = '2036-11-25T20:00:00+08:00';
+const DEV_IDS = ['app-dev-a', 'app-dev-b', 'app-dev-c', 'app-dev-d'];
+const TEST_IDS = ['app-test-a', 'app-test-b'];
+const apps: SeedApp[] = [
+  ...DEV_IDS.map((appId) => ({ appId, appName: appId.replace('app-', ''), namespaceId: 'cn-hangzhou:dev', tags: { env: 'dev' } })),
+  ...TEST_IDS.map((appId) => ({ appId, appName: appId.replace('app-', ''), namespaceId: 'cn-hangzhou:test', tags: { env: 'dev' } })),
+];
+const rules = rulesFrom(`version: 1
+timezone: Asia/Shanghai
+rules:
+  - name: dev-nights
+    offPeak: ["daily 20:00-08:00"]
+    targets:
+      sae: [{ region: cn-hangzhou, tags: { env: dev } }]
+`);
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+describe('SAE batch mode', () => {
+  it('one BatchStopApplications per namespace, and no single stops', async () => {
+    world = await startWorld(seedOf({ apps }), { rateScale: 100 });
+
+    const report = await world.run({ at: T, rules, saeBatch: true });
+
+    expect(report.ok).toBe(true);
+    expect(Object.values(outcomes(report))).toEqual(Array(6).fill('stopped'));
+    const log = await world.calls();
+    const batches = callsOf(log, 'BatchStopApplications');
+    expect(batches.map((c) => [...c.resourceIds].sort()).sort()).toEqual([DEV_IDS, TEST_IDS]);
+    expect(batches.every((c) => c.executed && c.code === null)).toBe(true);
+    expect(callsOf(log, 'StopApplication')).toEqual([]);
+    expect((await world.state()).sae.apps.every((a) => a.status === 'STOPPED')).toBe(true);
+  });
+
+  it('one app whose change order never ends: its batches are split until it is alone; the other five are stopped', async () => {
+    world = await startWorld(seedOf({ apps }), { rateScale: 100 });
+    const bad = 'app-dev-c';
+    await world.faults([
+      { product: 'sae', action: 'BatchStopApplications', resourceId: bad, code: 'Application.ChangerOrderRunning', times: 1000 },
+      { product: 'sae', action: 'StopApplication', resourceId: bad, code: 'Application.ChangerOrderRunning', times: 1000 },
+    ]);
+
+    const report = await world.run({ at: T, rules, saeBatch: true });
+
+    expect(report.ok).toBe(false);
+    expect(outcomes(report)).toEqual({
+      'sae:dev-a': 'stopped',
+      'sae:dev-b': 'stopped',
+      'sae:dev-c': 'failed',
+      'sae:dev-d': 'stopped',
+      'sae:test-a': 'stopped',
+      'sae:test-b': 'stopped',
+    });
+    expect(report.results.find((r) => r.id === bad)?.code).toBe('Application.ChangerOrderRunning');
+    const state = Object.fromEntries((await world.state()).sae.apps.map((a) => [a.appId, a.status]));
+    expect(state).toEqual({ 'app-dev-a': 'STOPPED', 'app-dev-b': 'STOPPED', 'app-dev-c': 'RUNNING', 'app-dev-d': 'STOPPED', 'app-test-a': 'STOPPED', 'app-test-b': 'STOPPED' });
+
+    const log = await world.calls();
+    // Every call that named the bad app was refused; the test namespace's batch went through whole.
+    expect(log.filter((c) => c.resourceIds.includes(bad) && c.action !== 'ListApplications' && c.action !== 'DescribeApplicationStatus').every((c) => c.code === 'Application.ChangerOrderRunning')).toBe(true);
+    // Halved: [a b c d] refused, [a b] stopped as a batch, [c d] refused, then c and d alone.
+    const tried = (c: { action: string; resourceIds: string[] }) => `${c.action} ${[...c.resourceIds].sort().join(',')}`;
+    expect(executed(log).map(tried).sort()).toEqual(['BatchStopApplications app-dev-a,app-dev-b', 'BatchStopApplications app-test-a,app-test-b', 'StopApplication app-dev-d']);
+    const refusedBatches = new Set(callsOf(log, 'BatchStopApplications').filter((c) => c.code !== null).map(tried));
+    expect(refusedBatches).toEqual(new Set(['BatchStopApplications app-dev-a,app-dev-b,app-dev-c,app-dev-d', 'BatchStopApplications app-dev-c,app-dev-d']));
+  });
+});

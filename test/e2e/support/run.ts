@@ -1,0 +1,284 @@
+import type { Settings } from '../../../lib/config.js';
+import { connect } from '../../../lib/connect.js';
+import { systemClock } from '../../../lib/execute/clock.js';
+import { Deadline } from '../../../lib/execute/deadline.js';
+import type { ResourceResult } from '../../../lib/execute/result.js';
+import type { Narrowing } from '../../../lib/plan/intents.js';
+import { runTick, type RunReport } from '../../../lib/run.js';
+import type { CallRecord, SandboxState } from '../../../lib/sandbox/gateway.js';
+import { parseSeed } from '../../../lib/sandbox/seed.js';
+import { startSandbox, type Sandbox } from '../../../lib/sandbox/server.js';
+import { compileSchedules } from '../../../lib/schedule/compile.js';
+import { formatDiagnostic } from '../../../lib/schedule/diagnostics.js';
+import type { Rule } from '../../../lib/schedule/rule.js';
+import { parseSource } from '../../../lib/schedule/source.js';
+import { DEMO_ACCOUNT, DEMO_KEY, openApiClient, saeCall, saeData, swas, type OpenApiClient } from './clients.js';
+
+/**
+ * The run stories' world: a sandbox started from a seed, rules compiled from YAML text, and
+ * runTick called the way the function calls it (connect → gate → runTick) at a chosen instant T.
+ *
+ * Sandbox time is moved to T before each run (a timer run for T happens at T), so change orders
+ * carry the times a real run would see. The chosen instants lie in the future for that reason.
+ */
+
+export const MINUTE = 60_000;
+const TICK = 5 * MINUTE;
+
+/** Epoch ms of an ISO instant; refuses text that is not one. */
+export function instant(iso: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`not an ISO instant: ${iso}`);
+  return ms;
+}
+
+/** Compiles schedule text into rules; fails loudly with the diagnostics when it has an error. */
+export function rulesFrom(yaml: string): Rule[] {
+  const set = compileSchedules([parseSource('schedules/story.yaml', yaml)], new Map(), { at: Date.parse('2036-01-01T00:00:00Z'), warnings: false });
+  const errors = set.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new Error(`the story's schedule has errors:\n${errors.map(formatDiagnostic).join('\n')}`);
+  return set.rules;
+}
+
+export interface SeedApp {
+  readonly appId: string;
+  readonly appName: string;
+  readonly namespaceId?: string;
+  readonly regionId?: string;
+  readonly status?: 'RUNNING' | 'STOPPED';
+  readonly instances?: number;
+  readonly tags?: Record<string, string>;
+}
+
+export interface SeedInstance {
+  readonly instanceId: string;
+  readonly instanceName: string;
+  readonly regionId?: string;
+  readonly status?: string;
+  readonly tags?: Record<string, string>;
+}
+
+/** A seed of the demo account with these apps and instances (cn-hangzhou unless told). */
+export function seedOf(world: { apps?: readonly SeedApp[]; instances?: readonly SeedInstance[]; changeOrderSeconds?: number; transitionSeconds?: number }): string {
+  const seed = {
+    accounts: [{ id: DEMO_ACCOUNT, accessKeys: [{ id: DEMO_KEY.accessKeyId, secret: DEMO_KEY.accessKeySecret }] }],
+    sae: {
+      changeOrderSeconds: world.changeOrderSeconds ?? 3,
+      apps: (world.apps ?? []).map((a) => ({
+        regionId: 'cn-hangzhou',
+        namespaceId: `${a.regionId ?? 'cn-hangzhou'}:dev`,
+        status: 'RUNNING',
+        instances: 2,
+        tags: {},
+        ...a,
+      })),
+    },
+    swas: {
+      transitionSeconds: world.transitionSeconds ?? 3,
+      instances: (world.instances ?? []).map((i) => ({ regionId: 'cn-hangzhou', status: 'Running', tags: {}, ...i })),
+    },
+  };
+  return JSON.stringify(seed);
+}
+
+export interface RunOptions {
+  /** The run's instant T, ISO with an offset. */
+  readonly at: string;
+  readonly rules: readonly Rule[];
+  readonly dryRun?: boolean;
+  readonly narrowing?: Narrowing;
+  readonly maxStopsPerRun?: number;
+  readonly force?: boolean;
+  readonly saeBatch?: boolean;
+  /** Milliseconds from now until the run's deadline (real time). Default 15 s. */
+  readonly deadlineMs?: number;
+  /** Settings.rateScale; default the sandbox's. */
+  readonly rateScale?: number;
+  /** Settings.pollMs; default 5 s over the rate scale, as readSettings makes it. */
+  readonly pollMs?: number;
+  /** Move sandbox time to T first (default true). */
+  readonly align?: boolean;
+}
+
+export interface World {
+  readonly url: string;
+  readonly sandbox: Sandbox;
+  readonly rateScale: number;
+  /** Alibaba's openapi-client, signed with the demo key: what a person's console or script does. */
+  readonly client: OpenApiClient;
+  run(options: RunOptions): Promise<RunReport>;
+  state(): Promise<SandboxState>;
+  calls(): Promise<CallRecord[]>;
+  clearCalls(): Promise<void>;
+  faults(rules: unknown): Promise<void>;
+  /** Moves sandbox time forward; returns the new sandbox time (epoch ms). */
+  advance(seconds: number): Promise<number>;
+  /** Sandbox time now (epoch ms). */
+  now(): Promise<number>;
+  /** Moves sandbox time forward to `iso` (never back). */
+  clockTo(iso: string): Promise<void>;
+  appStatus(appId: string): Promise<'RUNNING' | 'STOPPED'>;
+  instanceStatus(instanceId: string): Promise<string>;
+  /** A person starts or stops an app by hand; returns the change order id. */
+  byHandSae(action: 'StartApplication' | 'StopApplication', appId: string): Promise<string>;
+  /** A person starts or stops an instance by hand. */
+  byHandSwas(action: 'StartInstance' | 'StopInstance', instanceId: string, region?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a sandbox with this seed (JSON or YAML text). */
+export async function startWorld(seed: string, options: { rateScale?: number; rateLimits?: boolean } = {}): Promise<World> {
+  const rateScale = options.rateScale ?? 100;
+  const sandbox = await startSandbox({ seed: parseSeed(seed, 'story seed'), rateScale, rateLimits: options.rateLimits ?? true });
+  const url = sandbox.url;
+  const client = openApiClient(url);
+
+  const adminCall = async <T>(path: string, method: 'GET' | 'POST' | 'DELETE' = 'GET', body?: unknown): Promise<T> => {
+    const response = await fetch(`${url}/_sandbox/${path}`, body === undefined ? { method } : { method, body: JSON.stringify(body) });
+    const value = (await response.json()) as T;
+    if (!response.ok) throw new Error(`admin ${method} ${path}: ${response.status} ${JSON.stringify(value)}`);
+    return value;
+  };
+  const advance = async (seconds: number): Promise<number> => instant((await adminCall<{ now: string }>('advance', 'POST', { seconds })).now);
+  const state = () => adminCall<SandboxState>('state');
+
+  const world: World = {
+    url,
+    sandbox,
+    rateScale,
+    client,
+    state,
+    calls: () => adminCall<CallRecord[]>('calls'),
+    clearCalls: async () => void (await adminCall('calls', 'DELETE')),
+    faults: async (rules) => void (await adminCall('faults', 'POST', rules)),
+    advance,
+    now: () => advance(0),
+    async clockTo(iso) {
+      const target = instant(iso);
+      const now = await advance(0);
+      if (now < target) await advance((target - now) / 1000);
+      else if (now - target > 24 * 3_600_000) throw new Error(`sandbox time ${new Date(now).toISOString()} is far past ${iso}: choose a later instant for this story`);
+    },
+    async appStatus(appId) {
+      const app = (await state()).sae.apps.find((a) => a.appId === appId);
+      if (!app) throw new Error(`no app ${appId}`);
+      return app.status;
+    },
+    async instanceStatus(instanceId) {
+      const found = (await state()).swas.instances.find((i) => i.instanceId === instanceId);
+      if (!found) throw new Error(`no instance ${instanceId}`);
+      return found.status;
+    },
+    async byHandSae(action, appId) {
+      const id = saeData(await saeCall(client, action, { AppId: appId })).ChangeOrderId;
+      if (typeof id !== 'string') throw new Error(`${action} gave no ChangeOrderId`);
+      return id;
+    },
+    async byHandSwas(action, instanceId, region = 'cn-hangzhou') {
+      await swas(client, action, { RegionId: region, InstanceId: instanceId });
+    },
+    async run(o) {
+      if (o.align ?? true) await world.clockTo(o.at);
+      const scale = o.rateScale ?? rateScale;
+      const settings: Settings = {
+        tick: TICK,
+        endpoint: url,
+        vpc: false,
+        maxStopsPerRun: o.maxStopsPerRun ?? 200,
+        saeBatch: o.saeBatch ?? false,
+        schedules: 'schedules',
+        rateScale: scale,
+        pollMs: o.pollMs ?? 5000 / scale,
+      };
+      const deadline = new Deadline(systemClock.now() + (o.deadlineMs ?? 15_000), systemClock);
+      try {
+        const { apis } = connect({ credentials: { kind: 'static', accessKeyId: DEMO_KEY.accessKeyId, accessKeySecret: DEMO_KEY.accessKeySecret }, settings, deadline, clock: systemClock });
+        return await runTick({
+          at: instant(o.at),
+          tick: settings.tick,
+          rules: o.rules,
+          apis,
+          deadline,
+          dryRun: o.dryRun ?? false,
+          narrowing: o.narrowing ?? { manual: false },
+          maxStopsPerRun: settings.maxStopsPerRun,
+          force: o.force ?? false,
+          saeBatch: settings.saeBatch,
+          pollMs: settings.pollMs,
+          sleep: (ms) => systemClock.sleep(ms),
+        });
+      } finally {
+        deadline.dispose();
+      }
+    },
+    close: () => sandbox.close(),
+  };
+  return world;
+}
+
+/** The report's results as `name → outcome`, for exact comparisons. */
+export function outcomes(report: RunReport): Record<string, string> {
+  return Object.fromEntries(report.results.map((r) => [`${r.product}:${r.name}`, r.outcome]));
+}
+
+/** The one result for a resource name; fails when there is none or several. */
+export function resultFor(report: RunReport, name: string): ResourceResult {
+  const found = report.results.filter((r) => r.name === name);
+  if (found.length !== 1) throw new Error(`expected one result for ${name}, got ${found.length}: ${JSON.stringify(report.results)}`);
+  return found[0]!;
+}
+
+/** Calls of these actions (optionally naming a resource). */
+export function callsOf(log: readonly CallRecord[], actions: string | readonly string[], resourceId?: string): CallRecord[] {
+  const wanted = typeof actions === 'string' ? [actions] : actions;
+  return log.filter((c) => wanted.includes(c.action) && (resourceId === undefined || c.resourceIds.includes(resourceId)));
+}
+
+/** Calls that changed state (a stop or start that created a change order or a transition). */
+export const executed = (log: readonly CallRecord[]): CallRecord[] => log.filter((c) => c.executed);
+
+/** Mutating actions of either product. */
+export const MUTATING = ['StopApplication', 'StartApplication', 'BatchStopApplications', 'BatchStartApplications', 'StopInstance', 'StartInstance', 'StopInstances', 'StartInstances'] as const;
+
+/** The dev world of the stories: three dev apps (one never to be touched), a prod app, a dev box and a prod box. */
+export const DEV = {
+  api: 'app-dev-api',
+  web: 'app-dev-web',
+  ci: 'app-dev-ci-runner',
+  prod: 'app-prod-api',
+  box: 'ace0706b2ac4454d984295a94213aaaa',
+  prodBox: 'ace0706b2ac4454d984295a94213bbbb',
+} as const;
+
+export const DEV_APPS: readonly SeedApp[] = [
+  { appId: DEV.api, appName: 'dev-api', namespaceId: 'cn-hangzhou:dev', tags: { env: 'dev' } },
+  { appId: DEV.web, appName: 'dev-web', namespaceId: 'cn-hangzhou:dev', instances: 3, tags: { env: 'dev' } },
+  { appId: DEV.ci, appName: 'dev-ci-runner', namespaceId: 'cn-hangzhou:dev', tags: { env: 'dev', offpeak: 'never' } },
+  { appId: DEV.prod, appName: 'prod-api', namespaceId: 'cn-hangzhou:prod', instances: 4, tags: { env: 'prod' } },
+];
+
+export const DEV_INSTANCES: readonly SeedInstance[] = [
+  { instanceId: DEV.box, instanceName: 'dev-box', tags: { env: 'dev' } },
+  { instanceId: DEV.prodBox, instanceName: 'prod-box', tags: { env: 'prod' } },
+];
+
+export const DEV_SEED = seedOf({ apps: DEV_APPS, instances: DEV_INSTANCES });
+
+/**
+ * The dev-nights rule of the README: nights and weekends off, restored in the morning, the dev
+ * namespace's env=dev apps and the dev box, never an app tagged offpeak=never.
+ * `extra` adds rule lines (e.g. "catchUp: 15m").
+ */
+export function devNights(extra: readonly string[] = []): string {
+  return `version: 1
+timezone: Asia/Shanghai
+rules:
+  - name: dev-nights
+    offPeak: ["daily 20:00-08:00", "Sat-Sun"]
+    restore: true
+${extra.map((line) => `    ${line}\n`).join('')}    targets:
+      sae: [{ region: cn-hangzhou, namespaceId: "cn-hangzhou:dev", tags: { env: dev } }]
+      swas: [{ region: cn-hangzhou, instanceIds: [${DEV.box}] }]
+    exclude: { tags: { offpeak: never } }
+`;
+}
