@@ -16,7 +16,7 @@ import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
 
 export const RUN_USAGE = `usage: offpeak run [--schedules DIR] [--at ISO|next-stop] [--tick 5m] [--dry-run]
                    [--rule NAME]... [--action stop|start] [--force] [--deadline 5m] [--json]
-                   [--sandbox] [--seed FILE] [--rate-scale X]
+                   [--endpoint URL | --sandbox [--seed FILE] [--rate-scale X]]
 
 Runs the main job once, as the function does: acts on the edges due at --at (default: now).
   --dry-run        decide and report, change nothing
@@ -24,10 +24,11 @@ Runs the main job once, as the function does: acts on the edges due at --at (def
                    (with either, the run acts on each rule's state at --at, never beyond it)
   --force          pass the blast-radius guard (OFFPEAK_MAX_STOPS_PER_RUN, default 200)
   --deadline D     stop starting new work after D (default 5m); unfinished work is "deferred"
+  --endpoint URL   send every call to this base URL (a sandbox you started), as OFFPEAK_ENDPOINT
   --sandbox        start the local sandbox (demo seed, or --seed FILE) and run against it
   --at next-stop   the next instant at which any rule stops its targets
-Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN; OFFPEAK_ENDPOINT sends every
-call to one base URL (a sandbox). Exit 0 when the run succeeded, 1 when anything failed or was
+Without --endpoint or --sandbox it acts on your real Alibaba Cloud account, with the keys of
+ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN. Exit 0 when the run succeeded, 1 when anything failed or was
 deferred, 2 on bad input.`;
 
 export async function runCommand(argv: string[], io: Io, now: number): Promise<number> {
@@ -41,6 +42,7 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     force: { type: 'boolean' },
     deadline: { type: 'string' },
     json: { type: 'boolean' },
+    endpoint: { type: 'string' },
     sandbox: { type: 'boolean' },
     seed: { type: 'string' },
     'rate-scale': { type: 'string' },
@@ -52,11 +54,13 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
   const action = values.action;
   if (action !== undefined && action !== 'stop' && action !== 'start') throw new UsageError(`--action '${action}' must be stop or start`);
   if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined)) throw new UsageError('--seed and --rate-scale go with --sandbox');
+  if (values.sandbox && values.endpoint !== undefined) throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox runs against its own endpoint');
   const deadlineMs = durationFlag('deadline', values.deadline ?? '5m');
 
   let settings: Settings;
   try {
-    settings = readSettings({ ...io.env, ...(values.tick ? { OFFPEAK_TICK: values.tick } : {}), ...(values.schedules ? { OFFPEAK_SCHEDULES: values.schedules } : {}) }, { schedules: resolve(io.cwd, 'schedules') });
+    const flags = { ...(values.tick ? { OFFPEAK_TICK: values.tick } : {}), ...(values.schedules ? { OFFPEAK_SCHEDULES: values.schedules } : {}), ...(values.endpoint ? { OFFPEAK_ENDPOINT: values.endpoint } : {}) };
+    settings = readSettings({ ...io.env, ...flags }, { schedules: resolve(io.cwd, 'schedules') });
   } catch (error) {
     if (error instanceof SettingsError) throw new UsageError(error.message);
     throw error;

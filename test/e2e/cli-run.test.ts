@@ -185,3 +185,24 @@ describe.concurrent('offpeak run --sandbox', () => {
     expect(lines(r.stderr)).toEqual([`offpeak run: ${join(ROOT, 'missing.yaml')}: cannot read: ENOENT; run 'offpeak run --help' for usage`]);
   });
 });
+
+describe('offpeak run --endpoint', () => {
+  it('acts on the sandbox at that URL with the keys of the environment, and refuses --endpoint with --sandbox', async ({ expect }) => {
+    const { startSandbox } = await import('../../lib/sandbox/server.js');
+    const { demoSeedPath, readSeed } = await import('../../lib/sandbox/seed.js');
+    const sandbox = await startSandbox({ seed: await readSeed(demoSeedPath()), rateScale: 50 });
+    try {
+      const run = promisify(execFile);
+      const env = { ...cleanEnv, ALIBABA_CLOUD_ACCESS_KEY_ID: 'sandbox-ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sandbox-secret', OFFPEAK_RATE_SCALE: '50' };
+      const { stdout } = await run(process.execPath, [BIN, 'run', '--endpoint', sandbox.url, '--at', '2026-11-24T20:00:00+08:00', '--json'], { cwd: ROOT, env });
+      const report = JSON.parse(stdout) as RunReport;
+      expect(report.results.filter((r) => r.outcome === 'stopped').map((r) => r.name).sort()).toEqual(['dev-api', 'dev-web']);
+      expect(sandbox.gateway.state().sae.apps.filter((a) => a.status === 'STOPPED').map((a) => a.appName).sort()).toEqual(['dev-api', 'dev-web']);
+      const both = await offpeak(['run', '--endpoint', sandbox.url, '--sandbox']);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain('--endpoint and --sandbox exclude each other');
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
