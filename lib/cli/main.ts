@@ -10,6 +10,8 @@ commands:
   validate [PATH...]   check schedule files (default: schedules/)
   plan                 what each rule does at an instant, and next
   run                  run the main job once (stop and start what is due)
+  policy               print the RAM policy the schedules need
+  invoke               run the deployed function by hand and print its report
   schema               print or update the JSON Schema of schedule files
   sandbox              serve the local SAE/SWAS sandbox
   help                 this text
@@ -23,6 +25,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   schema: async () => (await import('./schema.js')).schemaCommand,
   sandbox: async () => (await import('./sandbox.js')).sandboxCommand,
   run: async () => (await import('./run.js')).runCommand,
+  policy: async () => (await import('./policy.js')).policyCommand,
+  invoke: async () => (await import('./invoke.js')).invokeCommand,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 a run failed, 2 bad input). Never throws. */
