@@ -1,3 +1,4 @@
+import { benchBundle } from './bundle.js';
 import { benchExecute } from './execute.js';
 import { benchPlan } from './plan.js';
 import { benchSandbox } from './sandbox.js';
@@ -11,6 +12,7 @@ const PARTS: Record<string, () => Promise<BenchSection>> = {
   plan: benchPlan,
   sandbox: benchSandbox,
   execute: benchExecute,
+  bundle: benchBundle,
 };
 
 function table(section: BenchSection): string {
