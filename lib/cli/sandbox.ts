@@ -6,7 +6,7 @@ import { integerFlag, parseFlags, UsageError } from './args.js';
 
 export const SANDBOX_USAGE = `usage: offpeak sandbox [--port N] [--seed FILE] [--rate-scale X] [--no-limits]
 
-Serves a local SAE and SWAS look-alike on 127.0.0.1 until stopped (Ctrl-C). Alibaba's own clients
+Serves a local SAE, SWAS and FC-invoke look-alike on 127.0.0.1 until stopped (Ctrl-C). Alibaba's own clients
 work against it: point them (or OFFPEAK_ENDPOINT) at the URL it prints.
   --port N          port to listen on (default 0: any free port)
   --seed FILE       accounts, apps and instances (YAML or JSON; default: the demo seed)

@@ -33,7 +33,8 @@ export interface GatewayOptions {
 /** One API call as `GET /_sandbox/calls` lists it. */
 export interface CallRecord {
   readonly at: string;
-  readonly product: Product;
+  /** 'fc' for the invocations of the hosted function (fc.ts), whose own calls follow as sae/swas. */
+  readonly product: Product | 'fc';
   readonly action: string;
   readonly resourceIds: string[];
   readonly clientToken: string | null;
@@ -66,6 +67,7 @@ export class Gateway {
   private readonly wallClock: () => number;
   private offsetMs = 0;
   private auth!: Authenticator;
+  private current!: Seed;
   private models!: { sae: ProductModel<SaeState>; swas: ProductModel<SwasState> };
   private limiter!: RateLimiter;
   readonly faults: FaultInjector;
@@ -96,6 +98,7 @@ export class Gateway {
       changeOrderMs: (seed.sae.changeOrderSeconds * 1000) / this.rateScale,
       transitionMs: (seed.swas.transitionSeconds * 1000) / this.rateScale,
     };
+    this.current = seed;
     this.auth = new Authenticator(seed);
     this.models = { sae: createSaeModel(seed.sae.apps, timing), swas: createSwasModel(seed.swas.instances, timing) };
     this.limiter = new RateLimiter(MINUTE / this.rateScale);
@@ -115,6 +118,21 @@ export class Gateway {
 
   clearCalls(): void {
     this.log = [];
+  }
+
+  /** The seed of the last reset: the FC endpoints find their functions and role keys there. */
+  seed(): Seed {
+    return this.current;
+  }
+
+  /** Checks a request's signature against the key store (the FC endpoints share it); the signing account, or throws ApiError. */
+  authenticate(req: ReceivedRequest): string {
+    return this.auth.authenticate(req, this.wallClock());
+  }
+
+  /** Adds a call made outside dispatch (an FC invocation) to the call log. */
+  record(call: CallRecord): void {
+    this.log.push(call);
   }
 
   /** Answers one API request. Never throws. */

@@ -3,9 +3,10 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 
 /**
- * The sandbox's starting world: accounts with their access keys, SAE applications and SWAS
- * instances. Read from YAML or JSON (`offpeak sandbox --seed FILE`, `POST /_sandbox/reset`).
- * Resources belong to the first account unless they name another.
+ * The sandbox's starting world: accounts with their access keys, SAE applications, SWAS
+ * instances and the Function Compute functions it hosts (offpeak's own handler). Read from YAML
+ * or JSON (`offpeak sandbox --seed FILE`, `POST /_sandbox/reset`). Resources belong to the first
+ * account unless they name another.
  */
 
 const tags = z.record(z.string().min(1), z.string()).default({});
@@ -49,6 +50,18 @@ const instance = z.strictObject({
   account: z.string().optional(),
 });
 
+/**
+ * A function the sandbox's FC endpoints answer for; every one runs offpeak's handler. FC 2.0 calls
+ * name it by service and function, FC 3.0 calls by function name alone.
+ */
+const fcFunction = z.strictObject({
+  name: z.string().min(1),
+  service: z.string().min(1).default('offpeak'),
+  account: z.string().optional(),
+});
+
+const DEFAULT_FUNCTIONS = [{ name: 'offpeak', service: 'offpeak' }];
+
 const seedSchema = z.strictObject({
   accounts: z.array(account).min(1),
   sae: z
@@ -57,6 +70,8 @@ const seedSchema = z.strictObject({
   swas: z
     .strictObject({ transitionSeconds: z.number().positive().default(3), instances: z.array(instance).default([]) })
     .default({ transitionSeconds: 3, instances: [] }),
+  // Optional so that every existing seed keeps working: one function named as s.yaml deploys it.
+  fc: z.strictObject({ functions: z.array(fcFunction).default(DEFAULT_FUNCTIONS) }).default({ functions: DEFAULT_FUNCTIONS }),
 });
 
 type Parsed = z.infer<typeof seedSchema>;
@@ -68,9 +83,11 @@ export interface Seed {
   readonly accounts: Parsed['accounts'];
   readonly sae: { readonly changeOrderSeconds: number; readonly apps: ReadonlyArray<SeedApp> };
   readonly swas: { readonly transitionSeconds: number; readonly instances: ReadonlyArray<SeedInstance> };
+  readonly fc: { readonly functions: ReadonlyArray<SeedFunction> };
 }
 export type SeedApp = Omit<Parsed['sae']['apps'][number], 'account'> & { readonly accountId: string };
 export type SeedInstance = Omit<Parsed['swas']['instances'][number], 'account'> & { readonly accountId: string };
+export type SeedFunction = Omit<Parsed['fc']['functions'][number], 'account'> & { readonly accountId: string };
 
 /** A seed that cannot be used; the message names the field and what is expected. */
 export class SeedError extends Error {
@@ -101,6 +118,10 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
   };
   unique('sae.apps appId', parsed.sae.apps.map((a) => a.appId));
   unique('swas.instances instanceId', parsed.swas.instances.map((i) => i.instanceId));
+  // FC 3.0 names a function by name alone, so a name is unique within its account (whatever its service).
+  const functionKeys = parsed.fc.functions.map((f) => `${f.account ?? parsed.accounts[0]!.id}\n${f.name}`);
+  const dupFunction = functionKeys.findIndex((k, i) => functionKeys.indexOf(k) !== i);
+  if (dupFunction >= 0) throw new SeedError(`${source}: fc.functions name '${parsed.fc.functions[dupFunction]!.name}' appears twice in one account`);
   for (const [i, a] of parsed.sae.apps.entries()) {
     if (!a.namespaceId.startsWith(`${a.regionId}:`) && a.namespaceId !== a.regionId) {
       throw new SeedError(`${source}: sae.apps[${i}].namespaceId '${a.namespaceId}' must start with its region, e.g. '${a.regionId}:dev'`);
@@ -116,6 +137,7 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
       transitionSeconds: parsed.swas.transitionSeconds,
       instances: parsed.swas.instances.map(({ account: named, ...s }, i) => ({ ...s, accountId: owner(`swas.instances[${i}]`, named) })),
     },
+    fc: { functions: parsed.fc.functions.map(({ account: named, ...f }, i) => ({ ...f, accountId: owner(`fc.functions[${i}]`, named) })) },
   };
 }
 

@@ -1,16 +1,21 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FcHost, isFcPath, type FcAnswer } from './fc.js';
 import { Gateway, type CallRecord, type SandboxState } from './gateway.js';
 import { parseSeed, type Seed } from './seed.js';
 import type { ReceivedRequest } from './signature.js';
 
 /**
- * The sandbox over real HTTP: one port serves SAE and SWAS (the gateway routes), and `/_sandbox/`
- * serves the admin API (unsigned, loopback only): state, calls, faults, reset, advance.
+ * The sandbox over real HTTP: one port serves SAE and SWAS (the gateway routes), Function Compute's
+ * invoke APIs hosting offpeak's handler (fc.ts, paths under /2023-03-30/ and /2016-08-15/), and
+ * `/_sandbox/` serves the admin API (unsigned, loopback only): state, calls, faults, reset, advance.
  */
 
 /** Bodies above this are refused before they are read further, as a gateway would. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** How long close() waits for hosted function runs still going. */
+const CLOSE_GRACE_MS = 3_000;
 
 export interface SandboxOptions {
   /** 0 (default) takes any free port. */
@@ -21,6 +26,8 @@ export interface SandboxOptions {
   readonly rateScale?: number;
   readonly rateLimits?: boolean;
   readonly faultSeed?: number;
+  /** Environment of the hosted function over this process's own (OFFPEAK_SCHEDULES, say); its endpoint and rate scale are always this sandbox's. */
+  readonly functionEnv?: Readonly<Record<string, string>>;
 }
 
 export interface Sandbox {
@@ -28,6 +35,8 @@ export interface Sandbox {
   readonly url: string;
   /** The gateway itself, for in-process tests that want state without a round trip. */
   readonly gateway: Gateway;
+  /** The FC endpoints, for in-process tests that wait for async invocations (`fc.idle(ms)`). */
+  readonly fc: FcHost;
   close(): Promise<void>;
 }
 
@@ -37,8 +46,9 @@ export interface Sandbox {
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const gateway = new Gateway(options);
+  const fc = new FcHost({ world: gateway, rateScale: options.rateScale ?? 1, ...(options.functionEnv ? { env: options.functionEnv } : {}) });
   const server = createServer((req, res) => {
-    serve(gateway, req, res).catch(() => {
+    serve(gateway, fc, req, res).catch(() => {
       // Whatever went wrong, the server stays up; the one connection is closed.
       res.destroy();
     });
@@ -51,18 +61,24 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  fc.attach(url);
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     gateway,
-    close: () =>
-      new Promise<void>((resolve) => {
+    fc,
+    close: async () => {
+      // A function still running (an async invocation) gets a moment to finish against this server.
+      await fc.idle(CLOSE_GRACE_MS);
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 
-async function serve(gateway: Gateway, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(gateway: Gateway, fc: FcHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
   if (body === 'too-large') {
     writeJson(res, 413, { Code: 'RequestEntityTooLarge', Message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` }, true);
@@ -74,6 +90,12 @@ async function serve(gateway: Gateway, req: IncomingMessage, res: ServerResponse
     return;
   }
   const received: ReceivedRequest = { method: req.method ?? 'GET', url, headers: singleHeaders(req), body };
+  if (isFcPath(url)) {
+    const answer: FcAnswer = await fc.handle(received);
+    res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
+    res.end(answer.body);
+    return;
+  }
   const answer = gateway.dispatch(received);
   if (answer.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, answer.latencyMs));
   if (answer.drop) {
