@@ -3,6 +3,7 @@ import { CloudError } from '../cloud/errors.js';
 import { withLedger } from '../cloud/ledger.js';
 import type { Decision } from '../plan/decide.js';
 import { deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
+import { DeadlineError } from './deadline.js';
 import { identity, type ResourceResult } from './result.js';
 
 /**
@@ -81,6 +82,8 @@ async function requestOne(decision: Decision, ctx: ExecuteContext): Promise<Requ
       if (ctx.dryRun) return void (request.done = { ...base, outcome: decision.action === 'stop' ? 'would-stop' : 'would-start', detail: decision.resource.status });
       let poll = ctx.pollMs;
       while (request.orderId === undefined) {
+        // A stop sent in the run's last moments could not be confirmed: leave it to the next try.
+        if (!ctx.deadline.allows(ctx.pollMs)) throw new DeadlineError(`not sent: the run kept its last moments to confirm the stops it had sent`);
         try {
           request.orderId = decision.action === 'stop' ? await ctx.apis.sae.stop(region, id) : await ctx.apis.sae.start(region, id);
         } catch (error) {
@@ -151,7 +154,10 @@ async function confirm(region: string, list: readonly Requested[], ctx: ExecuteC
       }
       waiting = still.filter((r) => r.done === undefined);
     } catch (error) {
-      for (const r of waiting) settle(r, resultOfError(identity(r.decision), error, ctx));
+      // The stops were sent and accepted; only their confirmation is missing (the run's time is up,
+      // or the listing failed). Say so as SWAS's accepted stops do: on its way, with the order to look at.
+      const why = error instanceof DeadlineError ? 'the run\'s time was up before its change order was seen to end' : `could not confirm: ${(error as Error).message}`;
+      for (const r of waiting) settle(r, { ...identity(r.decision), outcome: r.decision.action === 'stop' ? 'stopping' : 'starting', detail: why });
       return;
     }
   }
