@@ -1,35 +1,15 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { ensureBuilt, offpeak, ROOT } from './support/cli.js';
 
 /**
  * `offpeak policy` as a person runs it: `node bin/offpeak.js policy ...` from the repository root.
  * The CLI runs from dist/, so dist/ is rebuilt first when the sources it needs are newer.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/offpeak.js');
 
-/** Sources under lib/ with no output in dist/, or one older than the source. */
-function staleOutputs(): string[] {
-  const stale: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) {
-        const out = join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js');
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(path).mtimeMs) stale.push(relative(ROOT, path));
-      }
-    }
-  };
-  walk(join(ROOT, 'lib'));
-  return stale;
-}
 
 let scratch: string;
 let badSchedules: string;
@@ -39,32 +19,11 @@ beforeAll(async () => {
   mkdirSync(badSchedules);
   // A file with one error: hour 25 at line 5, column 26.
   writeFileSync(join(badSchedules, 'bad.yaml'), readFileSync(join(ROOT, 'test/fixtures/invalid/window-hour-25.yaml')));
-  if (staleOutputs().length > 0) {
-    // tsc emits even when files others are editing have type errors; what matters is fresh output.
-    await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
-    const still = staleOutputs();
-    if (still.length > 0) throw new Error(`dist/ is still stale after \`tsc -p tsconfig.build.json\`: ${still.join(', ')}`);
-  }
+  await ensureBuilt();
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-/** The environment without any OFFPEAK_* setting of the shell that runs the tests. */
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OFFPEAK_')));
-
-function offpeak(args: string[]): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    execFile('node', [BIN, ...args], { cwd: ROOT, env: cleanEnv, timeout: 15_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(new Error(`offpeak ${args.join(' ')}: ${error.message}\n${stderr}`));
-      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
 const NO_STACK = /^\s+at /m;

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ResourceResult } from '../../lib/execute/result.js';
 import type { RunReport } from '../../lib/run.js';
+import { BIN, cleanEnv, ensureBuilt, offpeak, ROOT } from './support/cli.js';
 
 /**
  * `offpeak run` as a person runs it: `node bin/offpeak.js run ...` from the repository root, against
@@ -14,26 +14,7 @@ import type { RunReport } from '../../lib/run.js';
  * is newer than its output.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/offpeak.js');
 
-/** Sources under lib/ and functions/ with no output in dist/, or one older than the source. */
-function staleOutputs(): string[] {
-  const stale: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) {
-        const out = join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js');
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(path).mtimeMs) stale.push(relative(ROOT, path));
-      }
-    }
-  };
-  walk(join(ROOT, 'lib'));
-  walk(join(ROOT, 'functions'));
-  return stale;
-}
 
 let scratch: string;
 let badSchedules: string;
@@ -61,32 +42,11 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  if (staleOutputs().length > 0) {
-    // tsc emits even when files others are editing have type errors; what matters is fresh output.
-    await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
-    const still = staleOutputs();
-    if (still.length > 0) throw new Error(`dist/ is still stale after \`tsc -p tsconfig.build.json\`: ${still.join(', ')}`);
-  }
+  await ensureBuilt();
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-/** The environment without any OFFPEAK_* setting of the shell that runs the tests. */
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OFFPEAK_')));
-
-function offpeak(args: string[]): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    execFile('node', [BIN, ...args], { cwd: ROOT, env: cleanEnv, timeout: 15_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(new Error(`offpeak ${args.join(' ')}: ${error.message}\n${stderr}`));
-      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
 const NO_STACK = /^\s+at /m;

@@ -1,8 +1,4 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CredentialSource } from '../../lib/cloud/credentials.js';
 import { InvokeError, invokeFc2, invokeFc3, type InvokeOptions, type InvokeResult } from '../../lib/cloud/fc.js';
@@ -10,6 +6,7 @@ import type { RunReport } from '../../lib/run.js';
 import type { SandboxState } from '../../lib/sandbox/gateway.js';
 import { demoSeedPath, readSeed } from '../../lib/sandbox/seed.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/server.js';
+import { ensureBuilt, offpeak as offpeakAs, ROOT } from './support/cli.js';
 
 /**
  * `offpeak invoke` end to end: the two invoke clients (FC 3.0 through openapi-client's callApi,
@@ -18,8 +15,6 @@ import { startSandbox, type Sandbox } from '../../lib/sandbox/server.js';
  * `{"at":"2026-11-24T20:00:00+08:00"}` hits dev-nights' stop edge in the example schedules.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/offpeak.js');
 const RATE_SCALE = 50;
 const ACCOUNT = '1234567890123456';
 const AT_STOP = '2026-11-24T20:00:00+08:00';
@@ -172,51 +167,15 @@ describe('the sandbox FC endpoints, raw', () => {
 
 // ---- the CLI, as a person runs it ----
 
-/** Sources under lib/ and functions/ with no output in dist/, or one older than the source. */
-function staleOutputs(): string[] {
-  const stale: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) {
-        const out = join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js');
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(path).mtimeMs) stale.push(relative(ROOT, path));
-      }
-    }
-  };
-  walk(join(ROOT, 'lib'));
-  walk(join(ROOT, 'functions'));
-  return stale;
-}
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OFFPEAK_') && !name.startsWith('ALIBABA_CLOUD_')));
-const keyEnv = { ...cleanEnv, ALIBABA_CLOUD_ACCESS_KEY_ID: 'sandbox-ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sandbox-secret', ALIBABA_CLOUD_ACCOUNT_ID: ACCOUNT };
+const bareEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OFFPEAK_') && !name.startsWith('ALIBABA_CLOUD_')));
+const keyEnv: Record<string, string | undefined> = { ...bareEnv, ALIBABA_CLOUD_ACCESS_KEY_ID: 'sandbox-ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sandbox-secret', ALIBABA_CLOUD_ACCOUNT_ID: ACCOUNT };
+const offpeak = (args: string[], env: Record<string, string | undefined> = keyEnv) => offpeakAs(args, env);
 
-function offpeak(args: string[], env: Record<string, string | undefined> = keyEnv): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    execFile('node', [BIN, ...args], { cwd: ROOT, env, timeout: 15_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(new Error(`offpeak ${args.join(' ')}: ${error.message}\n${stderr}`));
-      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('offpeak invoke', () => {
-  beforeAll(async () => {
-    if (staleOutputs().length > 0) {
-      // tsc emits even when files others are editing have type errors; what matters is fresh output.
-      await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
-      const still = staleOutputs();
-      if (still.length > 0) throw new Error(`dist/ is still stale after \`tsc -p tsconfig.build.json\`: ${still.join(', ')}`);
-    }
-  }, 60_000);
+  beforeAll(ensureBuilt, 60_000);
 
   it('FC 3.0, sync: prints the report as JSON and exits 0', async () => {
     const r = await offpeak(['invoke', '--endpoint', sandbox.url, '--at', AT_STOP]);

@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/**
+ * The built CLI, as a person runs it: `node bin/offpeak.js` from the repository root. Tests that
+ * spawn it first make sure dist/ is not older than the sources they test.
+ */
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = join(ROOT, 'bin/offpeak.js');
+
+/** Sources under lib/ and functions/ with no output in dist/, or one older than the source. */
+function staleOutputs(): string[] {
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) {
+        const out = join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js');
+        if (!existsSync(out) || statSync(out).mtimeMs < statSync(path).mtimeMs) stale.push(relative(ROOT, path));
+      }
+    }
+  };
+  walk(join(ROOT, 'lib'));
+  walk(join(ROOT, 'functions'));
+  return stale;
+}
+
+/** Rebuilds dist/ when a source is newer than its output; throws if it stays stale. */
+export async function ensureBuilt(): Promise<void> {
+  if (staleOutputs().length === 0) return;
+  // tsc emits even with type errors elsewhere; what matters here is fresh output.
+  await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
+  const still = staleOutputs();
+  if (still.length > 0) throw new Error(`dist/ is still stale after \`tsc -p tsconfig.build.json\`: ${still.join(', ')}`);
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment without any OFFPEAK_* setting of the shell that runs the tests. */
+export const cleanEnv: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OFFPEAK_')));
+
+/** Runs `offpeak ARGS` to its end; resolves with its exit code and output. */
+export function offpeak(args: string[], env: Record<string, string | undefined> = cleanEnv): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    execFile('node', [BIN, ...args], { cwd: ROOT, env, timeout: 15_000 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(new Error(`offpeak ${args.join(' ')}: ${error.message}\n${stderr}`));
+      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
