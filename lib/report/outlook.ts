@@ -1,3 +1,4 @@
+import { hoursOffPerWeek, SWAS_PREPAID_NOTE, type Saving } from '../plan/savings.js';
 import { formatDuration } from '../schedule/duration.js';
 import type { Edge } from '../schedule/rule.js';
 import type { RuleOutlook } from '../schedule/outlook.js';
@@ -22,8 +23,19 @@ export function outlookJson(rules: readonly RuleOutlook[], options: { at: number
   };
 }
 
+export interface OutlookTextOptions {
+  readonly at: number;
+  readonly tick: number;
+  readonly days: number;
+  /**
+   * SAE savings per rule name, when the caller resolved the rules' apps (instances, CPU, memory).
+   * Without them the savings line says how to get them: money needs the apps' sizes.
+   */
+  readonly saeSavings?: ReadonlyMap<string, Saving>;
+}
+
 /** `offpeak plan`: a readable table per rule, in the rule's own time zone. */
-export function outlookText(rules: readonly RuleOutlook[], options: { at: number; tick: number; days: number }): string {
+export function outlookText(rules: readonly RuleOutlook[], options: OutlookTextOptions): string {
   const lines: string[] = [];
   const from = new Date(options.at - options.tick).toISOString();
   lines.push(`plan at ${new Date(options.at).toISOString()}  (a run covers (${from}, ${new Date(options.at).toISOString()}], tick ${formatDuration(options.tick)})`);
@@ -35,7 +47,39 @@ export function outlookText(rules: readonly RuleOutlook[], options: { at: number
     for (const e of due) lines.push(`    ${e.action.padEnd(5)}  ${formatLocal(e.at, rule.timezone)}`);
     lines.push(`  next ${options.days} day${options.days === 1 ? '' : 's'}${next.length ? '' : '  nothing'}`);
     for (const e of next) lines.push(`    ${e.action.padEnd(5)}  ${formatLocal(e.at, rule.timezone)}`);
+    lines.push(`  savings    ${savingsLine(rule, options)}`);
   }
   if (rules.length === 0) lines.push('', 'no rules');
   return lines.join('\n');
+}
+
+/** A week at least: shorter plans would call one weekend "the average week". */
+const MIN_SAVINGS_DAYS = 7;
+
+/** One line: hours off-peak in an average week and their share, then what that is worth per product. */
+function savingsLine(rule: RuleOutlook['rule'], options: OutlookTextOptions): string {
+  const days = Math.max(options.days, MIN_SAVINGS_DAYS);
+  const hours = hoursOffPerWeek(rule, options.at, days);
+  // hours a week over 168 is also the share of the whole span: its days are 24 elapsed hours.
+  const parts = [`off ${formatHours(hours)} h a week (${Math.round((hours / 168) * 100)}% of the next ${days} days)`];
+  if (rule.targets.sae.length > 0) {
+    const saving = options.saeSavings?.get(rule.name);
+    parts.push(
+      saving
+        ? `SAE saves ${formatMoney(saving.perWeek)} ${saving.currency} a week, ${formatMoney(saving.perMonth)} ${saving.currency} a month`
+        : 'SAE savings: run with --resolve to count instances',
+    );
+  }
+  if (rule.targets.swas.length > 0) parts.push(SWAS_PREPAID_NOTE);
+  return parts.join('; ');
+}
+
+/** Whole hours when they are whole (most weeks), else one decimal (DST, absolute windows). */
+function formatHours(hours: number): string {
+  const tenths = Math.round(hours * 10) / 10;
+  return Number.isInteger(tenths) ? String(tenths) : tenths.toFixed(1);
+}
+
+function formatMoney(amount: number): string {
+  return amount.toFixed(2);
 }

@@ -1,4 +1,5 @@
 import { dirname, join, normalize } from 'node:path';
+import type { Pricing } from '../plan/savings.js';
 import { parseHolidayEntry, parseWorkdayEntry, type Calendar } from './calendar.js';
 import { checkCron } from './cron.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
@@ -26,6 +27,8 @@ import { dateOfDay, dayOfDate, isValidZone } from './zone.js';
 export interface ScheduleSet {
   readonly rules: Rule[];
   readonly diagnostics: Diagnostic[];
+  /** The prices of a file's `pricing` block, when one sets them (all blocks are equal, or it is an error). */
+  readonly pricing?: Pricing;
 }
 
 export interface CompileOptions {
@@ -59,6 +62,7 @@ export function compileSchedules(
   const diagnostics: Diagnostic[] = [];
   const placed: Placed[] = [];
   const firstByName = new Map<string, { file: string; line: number }>();
+  let pricing: { value: Pricing; file: string; line: number } | undefined;
 
   for (const source of files) {
     diagnostics.push(...source.diagnostics);
@@ -77,6 +81,21 @@ export function compileSchedules(
     if (fileZone !== undefined && !isValidZone(fileZone)) {
       diagnostics.push(source.at(['timezone'], zoneMessage(fileZone)));
       fileZone = undefined;
+    }
+    if (header.pricing !== undefined) {
+      const value: Pricing = { ...header.pricing, source: `the pricing block of ${source.file}` };
+      const line = source.locate(['pricing'], { key: true }).line;
+      if (!pricing) pricing = { value, file: source.file, line };
+      else if (!samePrices(pricing.value, value)) {
+        // Savings are one set of figures; two price lists would make every total ambiguous.
+        diagnostics.push(
+          source.at(
+            ['pricing'],
+            `differs from the pricing block at ${pricing.file}:${pricing.line} (there ${describePrices(pricing.value)}; here ${describePrices(value)}); set prices in one file, or make every block the same`,
+            { key: true },
+          ),
+        );
+      }
     }
     const calendars = loadCalendars(source, header, calendarFiles, diagnostics);
 
@@ -101,7 +120,17 @@ export function compileSchedules(
   }
 
   if (!hasErrors(diagnostics) && options.warnings !== false) diagnostics.push(...scheduleWarnings(placed, options.at));
-  return { rules: hasErrors(diagnostics) ? [] : placed.map((p) => p.rule), diagnostics };
+  // Like the rules, prices count only when the schedules are valid: nothing is shown from a broken set.
+  if (hasErrors(diagnostics)) return { rules: [], diagnostics };
+  return { rules: placed.map((p) => p.rule), diagnostics, ...(pricing && { pricing: pricing.value }) };
+}
+
+function samePrices(a: Pricing, b: Pricing): boolean {
+  return a.currency === b.currency && a.saeVcpuHour === b.saeVcpuHour && a.saeGibHour === b.saeGibHour;
+}
+
+function describePrices(p: Pricing): string {
+  return `${p.currency} ${p.saeVcpuHour} per vCPU-hour and ${p.saeGibHour} per GiB-hour`;
 }
 
 function zoneMessage(zone: string): string {

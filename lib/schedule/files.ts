@@ -35,7 +35,12 @@ export async function loadSchedules(paths: readonly string[], options: CompileOp
     if (text !== undefined) calendarFiles.set(calendar, parseSource(calendar, text));
   }
   const set = compileSchedules(sources, calendarFiles, options);
-  return { files, rules: set.rules, diagnostics: [...diagnostics, ...set.diagnostics] };
+  return {
+    files,
+    rules: set.rules,
+    diagnostics: [...diagnostics, ...set.diagnostics],
+    ...(set.pricing && { pricing: set.pricing }),
+  };
 }
 
 async function scheduleFilesAt(path: string): Promise<string[] | string> {

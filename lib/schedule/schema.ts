@@ -93,10 +93,37 @@ export const ruleSchema = z
   })
   .meta({ description: 'a rule: name, exactly one of offPeak, onPeak or stop, and targets' });
 
+/**
+ * A price: a positive, finite number. Positivity is a refinement rather than `.positive()` so a
+ * wrong value reads "got number -1; expected …" (issues.ts words `too_small` as "is empty", which
+ * fits lists and text, not prices); `exclusiveMinimum` keeps the JSON Schema as strict as the runtime.
+ */
+const price = (description: string) =>
+  z
+    .number()
+    .refine((value) => value > 0)
+    .meta({ description, exclusiveMinimum: 0 });
+
+export const CURRENCY = /^[A-Z]{3}$/;
+
+export const pricingSchema = z
+  .strictObject({
+    currency: z
+      .string()
+      .regex(CURRENCY)
+      .meta({ description: "a 3-letter currency code in capitals, e.g. 'CNY'" }),
+    saeVcpuHour: price('the SAE price of one vCPU for one hour, a positive number, e.g. 0.185184'),
+    saeGibHour: price('the SAE price of one GiB of memory for one hour, a positive number, e.g. 0.046296'),
+  })
+  .meta({
+    description: 'your SAE prices, for the savings offpeak shows: { currency: CNY, saeVcpuHour: 0.185184, saeGibHour: 0.046296 }',
+  });
+
 export const scheduleFileSchema = z
   .strictObject({
     version: z.literal(1).meta({ description: 'the format version: 1' }),
     timezone: zone.optional(),
+    pricing: pricingSchema.optional(),
     calendars: z
       .record(
         z.string().regex(RULE_NAME),
@@ -126,6 +153,7 @@ export const calendarFileSchema = z
 export type RawRule = z.infer<typeof ruleSchema>;
 export type RawScheduleFile = z.infer<typeof scheduleFileSchema>;
 export type RawCalendarFile = z.infer<typeof calendarFileSchema>;
+export type RawPricing = z.infer<typeof pricingSchema>;
 export type RawSaeTarget = z.infer<typeof saeTarget>;
 export type RawSwasTarget = z.infer<typeof swasTarget>;
 
