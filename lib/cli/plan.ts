@@ -20,6 +20,7 @@ import { dateOfDay, dayOfDate, isValidZone, wallClock } from '../schedule/zone.j
 import { outlookJson, outlookText } from '../report/outlook.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, integerFlag, parseFlags, UsageError } from './args.js';
+import { startEmbeddedSandbox } from './embedded-sandbox.js';
 
 export const PLAN_USAGE = `usage: offpeak plan [--schedules DIR] [--at ISO] [--tick 5m] [--days N] [--json | --resolve ...]
        offpeak plan --html FILE [--from YYYY-MM-DD] [--days 7] [--tz ZONE] [--resolve ...]
@@ -206,23 +207,4 @@ async function listTargets(rules: readonly Rule[], values: { endpoint?: string |
     deadline.dispose();
     await sandbox?.close();
   }
-}
-
-/** The sandbox in this process, for `--sandbox`. Loaded lazily: plan without it never pays for its imports. */
-async function startEmbeddedSandbox(seedPath: string | undefined) {
-  const { demoSeedPath, readSeed, SeedError } = await import('../sandbox/seed.js');
-  const { startSandbox } = await import('../sandbox/server.js');
-  // Time-scaled like `run --sandbox`: listing pages is paced by rate limits scaled the same way.
-  const rateScale = 10;
-  let seed;
-  try {
-    seed = await readSeed(seedPath ?? demoSeedPath());
-  } catch (error) {
-    if (error instanceof SeedError) throw new UsageError(error.message);
-    throw error;
-  }
-  const key = seed.accounts[0]!.accessKeys[0]!;
-  const sandbox = await startSandbox({ seed, rateScale });
-  const credentials: CredentialSource = { kind: 'static', accessKeyId: key.id, accessKeySecret: key.secret, ...(key.securityToken ? { securityToken: key.securityToken } : {}) };
-  return { url: sandbox.url, rateScale, credentials, close: () => sandbox.close() };
 }

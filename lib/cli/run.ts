@@ -13,6 +13,7 @@ import type { Rule } from '../schedule/rule.js';
 import { formatLocal } from '../schedule/zone.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
+import { startEmbeddedSandbox } from './embedded-sandbox.js';
 
 export const RUN_USAGE = `usage: offpeak run [--schedules DIR] [--at ISO|next-stop] [--tick 5m] [--dry-run]
                    [--rule NAME]... [--action stop|start] [--force] [--deadline 5m] [--json]
@@ -123,23 +124,4 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
 function nextStop(rules: readonly Rule[], now: number): number | undefined {
   const stops = rules.flatMap((rule) => nextEdges(rule, now, now + 30 * 86_400_000).filter((e) => e.action === 'stop').map((e) => e.at));
   return stops.length ? Math.min(...stops) : undefined;
-}
-
-/** The sandbox in this process, for `--sandbox` (and `npm start`). Loaded lazily: never in the function. */
-async function startEmbeddedSandbox(seedPath: string | undefined, rateScaleText: string | undefined) {
-  const { demoSeedPath, readSeed, SeedError } = await import('../sandbox/seed.js');
-  const { startSandbox } = await import('../sandbox/server.js');
-  const rateScale = Number(rateScaleText ?? '10');
-  if (!(rateScale > 0) || !Number.isFinite(rateScale)) throw new UsageError(`--rate-scale '${rateScaleText}' must be a positive number such as 10`);
-  let seed;
-  try {
-    seed = await readSeed(seedPath ?? demoSeedPath());
-  } catch (error) {
-    if (error instanceof SeedError) throw new UsageError(error.message);
-    throw error;
-  }
-  const key = seed.accounts[0]!.accessKeys[0]!;
-  const sandbox = await startSandbox({ seed, rateScale });
-  const credentials: CredentialSource = { kind: 'static', accessKeyId: key.id, accessKeySecret: key.secret, ...(key.securityToken ? { securityToken: key.securityToken } : {}) };
-  return { url: sandbox.url, rateScale, credentials, close: () => sandbox.close() };
 }

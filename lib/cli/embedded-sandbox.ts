@@ -1,0 +1,26 @@
+import type { CredentialSource } from '../cloud/credentials.js';
+import { UsageError } from './args.js';
+
+/**
+ * The sandbox in this process, for `run --sandbox`, `plan --resolve --sandbox` and `npm start`:
+ * the demo seed (or `--seed FILE`), time scaled so waits are short, and the seed's first key as the
+ * credentials. Loaded lazily by its callers: commands without --sandbox never pay for its imports,
+ * and it never reaches the function.
+ */
+export async function startEmbeddedSandbox(seedPath: string | undefined, rateScaleText?: string) {
+  const { demoSeedPath, readSeed, SeedError } = await import('../sandbox/seed.js');
+  const { startSandbox } = await import('../sandbox/server.js');
+  const rateScale = Number(rateScaleText ?? '10');
+  if (!(rateScale > 0) || !Number.isFinite(rateScale)) throw new UsageError(`--rate-scale '${rateScaleText}' must be a positive number such as 10`);
+  let seed;
+  try {
+    seed = await readSeed(seedPath ?? demoSeedPath());
+  } catch (error) {
+    if (error instanceof SeedError) throw new UsageError(error.message);
+    throw error;
+  }
+  const key = seed.accounts[0]!.accessKeys[0]!;
+  const sandbox = await startSandbox({ seed, rateScale });
+  const credentials: CredentialSource = { kind: 'static', accessKeyId: key.id, accessKeySecret: key.secret, ...(key.securityToken ? { securityToken: key.securityToken } : {}) };
+  return { url: sandbox.url, rateScale, credentials, close: () => sandbox.close() };
+}
