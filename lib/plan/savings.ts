@@ -1,5 +1,5 @@
 import { edgesBetween, isOffPeak } from '../schedule/engine.js';
-import type { Rule } from '../schedule/rule.js';
+import type { Pricing, Rule } from '../schedule/rule.js';
 
 /**
  * What stopping saves. Time comes from the engine (the same edges a run acts on), money from
@@ -8,13 +8,7 @@ import type { Rule } from '../schedule/rule.js';
  * nothing and offpeak says so rather than showing a number.
  */
 
-export interface Pricing {
-  readonly currency: string;
-  readonly saeVcpuHour: number;
-  readonly saeGibHour: number;
-  /** where the prices come from, for people */
-  readonly source: string;
-}
+export type { Pricing } from '../schedule/rule.js';
 
 /**
  * SAE's pay-as-you-go list prices in CNY, per hour, from Alibaba Cloud's China site. The page

@@ -1,11 +1,10 @@
 import { dirname, join, normalize } from 'node:path';
-import type { Pricing } from '../plan/savings.js';
 import { parseHolidayEntry, parseWorkdayEntry, type Calendar } from './calendar.js';
 import { checkCron } from './cron.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { parseDuration, DURATION_FORM } from './duration.js';
 import { closest, schemaDiagnostics } from './issues.js';
-import type { Rule, SaeTarget, SwasTarget, Timing } from './rule.js';
+import type { Pricing, Rule, SaeTarget, SwasTarget, Timing } from './rule.js';
 import {
   calendarFileSchema,
   ruleSchema,

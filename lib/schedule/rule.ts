@@ -52,3 +52,12 @@ export interface Edge {
   readonly action: Action;
   readonly at: number;
 }
+
+/** A schedule file's `pricing` block: the prices savings are computed with (lib/plan/savings.ts). */
+export interface Pricing {
+  readonly currency: string;
+  readonly saeVcpuHour: number;
+  readonly saeGibHour: number;
+  /** where the prices come from, for people */
+  readonly source: string;
+}
