@@ -1,14 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { CloudApis, SaeApp } from '../cloud/api.js';
-import type { CredentialSource } from '../cloud/credentials.js';
+import type { CloudApis } from '../cloud/api.js';
 import { readSettings, SettingsError, type Settings } from '../config.js';
 import { connect } from '../connect.js';
 import { systemClock } from '../execute/clock.js';
 import { Deadline } from '../execute/deadline.js';
 import { resolveTargets } from '../plan/resolve.js';
 import { holdReason } from '../plan/targets.js';
-import { DEFAULT_PRICING, hoursOffPerWeek, saeSaving, type Pricing, type Saving } from '../plan/savings.js';
+import { DEFAULT_PRICING, hoursOffPerWeek, saeSavingOf, type Pricing, type Saving } from '../plan/savings.js';
 import { MIN_SAVINGS_DAYS, weekModel, type WeekResource } from '../plan/week.js';
 import { weekHtml } from '../report/week-html.js';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../schedule/diagnostics.js';
@@ -20,7 +19,7 @@ import { dateOfDay, dayOfDate, isValidZone, wallClock } from '../schedule/zone.j
 import { outlookJson, outlookText } from '../report/outlook.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, integerFlag, parseFlags, UsageError } from './args.js';
-import { startEmbeddedSandbox } from './embedded-sandbox.js';
+import { cloudTarget } from './cloud-target.js';
 
 export const PLAN_USAGE = `usage: offpeak plan [--schedules DIR] [--at ISO] [--tick 5m] [--days N] [--json | --resolve ...]
        offpeak plan --html FILE [--from YYYY-MM-DD] [--days 7] [--tz ZONE] [--resolve ...]
@@ -125,8 +124,8 @@ function ruleSavings(rules: readonly Rule[], resources: ReadonlyMap<string, read
   for (const rule of rules) {
     const hours = hoursOffPerWeek(rule, at, Math.max(days, MIN_SAVINGS_DAYS));
     const acted = (resources.get(rule.name) ?? []).filter((r) => holdReason(r, rule.exclude, Number.POSITIVE_INFINITY)?.kind !== 'excluded');
-    const savings = acted.flatMap((r) => (r.product === 'sae' && r.size ? [saeSaving(hours, r.size, pricing)] : []));
-    if (savings.length) out.set(rule.name, { hoursOffPerWeek: hours, perWeek: savings.reduce((a, s) => a + s.perWeek, 0), perMonth: savings.reduce((a, s) => a + s.perMonth, 0), currency: pricing.currency });
+    const saving = saeSavingOf(hours, acted.flatMap((r) => (r.product === 'sae' && r.size ? [r.size] : [])), pricing);
+    if (saving) out.set(rule.name, saving);
   }
   return out;
 }
@@ -140,7 +139,6 @@ const refuse = (what: string) => (): Promise<never> => Promise.reject(new Error(
 
 /**
  * `--resolve`: the rules' targets as a run would resolve them, through clients that can only list.
- * The SAE list also says each app's size, which the resolved targets drop; it is kept on the side.
  */
 async function listTargets(rules: readonly Rule[], values: { endpoint?: string | undefined; sandbox?: boolean | undefined; seed?: string | undefined }, io: Io): Promise<Listed> {
   let settings: Settings;
@@ -150,26 +148,17 @@ async function listTargets(rules: readonly Rule[], values: { endpoint?: string |
     if (error instanceof SettingsError) throw new UsageError(error.message);
     throw error;
   }
-  let sandbox: Awaited<ReturnType<typeof startEmbeddedSandbox>> | undefined;
-  let credentials: CredentialSource = { kind: 'chain' };
-  if (values.sandbox) {
-    sandbox = await startEmbeddedSandbox(values.seed === undefined ? undefined : resolve(io.cwd, values.seed));
-    settings = { ...settings, endpoint: sandbox.url, rateScale: sandbox.rateScale };
-    credentials = sandbox.credentials;
-    io.err(`sandbox at ${sandbox.url}`);
-  }
+  const target = await cloudTarget(settings, values, io.cwd);
+  ({ settings } = target);
+  const { credentials } = target;
+  if (target.sandboxUrl) io.err(`sandbox at ${target.sandboxUrl}`);
   // Listing a few regions takes seconds; a minute bounds a hanging endpoint.
   const deadline = new Deadline(systemClock.now() + 60_000, systemClock);
   try {
     const { apis } = connect({ credentials, settings, deadline, clock: systemClock });
-    const apps = new Map<string, SaeApp>();
     const listOnly: CloudApis = {
       sae: {
-        listApplications: async (region, filter) => {
-          const list = await apis.sae.listApplications(region, filter);
-          for (const app of list) apps.set(app.appId, app);
-          return list;
-        },
+        listApplications: (region, filter) => apis.sae.listApplications(region, filter),
         describeStatus: refuse('DescribeApplicationStatus'),
         stop: refuse('StopApplication'),
         start: refuse('StartApplication'),
@@ -190,11 +179,7 @@ async function listTargets(rules: readonly Rule[], values: { endpoint?: string |
     for (const [rule, list] of resolution.selected) {
       resources.set(
         rule,
-        list.map((r): WeekResource => {
-          const app = r.product === 'sae' ? apps.get(r.id) : undefined;
-          const size = app && app.cpu !== undefined && app.memory !== undefined ? { instances: app.instances, cpu: app.cpu, memory: app.memory } : undefined;
-          return { product: r.product, id: r.id, name: r.name, region: r.region, tags: r.tags, ...(size ? { size } : {}) };
-        }),
+        list.map((r): WeekResource => ({ product: r.product, id: r.id, name: r.name, region: r.region, tags: r.tags, ...(r.size ? { size: r.size } : {}) })),
       );
     }
     const problems = [
@@ -205,6 +190,6 @@ async function listTargets(rules: readonly Rule[], values: { endpoint?: string |
     return { resources, problems };
   } finally {
     deadline.dispose();
-    await sandbox?.close();
+    await target.close();
   }
 }

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import type { CredentialSource } from '../cloud/credentials.js';
 import { readSettings, SettingsError, type Settings } from '../config.js';
 import { connect } from '../connect.js';
 import { Deadline } from '../execute/deadline.js';
@@ -13,7 +12,7 @@ import type { Rule } from '../schedule/rule.js';
 import { formatLocal } from '../schedule/zone.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
-import { startEmbeddedSandbox } from './embedded-sandbox.js';
+import { cloudTarget } from './cloud-target.js';
 
 export const RUN_USAGE = `usage: offpeak run [--schedules DIR] [--at ISO|next-stop] [--tick 5m] [--dry-run]
                    [--rule NAME]... [--action stop|start] [--force] [--deadline 5m] [--json]
@@ -66,7 +65,7 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     if (error instanceof SettingsError) throw new UsageError(error.message);
     throw error;
   }
-  const loaded = await loadSchedules([settings.schedules], { at: now });
+  const loaded = await loadSchedules([settings.schedules], { at: now, warnings: false });
   const diagnostics = sortDiagnostics(loaded.diagnostics).filter((d) => d.severity === 'error');
   if (hasErrors(diagnostics)) {
     for (const d of diagnostics) io.err(formatDiagnostic(d));
@@ -84,14 +83,10 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
   }
   if (values.at === 'next-stop') io.err(`running as of the next stop edge: ${new Date(at).toISOString()}${loaded.rules[0] ? ` (${formatLocal(at, loaded.rules[0].timezone)})` : ''}`);
 
-  let sandbox: Awaited<ReturnType<typeof startEmbeddedSandbox>> | undefined;
-  let credentials: CredentialSource = { kind: 'chain' };
-  if (values.sandbox) {
-    sandbox = await startEmbeddedSandbox(values.seed === undefined ? undefined : resolve(io.cwd, values.seed), values['rate-scale']);
-    settings = { ...settings, endpoint: sandbox.url, rateScale: sandbox.rateScale, pollMs: settings.pollMs / sandbox.rateScale };
-    credentials = sandbox.credentials;
-    io.err(`sandbox at ${sandbox.url} (rate scale ${sandbox.rateScale})`);
-  }
+  const target = await cloudTarget(settings, { sandbox: values.sandbox, seed: values.seed, rateScale: values['rate-scale'] }, io.cwd);
+  ({ settings } = target);
+  const { credentials } = target;
+  if (target.sandboxUrl) io.err(`sandbox at ${target.sandboxUrl} (rate scale ${settings.rateScale})`);
   const deadline = new Deadline(systemClock.now() + deadlineMs, systemClock);
   try {
     const { apis } = connect({ credentials, settings, deadline, clock: systemClock });
@@ -116,7 +111,7 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     return report.ok ? 0 : 1;
   } finally {
     deadline.dispose();
-    await sandbox?.close();
+    await target.close();
   }
 }
 

@@ -12,7 +12,8 @@ export interface Endpoint {
 }
 
 /** Region ids as Alibaba writes them (`cn-hangzhou`, `ap-southeast-1`); anything else would end up in a host name. */
-const REGION = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
+/** A region id such as cn-hangzhou: checked before it becomes part of a host name. */
+export const REGION = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 
 /**
  * Parses an `OFFPEAK_ENDPOINT` value: `http(s)://host[:port]`, an optional trailing slash, nothing else.

@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import * as OpenApiModule from '@alicloud/openapi-client';
 import { credentialFields, type CredentialSource } from './credentials.js';
-import { parseEndpointOverride, type Endpoint } from './endpoints.js';
+import { parseEndpointOverride, REGION, type Endpoint } from './endpoints.js';
+import { Client, withDeadline } from './openapi.js';
 
 /**
  * Invoking the deployed function by hand (`offpeak invoke`), through either invoke API:
@@ -71,14 +72,10 @@ export class InvokeError extends Error {
  */
 export const DEFAULT_INVOKE_TIMEOUT_MS = 10 * 60_000;
 
-// Same interop as lib/cloud/openapi.ts: the class is `default.default` under vitest and esbuild, `default` under plain Node.
-type ClientClass = typeof OpenApiModule.default.default;
-const Client: ClientClass = (OpenApiModule.default as { default?: ClientClass }).default ?? (OpenApiModule.default as unknown as ClientClass);
-type Runtime = Parameters<InstanceType<ClientClass>['callApi']>[2];
+type Runtime = Parameters<InstanceType<typeof Client>['callApi']>[2];
 
 /** Function names are `[A-Za-z_][A-Za-z0-9_-]*` (service names too): anything else would only fail remotely, or change the path. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-const REGION = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 const ACCOUNT = /^\d+$/;
 
 /** The FC host of an account and region, or the override. */
@@ -272,12 +269,3 @@ function fc2Error(error: unknown, functionName: string): InvokeError {
   return new InvokeError(code, describe('FC 2.0', functionName, code, message, status, requestId), status, requestId);
 }
 
-/** A deadline of our own: the tea clients' read timer is unreliable on reused sockets (see lib/cloud/openapi.ts). */
-function withDeadline<T>(request: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no complete answer within ${ms} ms`), { name: 'RequestTimeoutError' })), ms);
-  });
-  request.catch(() => undefined);
-  return Promise.race([request, deadline]).finally(() => clearTimeout(timer));
-}

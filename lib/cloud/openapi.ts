@@ -50,7 +50,8 @@ export const DEFAULT_READ_TIMEOUT_MS = 10_000;
 // the class is `default.default` when that exists and `default` otherwise. The model classes are
 // plain named exports, which all three resolve alike. (createRequire would break the bundle.)
 type ClientClass = typeof OpenApiModule.default.default;
-const Client: ClientClass = (OpenApiModule.default as { default?: ClientClass }).default ?? (OpenApiModule.default as unknown as ClientClass);
+/** openapi-client's Client class, resolved the same way under Node, vitest and esbuild. */
+export const Client: ClientClass = (OpenApiModule.default as { default?: ClientClass }).default ?? (OpenApiModule.default as unknown as ClientClass);
 type Client = InstanceType<ClientClass>;
 type Runtime = Parameters<Client['callApi']>[2];
 
@@ -137,7 +138,7 @@ function createCaller(options: CloudOptions): CallApi {
  * after another can wait past readTimeout. Each call gets its own deadline as well; the abandoned
  * request ends by itself when the connect timeout (the socket's idle timer) fires.
  */
-function withDeadline<T>(request: Promise<T>, ms: number): Promise<T> {
+export function withDeadline<T>(request: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(Object.assign(new Error(`ReadTimeout(${ms}): no complete answer within ${ms} ms`), { name: 'RequestTimeoutError' })), ms);

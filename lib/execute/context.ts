@@ -62,14 +62,8 @@ export function deniedResult(base: Omit<ResourceResult, 'outcome'>, ctx: Execute
   return { ...base, outcome: 'failed', code: error.code, detail: `not tried: ${base.product} in ${base.region} refused permission earlier in this run (${error.code})` };
 }
 
-/** Runs the work for one resource with a ledger, and adds its calls, request ids and time to the result. */
-export async function accounted(work: () => Promise<ResourceResult>, ctx: ExecuteContext): Promise<ResourceResult> {
-  const [result] = await accountedAll(async () => [await work()], ctx);
-  return result!;
-}
-
-/** The same for work that yields several results (a batch): each carries the batch's calls. */
-export async function accountedAll(work: () => Promise<ResourceResult[]>, ctx: ExecuteContext): Promise<ResourceResult[]> {
+/** Runs work that yields results (a SWAS batch) with a ledger: each result carries the batch's calls, request ids and time. */
+export async function accounted(work: () => Promise<ResourceResult[]>, ctx: ExecuteContext): Promise<ResourceResult[]> {
   const started = ctx.deadline.clock.now();
   const { value, ledger } = await withLedger(work);
   const ms = Math.max(0, Math.round(ctx.deadline.clock.now() - started));

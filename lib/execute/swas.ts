@@ -1,7 +1,7 @@
 import type { SwasInstance } from '../cloud/api.js';
 import { CloudError } from '../cloud/errors.js';
 import type { Decision } from '../plan/decide.js';
-import { accountedAll, deniedResult, pause, resultOfError, type ExecuteContext } from './context.js';
+import { accounted, deniedResult, pause, resultOfError, type ExecuteContext } from './context.js';
 import { identity, type ResourceResult } from './result.js';
 import { clientToken } from './token.js';
 
@@ -27,7 +27,7 @@ export async function executeSwas(decisions: readonly Decision[], ctx: ExecuteCo
     const sorted = [...group].sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1));
     for (let i = 0; i < sorted.length; i += BATCH) batches.push(sorted.slice(i, i + BATCH));
   }
-  const results = await Promise.all(batches.map((b) => accountedAll(() => runBatch(b, ctx), ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
+  const results = await Promise.all(batches.map((b) => accounted(() => runBatch(b, ctx), ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
   return results.flat();
 }
 

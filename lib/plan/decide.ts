@@ -1,5 +1,6 @@
 import type { Action } from '../schedule/rule.js';
 import type { RuleIntent } from './intents.js';
+import type { SaeSize } from './savings.js';
 import { holdReason } from './targets.js';
 
 /**
@@ -20,6 +21,8 @@ export interface Resource {
   /** The provider's own word for the state (SWAS status, or SAE running instances). */
   readonly status: string;
   readonly namespaceId?: string;
+  /** SAE: configured instances and per-instance size, when the listing says them (savings need it). */
+  readonly size?: SaeSize;
 }
 
 export type SkipKind = 'already' | 'excluded' | 'snoozed' | 'conflict' | 'unavailable' | 'guard';

@@ -110,7 +110,8 @@ function asCloudError(error: unknown, product: 'sae' | 'swas', action: string): 
 /** The SAE list has no status: running instances tell running from stopped; describe confirms later. */
 function saeResource(app: SaeApp): Resource {
   const state: ResourceState = app.runningInstances > 0 ? 'running' : 'stopped';
-  return { product: 'sae', id: app.appId, name: app.appName, region: app.regionId, tags: app.tags, state, status: `${app.runningInstances}/${app.instances} instances running`, namespaceId: app.namespaceId };
+  const size = app.cpu !== undefined && app.memory !== undefined ? { size: { instances: app.instances, cpu: app.cpu, memory: app.memory } } : {};
+  return { product: 'sae', id: app.appId, name: app.appName, region: app.regionId, tags: app.tags, state, status: `${app.runningInstances}/${app.instances} instances running`, namespaceId: app.namespaceId, ...size };
 }
 
 const SWAS_STATES: Record<string, ResourceState> = { Running: 'running', Stopped: 'stopped', Stopping: 'stopping', Starting: 'starting' };

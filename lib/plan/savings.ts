@@ -86,6 +86,13 @@ export function saeSaving(hoursOffPerWeek: number, size: SaeSize, pricing: Prici
   return { hoursOffPerWeek, perWeek, perMonth: perWeek * WEEKS_PER_MONTH, currency: pricing.currency };
 }
 
+/** What stopping several SAE apps saves together, each at its own size; undefined when none is sized. */
+export function saeSavingOf(hoursOffPerWeek: number, sizes: readonly SaeSize[], pricing: Pricing): Saving | undefined {
+  if (sizes.length === 0) return undefined;
+  const each = sizes.map((size) => saeSaving(hoursOffPerWeek, size, pricing));
+  return { hoursOffPerWeek, perWeek: each.reduce((a, s) => a + s.perWeek, 0), perMonth: each.reduce((a, s) => a + s.perMonth, 0), currency: pricing.currency };
+}
+
 /**
  * Hours off-peak in an average week, from the rule's off-peak time over [from, from + days).
  * Days are 24-hour days of elapsed time, so a span that holds a DST change still averages real
