@@ -32,7 +32,11 @@ interface Command {
 
 const COMMANDS = {
   empty: { name: 'node -e ""', cwd: ROOT, script: '' },
-  unbundled: { name: `import('./dist/functions/scheduler/index.js')`, cwd: ROOT, script: `const t=performance.now();import('./dist/functions/scheduler/index.js').then(()=>{${REPORT}})` },
+  unbundled: {
+    name: `import('./dist/functions/scheduler/index.js')`,
+    cwd: ROOT,
+    script: `const t=performance.now();import('./dist/functions/scheduler/index.js').then(()=>{${REPORT}})`,
+  },
   bundle: { name: `require('./index.js')`, cwd: FUNCTION_DIR, script: `const t=performance.now();require('./index.js');${REPORT}` },
 } satisfies Record<string, Command>;
 type Name = keyof typeof COMMANDS;
@@ -47,7 +51,8 @@ function runOnce(command: Command): Sample {
   const start = process.hrtime.bigint();
   const child = spawnSync(process.execPath, ['-e', command.script], { cwd: command.cwd, encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
-  if (child.status !== 0) throw new Error(`bench bundle: ${command.name} exited ${child.status}: ${child.stderr.trim().split('\n')[0] ?? ''}`);
+  if (child.status !== 0)
+    throw new Error(`bench bundle: ${command.name} exited ${child.status}: ${child.stderr.trim().split('\n')[0] ?? ''}`);
   if (!child.stdout) return { wall };
   const { load, rss } = JSON.parse(child.stdout) as { load: number; rss: number };
   return { wall, load, rss };
@@ -58,7 +63,9 @@ export async function benchBundle(): Promise<BenchSection> {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (!existsSync(UNBUNDLED)) throw new Error(`bench bundle: ${UNBUNDLED} is missing; run it with npm run bench, which builds first`);
   const bytes = statSync(BUNDLE).size;
-  const meta = JSON.parse(readFileSync(join(FUNCTION_DIR, '..', 'function-meta.json'), 'utf8')) as { inputs: Record<string, { bytes: number }> };
+  const meta = JSON.parse(readFileSync(join(FUNCTION_DIR, '..', 'function-meta.json'), 'utf8')) as {
+    inputs: Record<string, { bytes: number }>;
+  };
   const inputs = Object.values(meta.inputs);
   const inputBytes = inputs.reduce((sum, input) => sum + input.bytes, 0);
 
@@ -86,11 +93,51 @@ export async function benchBundle(): Promise<BenchSection> {
   return {
     title: `Function bundle: size and cold load in a fresh process (median of ${RUNS} after ${WARMUP} warm-up runs each)`,
     rows: [
-      { measure: 'bundle size, dist/function/index.js', median: `${bytes.toLocaleString('en-US')} bytes (${(bytes / 1e6).toFixed(2)} MB)`, 'minus node -e ""': '', 'load in-process': '', 'RSS after load': '', target: '< 2 MB', 'bundle / unbundled': '' },
-      { measure: `bundled inputs (${inputs.length} files)`, median: `${inputBytes.toLocaleString('en-US')} bytes (${(inputBytes / 1e6).toFixed(2)} MB) of source`, 'minus node -e ""': '', 'load in-process': '', 'RSS after load': '', target: '', 'bundle / unbundled': '' },
-      { measure: `${COMMANDS.empty.name} (Node start-up)`, median: ms(empty), 'minus node -e ""': '(baseline)', 'load in-process': '', 'RSS after load': '', target: '', 'bundle / unbundled': '' },
-      { measure: `unbundled: ${COMMANDS.unbundled.name} (repo root)`, median: ms(wall('unbundled')), 'minus node -e ""': ms(net('unbundled')), 'load in-process': ms(load('unbundled')), 'RSS after load': rss('unbundled'), target: '', 'bundle / unbundled': '' },
-      { measure: `bundle: ${COMMANDS.bundle.name} (dist/function)`, median: ms(wall('bundle')), 'minus node -e ""': ms(net('bundle')), 'load in-process': ms(load('bundle')), 'RSS after load': rss('bundle'), target: '≤ 0.5x unbundled', 'bundle / unbundled': `${x(rawRatio)} raw, ${x(netRatio)} minus node -e "", ${x(loadRatio)} in-process` },
+      {
+        measure: 'bundle size, dist/function/index.js',
+        median: `${bytes.toLocaleString('en-US')} bytes (${(bytes / 1e6).toFixed(2)} MB)`,
+        'minus node -e ""': '',
+        'load in-process': '',
+        'RSS after load': '',
+        target: '< 2 MB',
+        'bundle / unbundled': '',
+      },
+      {
+        measure: `bundled inputs (${inputs.length} files)`,
+        median: `${inputBytes.toLocaleString('en-US')} bytes (${(inputBytes / 1e6).toFixed(2)} MB) of source`,
+        'minus node -e ""': '',
+        'load in-process': '',
+        'RSS after load': '',
+        target: '',
+        'bundle / unbundled': '',
+      },
+      {
+        measure: `${COMMANDS.empty.name} (Node start-up)`,
+        median: ms(empty),
+        'minus node -e ""': '(baseline)',
+        'load in-process': '',
+        'RSS after load': '',
+        target: '',
+        'bundle / unbundled': '',
+      },
+      {
+        measure: `unbundled: ${COMMANDS.unbundled.name} (repo root)`,
+        median: ms(wall('unbundled')),
+        'minus node -e ""': ms(net('unbundled')),
+        'load in-process': ms(load('unbundled')),
+        'RSS after load': rss('unbundled'),
+        target: '',
+        'bundle / unbundled': '',
+      },
+      {
+        measure: `bundle: ${COMMANDS.bundle.name} (dist/function)`,
+        median: ms(wall('bundle')),
+        'minus node -e ""': ms(net('bundle')),
+        'load in-process': ms(load('bundle')),
+        'RSS after load': rss('bundle'),
+        target: '≤ 0.5x unbundled',
+        'bundle / unbundled': `${x(rawRatio)} raw, ${x(netRatio)} minus node -e "", ${x(loadRatio)} in-process`,
+      },
     ],
     notes: [
       `size: ${bytes <= MAX_BYTES ? 'under' : 'OVER'} the 2 MB target (${(bytes / MAX_BYTES).toFixed(2)} of it).`,

@@ -21,7 +21,14 @@ if (mode === 'offpeak') {
   outcome = { code, counts: report.counts };
 } else {
   const endpoint = process.env.OFFPEAK_ENDPOINT!;
-  const apis = createCloudApis({ credentials: { kind: 'static', accessKeyId: process.env.ALIBABA_CLOUD_ACCESS_KEY_ID!, accessKeySecret: process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET! }, endpointOverride: endpoint });
+  const apis = createCloudApis({
+    credentials: {
+      kind: 'static',
+      accessKeyId: process.env.ALIBABA_CLOUD_ACCESS_KEY_ID!,
+      accessKeySecret: process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET!,
+    },
+    endpointOverride: endpoint,
+  });
   const apps = await apis.sae.listApplications('cn-hangzhou', {});
   const instances = await apis.swas.listInstances('cn-hangzhou', {});
   const counts = { stopped: 0, failed: 0, throttled: 0 };
@@ -35,14 +42,22 @@ if (mode === 'offpeak') {
     }
   };
   await Promise.all([
-    ...apps.filter((a) => a.appName.startsWith('bench-')).map((a) => tally(async () => {
-      await apis.sae.describeStatus('cn-hangzhou', a.appId);
-      await apis.sae.stop('cn-hangzhou', a.appId);
-    })),
-    ...instances.filter((i) => i.instanceName.startsWith('bench-')).map((i) => tally(async () => {
-      await apis.swas.listInstances('cn-hangzhou', { instanceIds: [i.instanceId] });
-      await apis.swas.stopInstances('cn-hangzhou', [i.instanceId], `naive-${i.instanceId}`);
-    })),
+    ...apps
+      .filter((a) => a.appName.startsWith('bench-'))
+      .map((a) =>
+        tally(async () => {
+          await apis.sae.describeStatus('cn-hangzhou', a.appId);
+          await apis.sae.stop('cn-hangzhou', a.appId);
+        }),
+      ),
+    ...instances
+      .filter((i) => i.instanceName.startsWith('bench-'))
+      .map((i) =>
+        tally(async () => {
+          await apis.swas.listInstances('cn-hangzhou', { instanceIds: [i.instanceId] });
+          await apis.swas.stopInstances('cn-hangzhou', [i.instanceId], `naive-${i.instanceId}`);
+        }),
+      ),
   ]);
   outcome = { counts };
 }

@@ -31,7 +31,10 @@ function seedYaml(): string {
     const hex = i.toString(16).padStart(4, '0');
     return `    - { appId: 00000000-0000-4000-8000-00000000${hex}, appName: bench-${i}, regionId: cn-hangzhou, namespaceId: "cn-hangzhou:ns${i % NAMESPACES}", instances: 2, tags: { env: bench } }`;
   });
-  const instances = Array.from({ length: INSTANCES }, (_, i) => `    - { instanceId: b${i.toString(16).padStart(31, '0')}, instanceName: bench-${i}, regionId: cn-hangzhou }`);
+  const instances = Array.from(
+    { length: INSTANCES },
+    (_, i) => `    - { instanceId: b${i.toString(16).padStart(31, '0')}, instanceName: bench-${i}, regionId: cn-hangzhou }`,
+  );
   return [
     'accounts:',
     '  - id: "1234567890123456"',
@@ -58,7 +61,11 @@ ${Array.from({ length: NAMESPACES }, (_, n) => `        - { region: cn-hangzhou,
 
 /** Starts `offpeak sandbox` in its own process; resolves with its URL and a stop function. */
 function startSandbox(seedPath: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['bin/offpeak.js', 'sandbox', '--port', '0', '--seed', seedPath, '--rate-scale', String(RATE_SCALE)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['bin/offpeak.js', 'sandbox', '--port', '0', '--seed', seedPath, '--rate-scale', String(RATE_SCALE)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -71,11 +78,27 @@ function startSandbox(seedPath: string): Promise<{ url: string; stop: () => void
 }
 
 function runSide(mode: 'offpeak' | 'naive', url: string, schedules: string): Promise<Side> {
-  const env = { ...process.env, OFFPEAK_ENDPOINT: url, OFFPEAK_RATE_SCALE: String(RATE_SCALE), ALIBABA_CLOUD_ACCESS_KEY_ID: 'bench-ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'bench-secret', OFFPEAK_MAX_STOPS_PER_RUN: '1000' };
-  const child = spawn(process.execPath, ['dist/bench/execute-child.js', mode, schedules, AT], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = {
+    ...process.env,
+    OFFPEAK_ENDPOINT: url,
+    OFFPEAK_RATE_SCALE: String(RATE_SCALE),
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'bench-ak',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'bench-secret',
+    OFFPEAK_MAX_STOPS_PER_RUN: '1000',
+  };
+  const child = spawn(process.execPath, ['dist/bench/execute-child.js', mode, schedules, AT], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 || mode === 'offpeak' ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Side) : reject(new Error(`${mode} exited ${code}`)))));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) =>
+      code === 0 || mode === 'offpeak'
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Side)
+        : reject(new Error(`${mode} exited ${code}`)),
+    ),
+  );
 }
 
 interface Call {
@@ -97,7 +120,13 @@ function lowerBoundSeconds(): number {
   return (saeMinutes * 60 + CHANGE_ORDER_SECONDS) / RATE_SCALE;
 }
 
-function summarise(name: string, side: Side, calls: Call[], stopped: { sae: number; swas: number }, bound: number): Record<string, string | number> {
+function summarise(
+  name: string,
+  side: Side,
+  calls: Call[],
+  stopped: { sae: number; swas: number },
+  bound: number,
+): Record<string, string | number> {
   const sae = calls.filter((c) => c.product === 'sae');
   const swas = calls.filter((c) => c.product === 'swas');
   return {
@@ -130,8 +159,14 @@ export async function benchExecute(): Promise<BenchSection> {
       // Let the last change orders and transitions finish before reading the state.
       await admin(sandbox.url, 'advance', JSON.stringify({ seconds: 60 }));
       const calls = await admin<Call[]>(sandbox.url, 'calls');
-      const state = await admin<{ sae: { apps: Array<{ status: string }> }; swas: { instances: Array<{ status: string }> } }>(sandbox.url, 'state');
-      const stopped = { sae: state.sae.apps.filter((a) => a.status === 'STOPPED').length, swas: state.swas.instances.filter((i) => i.status !== 'Running').length };
+      const state = await admin<{ sae: { apps: Array<{ status: string }> }; swas: { instances: Array<{ status: string }> } }>(
+        sandbox.url,
+        'state',
+      );
+      const stopped = {
+        sae: state.sae.apps.filter((a) => a.status === 'STOPPED').length,
+        swas: state.swas.instances.filter((i) => i.status !== 'Running').length,
+      };
       rows.push(summarise(mode, side, calls, stopped, bound));
     }
   } finally {
@@ -143,7 +178,7 @@ export async function benchExecute(): Promise<BenchSection> {
     notes: [
       `Lower bound ${bound.toFixed(2)} s: ${APPS} stops and ${NAMESPACES} listings at 60 SAE calls a minute (60 at once, then 60 each minute), plus one ${CHANGE_ORDER_SECONDS} s change order, all divided by ${RATE_SCALE}; SWAS fits in a handful of calls and never binds.`,
       'naive: for every resource one describe and one stop, all at once, no pacing, no retries (the script one would write first).',
-      'Both runs are separate processes against one sandbox process; peak RSS is the run\'s own.',
+      "Both runs are separate processes against one sandbox process; peak RSS is the run's own.",
     ],
   };
 }

@@ -32,7 +32,11 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function intlBaseline(rules: readonly Rule[], T: number): void {
   for (const rule of rules) {
     let format = formatters.get(rule.timezone);
-    if (!format) formatters.set(rule.timezone, (format = new Intl.DateTimeFormat('en-GB', { timeZone: rule.timezone, dateStyle: 'short', timeStyle: 'short' })));
+    if (!format)
+      formatters.set(
+        rule.timezone,
+        (format = new Intl.DateTimeFormat('en-GB', { timeZone: rule.timezone, dateStyle: 'short', timeStyle: 'short' })),
+      );
     format.formatToParts(T);
   }
 }
@@ -67,8 +71,14 @@ function coldRun(): void {
 }
 
 export async function benchPlan(): Promise<BenchSection> {
-  const cold = Array.from({ length: 5 }, () =>
-    JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--cold'], { encoding: 'utf8' })) as { compile: number; tick: number; rss: number },
+  const cold = Array.from(
+    { length: 5 },
+    () =>
+      JSON.parse(execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--cold'], { encoding: 'utf8' })) as {
+        compile: number;
+        tick: number;
+        rss: number;
+      },
   );
   const rules = compileFleet(RULES, AT, { warnings: false });
   // Successive ticks and plans start at successive instants: the memos help only as they would in
@@ -84,10 +94,34 @@ export async function benchPlan(): Promise<BenchSection> {
   return {
     title: `Schedule engine: ${RULES} rules (60% offPeak, 20% onPeak, 20% cron; 8 zones; half the window rules on a calendar)`,
     rows: [
-      { measure: 'one tick, first in a fresh process (median of 5 processes)', time: ms(coldTick), target: '< 20 ms', baseline: '', ratio: '' },
-      { measure: 'one tick, warm (median of 50 successive ticks)', time: ms(warmTick), target: '< 20 ms', baseline: `Intl local time per rule: ${ms(intl)}`, ratio: `${(warmTick / intl).toFixed(2)}x` },
-      { measure: '7-day plan (median of 7, each a day later)', time: ms(plan), target: '< 1 s', baseline: `minute scan: ${ms(scanPerRule * RULES)} (from 50 rules)`, ratio: `${(planPerRule / scanPerRule).toFixed(3)}x` },
-      { measure: 'compile, errors only (first, fresh process)', time: ms(median(cold.map((c) => c.compile))), target: '', baseline: '', ratio: '' },
+      {
+        measure: 'one tick, first in a fresh process (median of 5 processes)',
+        time: ms(coldTick),
+        target: '< 20 ms',
+        baseline: '',
+        ratio: '',
+      },
+      {
+        measure: 'one tick, warm (median of 50 successive ticks)',
+        time: ms(warmTick),
+        target: '< 20 ms',
+        baseline: `Intl local time per rule: ${ms(intl)}`,
+        ratio: `${(warmTick / intl).toFixed(2)}x`,
+      },
+      {
+        measure: '7-day plan (median of 7, each a day later)',
+        time: ms(plan),
+        target: '< 1 s',
+        baseline: `minute scan: ${ms(scanPerRule * RULES)} (from 50 rules)`,
+        ratio: `${(planPerRule / scanPerRule).toFixed(3)}x`,
+      },
+      {
+        measure: 'compile, errors only (first, fresh process)',
+        time: ms(median(cold.map((c) => c.compile))),
+        target: '',
+        baseline: '',
+        ratio: '',
+      },
       { measure: 'validate with warnings (DST scan of 365 days)', time: ms(validate), target: '', baseline: '', ratio: '' },
     ],
     notes: [

@@ -7,7 +7,16 @@ import { parseSource } from '../lib/schedule/source.js';
  * zones with and without DST, a third of them on a holiday calendar.
  */
 
-const ZONES = ['Asia/Shanghai', 'Europe/Berlin', 'America/New_York', 'Asia/Singapore', 'Europe/London', 'Australia/Sydney', 'UTC', 'Asia/Tokyo'];
+const ZONES = [
+  'Asia/Shanghai',
+  'Europe/Berlin',
+  'America/New_York',
+  'Asia/Singapore',
+  'Europe/London',
+  'Australia/Sydney',
+  'UTC',
+  'Asia/Tokyo',
+];
 const WINDOWS = [
   '"daily 20:00-08:00", "Sat-Sun"',
   '"Mon-Fri 19:00-07:30"',
@@ -16,7 +25,11 @@ const WINDOWS = [
   '"Mon,Wed,Fri 23:00-04:00", "2026-12-24T18:00/2026-12-27T08:00"',
 ];
 const ON_PEAK = ['"Mon-Fri 08:00-22:00"', '"Mon-Fri 09:00-18:00"', '"daily 07:00-23:00"'];
-const CRONS = [['0 20 * * *', '0 8 * * 1-5'], ['30 21 * * 1-5', '0 7 * * 1-5'], ['0 0 * * 6', '0 6 * * 1']];
+const CRONS = [
+  ['0 20 * * *', '0 8 * * 1-5'],
+  ['30 21 * * 1-5', '0 7 * * 1-5'],
+  ['0 0 * * 6', '0 6 * * 1'],
+];
 
 /** A small seeded generator, so every run measures the same fleet. */
 function random(seed: number): () => number {
@@ -54,6 +67,12 @@ export const CALENDAR = `holidays: [2026-10-01/2026-10-07, 2026-12-25, 2027-01-0
 export function compileFleet(count: number, at: number, options: { warnings?: boolean } = {}): Rule[] {
   const calendars = new Map([['bench/calendars/cn.yaml', parseSource('bench/calendars/cn.yaml', CALENDAR)]]);
   const set = compileSchedules([parseSource('bench/fleet.yaml', fleetYaml(count))], calendars, { at, ...options });
-  if (set.rules.length !== count) throw new Error(`fleet did not compile: ${set.diagnostics.slice(0, 3).map((d) => d.message).join('; ')}`);
+  if (set.rules.length !== count)
+    throw new Error(
+      `fleet did not compile: ${set.diagnostics
+        .slice(0, 3)
+        .map((d) => d.message)
+        .join('; ')}`,
+    );
   return set.rules;
 }

@@ -43,7 +43,16 @@ const sha256Hex = (data: string): string => createHash('sha256').update(data).di
 const EMPTY_SHA256 = sha256Hex('');
 const pct = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-function signAcs3(method: 'GET' | 'POST', pathname: string, query: Record<string, string>, action: string, version: string, host: string, date: string, nonce: string): Prepared {
+function signAcs3(
+  method: 'GET' | 'POST',
+  pathname: string,
+  query: Record<string, string>,
+  action: string,
+  version: string,
+  host: string,
+  date: string,
+  nonce: string,
+): Prepared {
   const headers: Record<string, string> = {
     host,
     'x-acs-version': version,
@@ -53,13 +62,26 @@ function signAcs3(method: 'GET' | 'POST', pathname: string, query: Record<string
     accept: 'application/json',
     'x-acs-content-sha256': EMPTY_SHA256,
   };
-  const signed = Object.keys(headers).filter((k) => k === 'host' || k.startsWith('x-acs-')).sort();
+  const signed = Object.keys(headers)
+    .filter((k) => k === 'host' || k.startsWith('x-acs-'))
+    .sort();
   const keys = Object.keys(query).sort();
   const canonicalQuery = keys.map((k) => `${k}=${pct(query[k]!)}`).join('&');
-  const canonical = [method, pathname, canonicalQuery, signed.map((k) => `${k}:${headers[k]!.trim()}\n`).join(''), signed.join(';'), EMPTY_SHA256].join('\n');
-  const signature = createHmac('sha256', KEY.secret).update(`ACS3-HMAC-SHA256\n${sha256Hex(canonical)}`).digest('hex');
+  const canonical = [
+    method,
+    pathname,
+    canonicalQuery,
+    signed.map((k) => `${k}:${headers[k]!.trim()}\n`).join(''),
+    signed.join(';'),
+    EMPTY_SHA256,
+  ].join('\n');
+  const signature = createHmac('sha256', KEY.secret)
+    .update(`ACS3-HMAC-SHA256\n${sha256Hex(canonical)}`)
+    .digest('hex');
   headers.authorization = `ACS3-HMAC-SHA256 Credential=${KEY.id},SignedHeaders=${signed.join(';')},Signature=${signature}`;
-  const wireQuery = Object.entries(query).map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
+  const wireQuery = Object.entries(query)
+    .map(([k, v]) => `${pct(k)}=${pct(v)}`)
+    .join('&');
   return { method, path: `${pathname}?${wireQuery}`, headers };
 }
 
@@ -71,7 +93,16 @@ function presign(call: Call, count: number, port: number): Prepared[] {
   return Array.from({ length: count }, (_, i) => {
     const nonce = `${prefix}${i.toString(16).padStart(16, '0')}`;
     return call === 'sae'
-      ? signAcs3('GET', '/pop/v1/sam/app/describeApplicationStatus', { AppId: APP_ID }, 'DescribeApplicationStatus', '2019-05-06', host, date, nonce)
+      ? signAcs3(
+          'GET',
+          '/pop/v1/sam/app/describeApplicationStatus',
+          { AppId: APP_ID },
+          'DescribeApplicationStatus',
+          '2019-05-06',
+          host,
+          date,
+          nonce,
+        )
       : signAcs3('POST', '/', { RegionId: 'cn-hangzhou' }, 'ListInstances', '2020-06-01', host, date, nonce);
   });
 }
@@ -85,11 +116,14 @@ function asReceived(p: Prepared): ReceivedRequest {
 
 function once(port: number, agent: Agent, p: Prepared): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: p.method, path: p.path, headers: p.headers as OutgoingHttpHeaders, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method: p.method, path: p.path, headers: p.headers as OutgoingHttpHeaders, agent },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -190,7 +224,13 @@ export async function benchSandbox(): Promise<BenchSection> {
   await load(port, presign('sae', WARMUP, port));
   await load(port, presign('swas', WARMUP, port));
 
-  const figures = { bare: [] as number[], sae: [] as number[], swas: [] as number[], dispatchSae: [] as number[], dispatchSwas: [] as number[] };
+  const figures = {
+    bare: [] as number[],
+    sae: [] as number[],
+    swas: [] as number[],
+    dispatchSae: [] as number[],
+    dispatchSwas: [] as number[],
+  };
   for (let round = 0; round < ROUNDS; round++) {
     // Signed just before each round (dates stay fresh), outside the timed loop.
     figures.bare.push(await load(bare.port, presign('sae', REQUESTS, bare.port)));
@@ -251,12 +291,17 @@ export async function benchSandbox(): Promise<BenchSection> {
       row('Gateway.dispatch in-process, DescribeApplicationStatus (no HTTP)', m.dispatchSae, m.bare),
       row('Gateway.dispatch in-process, ListInstances (no HTTP)', m.dispatchSwas, m.bare),
       row(`server in a child process: bare node:http (${CHILD_REQUESTS.toLocaleString('en-US')} a round)`, c.bare, c.bare),
-      row(`server in a child process: sandbox, DescribeApplicationStatus (${CHILD_REQUESTS.toLocaleString('en-US')} a round)`, c.sae, c.bare, '> 2,000/s'),
+      row(
+        `server in a child process: sandbox, DescribeApplicationStatus (${CHILD_REQUESTS.toLocaleString('en-US')} a round)`,
+        c.sae,
+        c.bare,
+        '> 2,000/s',
+      ),
     ],
     notes: [
-      'vs bare HTTP = this rate / the bare server\'s rate in the same setting (in-process rows against the in-process bare row, child-process rows against the child bare row); 1.00x would mean the sandbox costs nothing beyond HTTP.',
+      "vs bare HTTP = this rate / the bare server's rate in the same setting (in-process rows against the in-process bare row, child-process rows against the child bare row); 1.00x would mean the sandbox costs nothing beyond HTTP.",
       'Every request carries a fresh nonce and a valid ACS3 signature, pre-signed before the timed loop; a round fails unless every answer is 200. per request = 1 / rate (inverse throughput, not latency).',
-      'In-process rows: load generator and server share one Node process and its one JavaScript thread (the kernel\'s loopback work can use the second core), so the client\'s own node:http work is in every figure: these rates understate what a server alone can do.',
+      "In-process rows: load generator and server share one Node process and its one JavaScript thread (the kernel's loopback work can use the second core), so the client's own node:http work is in every figure: these rates understate what a server alone can do.",
       `Child-process rows: the server runs alone in \`node dist/bench/sandbox.js --serve\`, the generator here: one core each.`,
       `Gateway.dispatch rows: the same requests as plain objects, dispatched in a loop; per request = the gateway's own cost (routing, ACS3 check, nonce, model, JSON answer). Share of the HTTP round trip: ${((m.sae / m.dispatchSae) * 100).toFixed(0)}% for DescribeApplicationStatus.`,
     ],

@@ -47,7 +47,8 @@ function positive(env: Env, name: string, fallback: number, integer: boolean): n
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new SettingsError(`${name}='${text}' must be a positive ${integer ? 'whole ' : ''}number`);
+  if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    throw new SettingsError(`${name}='${text}' must be a positive ${integer ? 'whole ' : ''}number`);
   return n;
 }
 
@@ -55,7 +56,10 @@ function positive(env: Env, name: string, fallback: number, integer: boolean): n
 export function readSettings(env: Env, defaults: { schedules: string }): Settings {
   const rateScale = positive(env, 'OFFPEAK_RATE_SCALE', 1, false);
   const endpoint = env.OFFPEAK_ENDPOINT || undefined;
-  if (rateScale !== 1 && endpoint === undefined) throw new SettingsError('OFFPEAK_RATE_SCALE is for the sandbox only: set OFFPEAK_ENDPOINT to the sandbox URL, or unset OFFPEAK_RATE_SCALE');
+  if (rateScale !== 1 && endpoint === undefined)
+    throw new SettingsError(
+      'OFFPEAK_RATE_SCALE is for the sandbox only: set OFFPEAK_ENDPOINT to the sandbox URL, or unset OFFPEAK_RATE_SCALE',
+    );
   return {
     tick: duration(env, 'OFFPEAK_TICK', '5m'),
     ...(endpoint ? { endpoint } : {}),

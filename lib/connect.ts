@@ -11,12 +11,20 @@ import { Pacer } from './execute/pacer.js';
  * The cloud clients of one run, behind one gate: every call is paced under the account's rate
  * limits, retried by the one retry policy, and kept inside the run's deadline.
  */
-export function connect(options: { credentials: CredentialSource; settings: Settings; deadline: Deadline; clock: Clock }): { apis: CloudApis; pacer: Pacer } {
+export function connect(options: { credentials: CredentialSource; settings: Settings; deadline: Deadline; clock: Clock }): {
+  apis: CloudApis;
+  pacer: Pacer;
+} {
   const { settings, deadline, clock } = options;
   const pacer = new Pacer({ clock, rateScale: settings.rateScale });
   // Against a time-scaled sandbox, backoff shrinks with everything else so runs keep their shape.
   const scale = settings.rateScale;
-  const gate = createGate({ pacer, deadline, sleep: (ms) => clock.sleep(ms), retry: { minTimeoutMs: 500 / scale, maxTimeoutMs: 20_000 / scale } });
+  const gate = createGate({
+    pacer,
+    deadline,
+    sleep: (ms) => clock.sleep(ms),
+    retry: { minTimeoutMs: 500 / scale, maxTimeoutMs: 20_000 / scale },
+  });
   const apis = createCloudApis({
     credentials: options.credentials,
     ...(settings.endpoint ? { endpointOverride: settings.endpoint } : {}),

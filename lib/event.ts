@@ -35,7 +35,8 @@ const manualEvent = z.strictObject({
   force: z.boolean().optional(),
 });
 
-const MANUAL_FORM = '{"at"?: ISO instant, "dryRun"?: true|false, "rules"?: ["rule-name", ...], "action"?: "stop"|"start", "force"?: true|false}';
+const MANUAL_FORM =
+  '{"at"?: ISO instant, "dryRun"?: true|false, "rules"?: ["rule-name", ...], "action"?: "stop"|"start", "force"?: true|false}';
 
 /**
  * Reads the raw event (FC passes a Buffer). An empty event is a manual run at "now".
@@ -50,39 +51,52 @@ export function parseEvent(raw: Buffer | string | undefined | null, knownRules: 
   } catch (error) {
     throw new EventError(`the event is not JSON (${(error as Error).message}); send a timer event or ${MANUAL_FORM}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new EventError(`the event must be a JSON object: ${MANUAL_FORM}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new EventError(`the event must be a JSON object: ${MANUAL_FORM}`);
   if ('triggerTime' in value) {
     const timer = timerEvent.safeParse(value);
     if (!timer.success) {
       const issue = timer.error.issues[0]!;
       if (issue.code === 'unrecognized_keys') {
-        throw new EventError(`timer event: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; a timer event has only triggerTime, triggerName and payload (send a manual event for dryRun, rules or action)`);
+        throw new EventError(
+          `timer event: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; a timer event has only triggerTime, triggerName and payload (send a manual event for dryRun, rules or action)`,
+        );
       }
       const field = issue.path.map(String).join('.');
-      throw new EventError(`timer event: field "${field}": ${field === 'triggerTime' ? 'must be text, an ISO instant such as "2026-11-24T12:00:00Z"' : issue.message}`);
+      throw new EventError(
+        `timer event: field "${field}": ${field === 'triggerTime' ? 'must be text, an ISO instant such as "2026-11-24T12:00:00Z"' : issue.message}`,
+      );
     }
     // Only an instant with its offset: a bare wall time would be read in whatever zone the function runs.
     const at = ISO_INSTANT.test(timer.data.triggerTime) ? Date.parse(timer.data.triggerTime) : Number.NaN;
-    if (Number.isNaN(at)) throw new EventError(`timer event: field "triggerTime": '${timer.data.triggerTime}' is not an ISO instant with Z or an offset, e.g. "2026-11-24T12:00:00Z"`);
+    if (Number.isNaN(at))
+      throw new EventError(
+        `timer event: field "triggerTime": '${timer.data.triggerTime}' is not an ISO instant with Z or an offset, e.g. "2026-11-24T12:00:00Z"`,
+      );
     return { trigger: 'timer', at, dryRun: false, force: false };
   }
   const manual = manualEvent.safeParse(value);
   if (!manual.success) {
     const issue = manual.error.issues[0]!;
     const field = issue.path.map(String).join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(event)');
-    if (issue.code === 'unrecognized_keys') throw new EventError(`unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; a manual event is ${MANUAL_FORM}`);
+    if (issue.code === 'unrecognized_keys')
+      throw new EventError(`unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; a manual event is ${MANUAL_FORM}`);
     throw new EventError(`field "${field}": ${issue.message}; a manual event is ${MANUAL_FORM}`);
   }
   const event = manual.data;
   let at: number | undefined;
   if (event.at !== undefined) {
-    if (!/(Z|[+-]\d{2}:\d{2})$/.test(event.at)) throw new EventError(`field "at": '${event.at}' needs an offset or Z, e.g. "2026-11-24T20:00:00+08:00"`);
+    if (!/(Z|[+-]\d{2}:\d{2})$/.test(event.at))
+      throw new EventError(`field "at": '${event.at}' needs an offset or Z, e.g. "2026-11-24T20:00:00+08:00"`);
     const parsed = parseInstant(event.at, 'UTC');
     if (!parsed.ok) throw new EventError(`field "at": ${parsed.message}`);
     at = parsed.value;
   }
   const unknown = (event.rules ?? []).filter((r) => !knownRules.includes(r));
-  if (unknown.length) throw new EventError(`field "rules": no rule named ${unknown.map((r) => `'${r}'`).join(', ')}; the schedules have ${knownRules.map((r) => `'${r}'`).join(', ') || 'no rules'}`);
+  if (unknown.length)
+    throw new EventError(
+      `field "rules": no rule named ${unknown.map((r) => `'${r}'`).join(', ')}; the schedules have ${knownRules.map((r) => `'${r}'`).join(', ') || 'no rules'}`,
+    );
   return {
     trigger: 'manual',
     ...(at !== undefined ? { at } : {}),

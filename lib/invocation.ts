@@ -45,7 +45,11 @@ export class InvocationError extends Error {
 const DEFAULT_TIMEOUT_SECONDS = 60;
 
 /** Runs one invocation; resolves with the report, or throws InvocationError. */
-export async function runInvocation(event: Buffer | string | undefined, context: FcContext, deps: InvocationDeps = { clock: systemClock, env: process.env, log: (line) => console.log(line) }): Promise<RunReport> {
+export async function runInvocation(
+  event: Buffer | string | undefined,
+  context: FcContext,
+  deps: InvocationDeps = { clock: systemClock, env: process.env, log: (line) => console.log(line) },
+): Promise<RunReport> {
   const startedAt = deps.clock.now();
   const fail = (message: string): never => {
     deps.log(JSON.stringify({ type: 'error', message }));
@@ -64,7 +68,10 @@ export async function runInvocation(event: Buffer | string | undefined, context:
 
   let request;
   try {
-    request = parseEvent(event, loaded.rules.map((r) => r.name));
+    request = parseEvent(
+      event,
+      loaded.rules.map((r) => r.name),
+    );
   } catch (error) {
     if (error instanceof EventError) return fail(`event: ${error.message}`);
     throw error;
@@ -85,7 +92,11 @@ export async function runInvocation(event: Buffer | string | undefined, context:
       apis,
       deadline,
       dryRun: request.dryRun,
-      narrowing: { manual: request.trigger === 'manual', ...(request.rules ? { rules: request.rules } : {}), ...(request.action ? { action: request.action } : {}) },
+      narrowing: {
+        manual: request.trigger === 'manual',
+        ...(request.rules ? { rules: request.rules } : {}),
+        ...(request.action ? { action: request.action } : {}),
+      },
       maxStopsPerRun: settings.maxStopsPerRun,
       force: request.force,
       saeBatch: settings.saeBatch,

@@ -66,7 +66,11 @@ export async function runTick(options: TickOptions): Promise<RunReport> {
   const T = options.at;
   const { intents, quiet } = intentsAt(options.rules, T, options.tick, options.narrowing);
   const resolution = await resolveTargets(intents, options.apis);
-  const { decisions, guard } = decide(intents, resolution.selected, { at: T, maxStopsPerRun: options.maxStopsPerRun, force: options.force });
+  const { decisions, guard } = decide(intents, resolution.selected, {
+    at: T,
+    maxStopsPerRun: options.maxStopsPerRun,
+    force: options.force,
+  });
 
   const context = {
     apis: options.apis,
@@ -81,14 +85,29 @@ export async function runTick(options: TickOptions): Promise<RunReport> {
   };
   const acting = decisions.filter((d) => d.verdict === 'act');
   const [sae, swas] = await Promise.all([
-    executeSae(acting.filter((d) => d.resource.product === 'sae'), context),
-    executeSwas(acting.filter((d) => d.resource.product === 'swas'), context),
+    executeSae(
+      acting.filter((d) => d.resource.product === 'sae'),
+      context,
+    ),
+    executeSwas(
+      acting.filter((d) => d.resource.product === 'swas'),
+      context,
+    ),
   ]);
   const results = [...decisions.filter((d) => d.verdict === 'skip').map(skippedResult), ...sae, ...swas].sort(
-    (a, b) => a.product.localeCompare(b.product) || a.region.localeCompare(b.region) || a.name.localeCompare(b.name) || a.action.localeCompare(b.action),
+    (a, b) =>
+      a.product.localeCompare(b.product) ||
+      a.region.localeCompare(b.region) ||
+      a.name.localeCompare(b.name) ||
+      a.action.localeCompare(b.action),
   );
 
-  const unresolved = resolution.failures.map((f) => ({ product: f.product, region: f.region, code: f.error.code, message: f.error.message }));
+  const unresolved = resolution.failures.map((f) => ({
+    product: f.product,
+    region: f.region,
+    code: f.error.code,
+    message: f.error.message,
+  }));
   const counts = countOutcomes(results);
   // A missing explicit id is reported, not failed: retrying the run would not make it appear.
   const ok = counts.failed === 0 && counts.deferred === 0 && unresolved.length === 0 && guard === undefined;
@@ -96,7 +115,10 @@ export async function runTick(options: TickOptions): Promise<RunReport> {
     at: new Date(T).toISOString(),
     tick: options.tick,
     dryRun: options.dryRun,
-    rules: [...intents.map(({ rule, intent }) => ({ name: rule.name, action: intent.action, reason: intent.reason })), ...quiet.map((q: Quiet) => ({ name: q.rule, reason: q.reason }))],
+    rules: [
+      ...intents.map(({ rule, intent }) => ({ name: rule.name, action: intent.action, reason: intent.reason })),
+      ...quiet.map((q: Quiet) => ({ name: q.rule, reason: q.reason })),
+    ],
     results,
     missing: resolution.missing,
     unresolved,
@@ -113,7 +135,6 @@ function progressOf(listener: NonNullable<TickOptions['onProgress']>, total: () 
     waiting: (what) => listener({ done, total: total(), waitingFor: what }),
   };
 }
-
 
 function countOutcomes(results: readonly ResourceResult[]): Record<Outcome, number> {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;

@@ -54,19 +54,28 @@ try {
   });
 } catch (error) {
   const first = error?.errors?.[0];
-  fail(first ? `esbuild: ${first.text}${first.location ? ` (${first.location.file}:${first.location.line})` : ''}${error.errors.length > 1 ? ` and ${error.errors.length - 1} more` : ''}` : `esbuild: ${error?.message ?? error}`);
+  fail(
+    first
+      ? `esbuild: ${first.text}${first.location ? ` (${first.location.file}:${first.location.line})` : ''}${error.errors.length > 1 ? ` and ${error.errors.length - 1} more` : ''}`
+      : `esbuild: ${error?.message ?? error}`,
+  );
 }
 // A warning here (import.meta in CJS, a require esbuild cannot follow) is a handler that breaks at
 // run time, so it fails the bundle like an error.
 if (result.warnings.length) {
   const w = result.warnings[0];
-  fail(`esbuild warned: ${w.text}${w.location ? ` (${w.location.file}:${w.location.line})` : ''}${result.warnings.length > 1 ? ` and ${result.warnings.length - 1} more` : ''}`);
+  fail(
+    `esbuild warned: ${w.text}${w.location ? ` (${w.location.file}:${w.location.line})` : ''}${result.warnings.length > 1 ? ` and ${result.warnings.length - 1} more` : ''}`,
+  );
 }
 
 writeFileSync(META, JSON.stringify(result.metafile));
 const inputs = Object.keys(result.metafile.inputs);
 const forbidden = inputs.filter((path) => FORBIDDEN.some((f) => path.replaceAll('\\', '/').includes(f)));
-if (forbidden.length) fail(`forbidden inputs in the bundle: ${forbidden.slice(0, 3).join(', ')}${forbidden.length > 3 ? ` and ${forbidden.length - 3} more` : ''} (see dist/function-meta.json)`);
+if (forbidden.length)
+  fail(
+    `forbidden inputs in the bundle: ${forbidden.slice(0, 3).join(', ')}${forbidden.length > 3 ? ` and ${forbidden.length - 3} more` : ''} (see dist/function-meta.json)`,
+  );
 
 writeFileSync(join(OUT, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 
@@ -76,8 +85,10 @@ mkdirSync(join(OUT, 'schedules'), { recursive: true });
 for (const name of readdirSync(SCHEDULES)) {
   if (/\.ya?ml$/.test(name) && statSync(join(SCHEDULES, name)).isFile()) cpSync(join(SCHEDULES, name), join(OUT, 'schedules', name));
 }
-if (existsSync(join(SCHEDULES, 'calendars'))) cpSync(join(SCHEDULES, 'calendars'), join(OUT, 'schedules', 'calendars'), { recursive: true });
+if (existsSync(join(SCHEDULES, 'calendars')))
+  cpSync(join(SCHEDULES, 'calendars'), join(OUT, 'schedules', 'calendars'), { recursive: true });
 
 const bytes = statSync(OUTFILE).size;
-if (bytes > MAX_BYTES) fail(`${relative(ROOT, OUTFILE)} is ${(bytes / 1e6).toFixed(2)} MB, over the 2 MB limit (see dist/function-meta.json)`);
+if (bytes > MAX_BYTES)
+  fail(`${relative(ROOT, OUTFILE)} is ${(bytes / 1e6).toFixed(2)} MB, over the 2 MB limit (see dist/function-meta.json)`);
 console.log(`bundle: ${relative(ROOT, OUTFILE)} ${(bytes / 1e6).toFixed(2)} MB (${bytes} bytes), ${inputs.length} inputs`);

@@ -13,7 +13,8 @@ async function startEmbeddedSandbox(seedPath: string | undefined, rateScaleText?
   const { demoSeedPath, readSeed, SeedError } = await import('../sandbox/seed.js');
   const { startSandbox } = await import('../sandbox/server.js');
   const rateScale = Number(rateScaleText ?? '10');
-  if (!(rateScale > 0) || !Number.isFinite(rateScale)) throw new UsageError(`--rate-scale '${rateScaleText}' must be a positive number such as 10`);
+  if (!(rateScale > 0) || !Number.isFinite(rateScale))
+    throw new UsageError(`--rate-scale '${rateScaleText}' must be a positive number such as 10`);
   let seed;
   try {
     seed = await readSeed(seedPath ?? demoSeedPath());
@@ -23,7 +24,12 @@ async function startEmbeddedSandbox(seedPath: string | undefined, rateScaleText?
   }
   const key = seed.accounts[0]!.accessKeys[0]!;
   const sandbox = await startSandbox({ seed, rateScale });
-  const credentials: CredentialSource = { kind: 'static', accessKeyId: key.id, accessKeySecret: key.secret, ...(key.securityToken ? { securityToken: key.securityToken } : {}) };
+  const credentials: CredentialSource = {
+    kind: 'static',
+    accessKeyId: key.id,
+    accessKeySecret: key.secret,
+    ...(key.securityToken ? { securityToken: key.securityToken } : {}),
+  };
   return { url: sandbox.url, rateScale, credentials, close: () => sandbox.close() };
 }
 
@@ -41,7 +47,11 @@ export interface CloudTarget {
  * it (time scaled, so polls shrink too) with its seed's key; otherwise the settings stand and the
  * keys come from the Alibaba Cloud credentials chain.
  */
-export async function cloudTarget(settings: Settings, flags: { sandbox?: boolean | undefined; seed?: string | undefined; rateScale?: string | undefined }, cwd: string): Promise<CloudTarget> {
+export async function cloudTarget(
+  settings: Settings,
+  flags: { sandbox?: boolean | undefined; seed?: string | undefined; rateScale?: string | undefined },
+  cwd: string,
+): Promise<CloudTarget> {
   if (!flags.sandbox) return { settings, credentials: { kind: 'chain' }, close: async () => {} };
   const sandbox = await startEmbeddedSandbox(flags.seed === undefined ? undefined : resolve(cwd, flags.seed), flags.rateScale);
   return {

@@ -43,13 +43,17 @@ export async function invokeCommand(argv: string[], io: Io): Promise<number> {
     io.out(INVOKE_USAGE);
     return 0;
   }
-  if (values.event !== undefined && (values['dry-run'] || values.at !== undefined)) throw new UsageError('--event excludes --dry-run and --at: put dryRun and at into the event instead');
-  if (values.tail && values.async) throw new UsageError('--tail needs a sync call: an async one answers before the function has logged anything');
+  if (values.event !== undefined && (values['dry-run'] || values.at !== undefined))
+    throw new UsageError('--event excludes --dry-run and --at: put dryRun and at into the event instead');
+  if (values.tail && values.async)
+    throw new UsageError('--tail needs a sync call: an async one answers before the function has logged anything');
   const event = eventOf(values.event, values['dry-run'] ?? false, values.at);
   const region = values.region ?? (io.env.ALIBABA_CLOUD_REGION_ID || 'cn-hangzhou');
   const accountId = values.account ?? (io.env.ALIBABA_CLOUD_ACCOUNT_ID || undefined);
   if (accountId === undefined && values.endpoint === undefined) {
-    throw new UsageError('no account id: set ALIBABA_CLOUD_ACCOUNT_ID or pass --account (the console shows it under your avatar; `aliyun sts GetCallerIdentity` prints it)');
+    throw new UsageError(
+      'no account id: set ALIBABA_CLOUD_ACCOUNT_ID or pass --account (the console shows it under your avatar; `aliyun sts GetCallerIdentity` prints it)',
+    );
   }
 
   // Loaded only now: `offpeak --help` and the other commands never pay for the clients.
@@ -78,7 +82,8 @@ export async function invokeCommand(argv: string[], io: Io): Promise<number> {
     }
     if (!(error instanceof InvokeError)) throw error;
     // A check before the call (a name, the endpoint) is bad input; anything the platform said is a failed run.
-    if (error.status === undefined && ['InvalidArgument', 'InvalidEndpoint', 'MissingAccountId'].includes(error.code)) throw new UsageError(error.message);
+    if (error.status === undefined && ['InvalidArgument', 'InvalidEndpoint', 'MissingAccountId'].includes(error.code))
+      throw new UsageError(error.message);
     io.err(`offpeak invoke: ${error.message}`);
     return 1;
   }
@@ -126,7 +131,8 @@ function credentialsOf(env: Readonly<Record<string, string | undefined>>): Crede
 function errorMessageOf(body: string): string {
   try {
     const parsed: unknown = JSON.parse(body);
-    if (parsed !== null && typeof parsed === 'object' && typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string') return (parsed as { errorMessage: string }).errorMessage;
+    if (parsed !== null && typeof parsed === 'object' && typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string')
+      return (parsed as { errorMessage: string }).errorMessage;
   } catch {
     // not JSON: the raw text is the best there is
   }

@@ -42,7 +42,9 @@ export async function main(argv: string[], io: Io = processIo(), now: number = D
     return 2;
   }
   try {
-    return await (await load())(rest, io, now);
+    return await (
+      await load()
+    )(rest, io, now);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`offpeak ${name}: ${error.message}; run 'offpeak ${name} --help' for usage`);

@@ -62,16 +62,20 @@ export async function planCommand(argv: string[], io: Io, now: number): Promise<
   if (html !== undefined && values.json) throw new UsageError('--json and --html exclude each other: choose the script shape or the page');
   // The JSON shape has no savings; listing the cloud for it would be calls for nothing.
   if (values.json && values.resolve) throw new UsageError('--json has no savings, so --resolve goes with the text or --html');
-  if (!values.resolve && (values.endpoint !== undefined || values.sandbox || values.seed !== undefined)) throw new UsageError('--endpoint, --sandbox and --seed go with --resolve');
+  if (!values.resolve && (values.endpoint !== undefined || values.sandbox || values.seed !== undefined))
+    throw new UsageError('--endpoint, --sandbox and --seed go with --resolve');
   if (!values.sandbox && values.seed !== undefined) throw new UsageError('--seed goes with --sandbox');
-  if (values.sandbox && values.endpoint !== undefined) throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox lists from its own endpoint');
+  if (values.sandbox && values.endpoint !== undefined)
+    throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox lists from its own endpoint');
   const at = values.at === undefined ? now : instantFlag('at', values.at);
   const tick = durationFlag('tick', values.tick ?? io.env.OFFPEAK_TICK ?? '5m');
   // A page of more than a month stops being readable; the text can look further ahead.
   const days = html === undefined ? integerFlag('days', values.days ?? '7', 1, 366) : integerFlag('days', values.days ?? '7', 1, 31);
-  if (values.tz !== undefined && !isValidZone(values.tz)) throw new UsageError(`--tz '${values.tz}' is not an IANA time zone; expected a zone such as Asia/Shanghai or Europe/Berlin`);
+  if (values.tz !== undefined && !isValidZone(values.tz))
+    throw new UsageError(`--tz '${values.tz}' is not an IANA time zone; expected a zone such as Asia/Shanghai or Europe/Berlin`);
   const fromDay = values.from === undefined ? undefined : dayOfDate(values.from);
-  if (values.from !== undefined && fromDay === undefined) throw new UsageError(`--from '${values.from}' is not a date; expected YYYY-MM-DD such as 2026-10-05`);
+  if (values.from !== undefined && fromDay === undefined)
+    throw new UsageError(`--from '${values.from}' is not a date; expected YYYY-MM-DD such as 2026-10-05`);
 
   const loaded = await loadSchedules([values.schedules ?? 'schedules'], { at });
   const diagnostics = sortDiagnostics(loaded.diagnostics);
@@ -103,7 +107,9 @@ export async function planCommand(argv: string[], io: Io, now: number): Promise<
     }
     for (const d of diagnostics) io.err(formatDiagnostic(d));
     const count = resolved ? `, ${[...resolved.resources.values()].reduce((n, list) => n + list.length, 0)} resources` : '';
-    io.out(`wrote ${html}: ${loaded.rules.length} rule${loaded.rules.length === 1 ? '' : 's'}${count}, ${days} day${days === 1 ? '' : 's'} from ${dateOfDay(firstDay)} in ${zone}`);
+    io.out(
+      `wrote ${html}: ${loaded.rules.length} rule${loaded.rules.length === 1 ? '' : 's'}${count}, ${days} day${days === 1 ? '' : 's'} from ${dateOfDay(firstDay)} in ${zone}`,
+    );
     return 0;
   }
 
@@ -119,12 +125,24 @@ export async function planCommand(argv: string[], io: Io, now: number): Promise<
 }
 
 /** Per rule, the sum of its sized SAE apps' savings, as the text's savings line counts them (from --at). */
-function ruleSavings(rules: readonly Rule[], resources: ReadonlyMap<string, readonly WeekResource[]>, at: number, days: number, pricing: Pricing): Map<string, Saving> {
+function ruleSavings(
+  rules: readonly Rule[],
+  resources: ReadonlyMap<string, readonly WeekResource[]>,
+  at: number,
+  days: number,
+  pricing: Pricing,
+): Map<string, Saving> {
   const out = new Map<string, Saving>();
   for (const rule of rules) {
     const hours = hoursOffPerWeek(rule, at, Math.max(days, MIN_SAVINGS_DAYS));
-    const acted = (resources.get(rule.name) ?? []).filter((r) => holdReason(r, rule.exclude, Number.POSITIVE_INFINITY)?.kind !== 'excluded');
-    const saving = saeSavingOf(hours, acted.flatMap((r) => (r.product === 'sae' && r.size ? [r.size] : [])), pricing);
+    const acted = (resources.get(rule.name) ?? []).filter(
+      (r) => holdReason(r, rule.exclude, Number.POSITIVE_INFINITY)?.kind !== 'excluded',
+    );
+    const saving = saeSavingOf(
+      hours,
+      acted.flatMap((r) => (r.product === 'sae' && r.size ? [r.size] : [])),
+      pricing,
+    );
     if (saving) out.set(rule.name, saving);
   }
   return out;
@@ -140,10 +158,17 @@ const refuse = (what: string) => (): Promise<never> => Promise.reject(new Error(
 /**
  * `--resolve`: the rules' targets as a run would resolve them, through clients that can only list.
  */
-async function listTargets(rules: readonly Rule[], values: { endpoint?: string | undefined; sandbox?: boolean | undefined; seed?: string | undefined }, io: Io): Promise<Listed> {
+async function listTargets(
+  rules: readonly Rule[],
+  values: { endpoint?: string | undefined; sandbox?: boolean | undefined; seed?: string | undefined },
+  io: Io,
+): Promise<Listed> {
   let settings: Settings;
   try {
-    settings = readSettings({ ...io.env, ...(values.endpoint ? { OFFPEAK_ENDPOINT: values.endpoint } : {}) }, { schedules: resolve(io.cwd, 'schedules') });
+    settings = readSettings(
+      { ...io.env, ...(values.endpoint ? { OFFPEAK_ENDPOINT: values.endpoint } : {}) },
+      { schedules: resolve(io.cwd, 'schedules') },
+    );
   } catch (error) {
     if (error instanceof SettingsError) throw new UsageError(error.message);
     throw error;
@@ -173,17 +198,29 @@ async function listTargets(rules: readonly Rule[], values: { endpoint?: string |
       },
     };
     // resolveTargets takes intents; any intent will do, since it only reads the rules' targets.
-    const intents = rules.map((rule) => ({ rule, intent: { action: 'stop' as const, reason: 'plan --resolve', catchUp: false, kind: 'manual' as const } }));
+    const intents = rules.map((rule) => ({
+      rule,
+      intent: { action: 'stop' as const, reason: 'plan --resolve', catchUp: false, kind: 'manual' as const },
+    }));
     const resolution = await resolveTargets(intents, listOnly);
     const resources = new Map<string, WeekResource[]>();
     for (const [rule, list] of resolution.selected) {
       resources.set(
         rule,
-        list.map((r): WeekResource => ({ product: r.product, id: r.id, name: r.name, region: r.region, tags: r.tags, ...(r.size ? { size: r.size } : {}) })),
+        list.map((r): WeekResource => ({
+          product: r.product,
+          id: r.id,
+          name: r.name,
+          region: r.region,
+          tags: r.tags,
+          ...(r.size ? { size: r.size } : {}),
+        })),
       );
     }
     const problems = [
-      ...resolution.failures.map((f) => `${f.product.toUpperCase()} in ${f.region}: listing failed, its targets are not shown: ${f.error.message}`),
+      ...resolution.failures.map(
+        (f) => `${f.product.toUpperCase()} in ${f.region}: listing failed, its targets are not shown: ${f.error.message}`,
+      ),
       ...resolution.missing.map((m) => `rule ${m.rule}: ${m.product.toUpperCase()} ${m.id} in ${m.region} was not found`),
     ];
     for (const p of problems) io.err(p);

@@ -30,7 +30,9 @@ export async function policyCommand(argv: string[], io: Io, now: number): Promis
   }
   // Checked before the schedules are read: a wrong account would be written into every ARN.
   if (values.account !== undefined && !ACCOUNT_ID.test(values.account)) {
-    throw new UsageError(`--account '${values.account}' is not an account id; expected the 16 digits of your Alibaba Cloud account id, e.g. 1234567890123456`);
+    throw new UsageError(
+      `--account '${values.account}' is not an account id; expected the 16 digits of your Alibaba Cloud account id, e.g. 1234567890123456`,
+    );
   }
 
   const loaded = await loadSchedules([values.schedules ?? 'schedules'], { at: now, warnings: false });

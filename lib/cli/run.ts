@@ -53,13 +53,19 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
   }
   const action = values.action;
   if (action !== undefined && action !== 'stop' && action !== 'start') throw new UsageError(`--action '${action}' must be stop or start`);
-  if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined)) throw new UsageError('--seed and --rate-scale go with --sandbox');
-  if (values.sandbox && values.endpoint !== undefined) throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox runs against its own endpoint');
+  if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined))
+    throw new UsageError('--seed and --rate-scale go with --sandbox');
+  if (values.sandbox && values.endpoint !== undefined)
+    throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox runs against its own endpoint');
   const deadlineMs = durationFlag('deadline', values.deadline ?? '5m');
 
   let settings: Settings;
   try {
-    const flags = { ...(values.tick ? { OFFPEAK_TICK: values.tick } : {}), ...(values.schedules ? { OFFPEAK_SCHEDULES: values.schedules } : {}), ...(values.endpoint ? { OFFPEAK_ENDPOINT: values.endpoint } : {}) };
+    const flags = {
+      ...(values.tick ? { OFFPEAK_TICK: values.tick } : {}),
+      ...(values.schedules ? { OFFPEAK_SCHEDULES: values.schedules } : {}),
+      ...(values.endpoint ? { OFFPEAK_ENDPOINT: values.endpoint } : {}),
+    };
     settings = readSettings({ ...io.env, ...flags }, { schedules: resolve(io.cwd, 'schedules') });
   } catch (error) {
     if (error instanceof SettingsError) throw new UsageError(error.message);
@@ -74,14 +80,18 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
   }
   const known = loaded.rules.map((r) => r.name);
   const unknown = (values.rule ?? []).filter((r) => !known.includes(r));
-  if (unknown.length) throw new UsageError(`--rule: no rule named ${unknown.join(', ')}; the schedules have ${known.join(', ') || 'no rules'}`);
+  if (unknown.length)
+    throw new UsageError(`--rule: no rule named ${unknown.join(', ')}; the schedules have ${known.join(', ') || 'no rules'}`);
 
   const at = values.at === 'next-stop' ? nextStop(loaded.rules, now) : values.at === undefined ? now : instantFlag('at', values.at);
   if (at === undefined) {
     io.err('offpeak run: --at next-stop: no rule stops anything in the next 30 days');
     return 2;
   }
-  if (values.at === 'next-stop') io.err(`running as of the next stop edge: ${new Date(at).toISOString()}${loaded.rules[0] ? ` (${formatLocal(at, loaded.rules[0].timezone)})` : ''}`);
+  if (values.at === 'next-stop')
+    io.err(
+      `running as of the next stop edge: ${new Date(at).toISOString()}${loaded.rules[0] ? ` (${formatLocal(at, loaded.rules[0].timezone)})` : ''}`,
+    );
 
   const target = await cloudTarget(settings, { sandbox: values.sandbox, seed: values.seed, rateScale: values['rate-scale'] }, io.cwd);
   ({ settings } = target);
@@ -97,14 +107,20 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
       apis,
       deadline,
       dryRun: values['dry-run'] ?? false,
-      narrowing: { manual: values.rule !== undefined || action !== undefined, ...(values.rule ? { rules: values.rule } : {}), ...(action ? { action } : {}) },
+      narrowing: {
+        manual: values.rule !== undefined || action !== undefined,
+        ...(values.rule ? { rules: values.rule } : {}),
+        ...(action ? { action } : {}),
+      },
       maxStopsPerRun: settings.maxStopsPerRun,
       force: values.force ?? false,
       saeBatch: settings.saeBatch,
       pollMs: settings.pollMs,
       sleep: (ms) => systemClock.sleep(ms),
       // Big runs take minutes under the rate limits: a terminal shows how far along they are.
-      ...(io.interactive && io.status && !values.json ? { onProgress: ({ done, total, waitingFor }) => io.status?.(`[${done}/${total} done]${waitingFor ? ` ${waitingFor}` : ''}`) } : {}),
+      ...(io.interactive && io.status && !values.json
+        ? { onProgress: ({ done, total, waitingFor }) => io.status?.(`[${done}/${total} done]${waitingFor ? ` ${waitingFor}` : ''}`) }
+        : {}),
     });
     if (io.interactive && !values.json) io.status?.('');
     io.out(values.json ? JSON.stringify(report, null, 2) : reportText(report));
@@ -117,6 +133,10 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
 
 /** The earliest stop edge of any rule within 30 days after `now`. */
 function nextStop(rules: readonly Rule[], now: number): number | undefined {
-  const stops = rules.flatMap((rule) => nextEdges(rule, now, now + 30 * 86_400_000).filter((e) => e.action === 'stop').map((e) => e.at));
+  const stops = rules.flatMap((rule) =>
+    nextEdges(rule, now, now + 30 * 86_400_000)
+      .filter((e) => e.action === 'stop')
+      .map((e) => e.at),
+  );
   return stops.length ? Math.min(...stops) : undefined;
 }

@@ -26,7 +26,8 @@ export async function sandboxCommand(argv: string[], io: Io): Promise<number> {
   }
   const port = integerFlag('port', values.port ?? '0', 0, 65535);
   const rateScale = Number(values['rate-scale'] ?? '1');
-  if (!(rateScale > 0) || !Number.isFinite(rateScale)) throw new UsageError(`--rate-scale '${values['rate-scale']}' must be a positive number such as 10`);
+  if (!(rateScale > 0) || !Number.isFinite(rateScale))
+    throw new UsageError(`--rate-scale '${values['rate-scale']}' must be a positive number such as 10`);
   const seedPath = values.seed === undefined ? demoSeedPath() : resolve(io.cwd, values.seed);
   let seed;
   try {
@@ -43,12 +44,16 @@ export async function sandboxCommand(argv: string[], io: Io): Promise<number> {
     sandbox = await startSandbox({ port, seed, rateScale, rateLimits: !values['no-limits'] });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    io.err(`offpeak sandbox: cannot listen on port ${port}: ${code === 'EADDRINUSE' ? 'the port is in use; try --port 0' : (error as Error).message}`);
+    io.err(
+      `offpeak sandbox: cannot listen on port ${port}: ${code === 'EADDRINUSE' ? 'the port is in use; try --port 0' : (error as Error).message}`,
+    );
     return 1;
   }
   const keys = seed.accounts.flatMap((a) => a.accessKeys.map((k) => `${k.id}${k.securityToken ? ' (STS)' : ''}`));
   io.out(`offpeak sandbox listening on ${sandbox.url}`);
-  io.out(`  seed ${seedPath}: ${seed.sae.apps.length} SAE apps, ${seed.swas.instances.length} SWAS instances; access keys: ${keys.join(', ')}`);
+  io.out(
+    `  seed ${seedPath}: ${seed.sae.apps.length} SAE apps, ${seed.swas.instances.length} SWAS instances; access keys: ${keys.join(', ')}`,
+  );
   io.out(`  rate limits ${values['no-limits'] ? 'off' : `x${rateScale}`}; admin API ${sandbox.url}/_sandbox/state; stop with Ctrl-C`);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);

@@ -11,7 +11,9 @@ export const schemaText = (): string => `${JSON.stringify(scheduleJsonSchema(), 
 export async function schemaCommand(argv: string[], io: Io): Promise<number> {
   const { values } = parseFlags(argv, { write: { type: 'boolean' }, check: { type: 'boolean' } });
   if (values.help) {
-    io.out(`usage: offpeak schema [--write | --check]\n\nPrints the JSON Schema of schedule files; --write saves it to ${SCHEMA_PATH}, --check fails when that file is stale.`);
+    io.out(
+      `usage: offpeak schema [--write | --check]\n\nPrints the JSON Schema of schedule files; --write saves it to ${SCHEMA_PATH}, --check fails when that file is stale.`,
+    );
     return 0;
   }
   const text = schemaText();

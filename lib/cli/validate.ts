@@ -20,10 +20,14 @@ export async function validateCommand(argv: string[], io: Io, now: number): Prom
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
   if (hasErrors(diagnostics)) {
-    io.err(`${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}: nothing will run until the errors are fixed`);
+    io.err(
+      `${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}: nothing will run until the errors are fixed`,
+    );
     return 2;
   }
   const rules = loaded.rules.length;
-  io.out(`ok: ${rules} rule${rules === 1 ? '' : 's'} in ${loaded.files.length} file${loaded.files.length === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`);
+  io.out(
+    `ok: ${rules} rule${rules === 1 ? '' : 's'} in ${loaded.files.length} file${loaded.files.length === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`,
+  );
   return 0;
 }

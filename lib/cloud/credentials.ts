@@ -11,7 +11,8 @@ import * as CredentialsModule from '@alicloud/credentials';
 // whole exports object under `default`; vitest's and esbuild's interop may unwrap it once more.
 // Taking `default.default` when present and `default` otherwise gets the class under all three.
 type CredentialClass = typeof CredentialsModule.default.default;
-const Credential: CredentialClass = (CredentialsModule.default as { default?: CredentialClass }).default ?? (CredentialsModule.default as unknown as CredentialClass);
+const Credential: CredentialClass =
+  (CredentialsModule.default as { default?: CredentialClass }).default ?? (CredentialsModule.default as unknown as CredentialClass);
 const DefaultCredentialsProvider = CredentialsModule.DefaultCredentialsProvider ?? CredentialsModule.default.DefaultCredentialsProvider;
 
 /** A `@alicloud/credentials` Credential, as openapi-client's Config takes it. */
@@ -24,8 +25,7 @@ export type CredentialSource =
 
 /** What openapi-client's Config needs to sign: static keys, or a Credential that finds them. */
 export type CredentialFields =
-  | { readonly accessKeyId: string; readonly accessKeySecret: string; readonly securityToken?: string }
-  | { readonly credential: Credential };
+  { readonly accessKeyId: string; readonly accessKeySecret: string; readonly securityToken?: string } | { readonly credential: Credential };
 
 /** The one line a person needs when no keys are found. */
 export const CREDENTIALS_HELP =
@@ -47,7 +47,9 @@ export function fcCredentials(context: { readonly credentials?: unknown } | unde
   const accessKeyId = text('accessKeyId');
   const accessKeySecret = text('accessKeySecret');
   if (accessKeyId === undefined || accessKeySecret === undefined) {
-    throw new CredentialsError('Function Compute passed no credentials: give the function a RAM role (role: in s.yaml) that may call SAE and SWAS');
+    throw new CredentialsError(
+      'Function Compute passed no credentials: give the function a RAM role (role: in s.yaml) that may call SAE and SWAS',
+    );
   }
   const securityToken = text('securityToken');
   return { kind: 'static', accessKeyId, accessKeySecret, ...(securityToken !== undefined ? { securityToken } : {}) };
@@ -59,7 +61,8 @@ export function fcCredentials(context: { readonly credentials?: unknown } | unde
  */
 export function credentialFields(source: CredentialSource): CredentialFields {
   if (source.kind === 'chain') return { credential: new Credential(null, new ChainProvider()) };
-  if (source.accessKeyId === '' || source.accessKeySecret === '') throw new CredentialsError(`the access key is empty: ${CREDENTIALS_HELP}`);
+  if (source.accessKeyId === '' || source.accessKeySecret === '')
+    throw new CredentialsError(`the access key is empty: ${CREDENTIALS_HELP}`);
   return {
     accessKeyId: source.accessKeyId,
     accessKeySecret: source.accessKeySecret,

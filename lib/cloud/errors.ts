@@ -54,7 +54,18 @@ const STATE = new Set(['Application.InvalidStatus', 'IncorrectInstanceStatus', '
 // MissingCredentials comes from credentials.ts, InvalidCredentials from openapi-client itself: no keys at all.
 const PERMISSION =
   /^(Forbidden|NoPermission|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSecurityToken|MissingSecurityToken|IncompleteSignature|MissingCredentials|InvalidCredentials|Resouce\.no\.permission|Resource\.no\.permission|Unauthorized)|\.NoPermission$/;
-const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
 /** The kind of an API error code with its HTTP status. */
 export function kindOf(code: string, httpStatus?: number): ErrorKind {
@@ -77,7 +88,8 @@ interface ClientErrorShape {
   data?: { ErrorCode?: unknown; Code?: unknown; RequestId?: unknown; Message?: unknown; statusCode?: unknown } | null;
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
 
 /**
  * Turns whatever a client threw into a CloudError.
@@ -92,16 +104,34 @@ export function toCloudError(error: unknown, product: Product, action: string): 
   const requestId = text(e.data?.RequestId) ?? text(e.requestId) ?? /request id: ([\w-]+)/i.exec(message)?.[1];
 
   const rawCode = text(e.code);
-  if (rawCode && NETWORK.has(rawCode)) return new CloudError(product, action, rawCode, 'transient', `connection failed (${rawCode}): ${message}`, undefined, requestId);
+  if (rawCode && NETWORK.has(rawCode))
+    return new CloudError(product, action, rawCode, 'transient', `connection failed (${rawCode}): ${message}`, undefined, requestId);
   if (e.name === 'RequestTimeoutError' || /timeout/i.test(String(e.name)) || /^(Read|Connect)Timeout/.test(message)) {
     return new CloudError(product, action, 'Timeout', 'transient', message, undefined, requestId);
   }
   if (e.name === 'SyntaxError' || (error instanceof SyntaxError && rawCode === undefined)) {
     // A gateway error page instead of JSON: the tea clients lose the status; treat as a server fault.
-    return new CloudError(product, action, 'BadGateway', 'transient', 'the endpoint answered with something other than JSON (a gateway error page?)', status, requestId);
+    return new CloudError(
+      product,
+      action,
+      'BadGateway',
+      'transient',
+      'the endpoint answered with something other than JSON (a gateway error page?)',
+      status,
+      requestId,
+    );
   }
   // SAE error bodies put a numeric status in Code and the real code in ErrorCode.
-  const code = (rawCode && !/^\d+$/.test(rawCode) ? rawCode : undefined) ?? text(e.data?.ErrorCode) ?? text(e.data?.Code) ?? rawCode ?? 'Unknown';
+  const code =
+    (rawCode && !/^\d+$/.test(rawCode) ? rawCode : undefined) ?? text(e.data?.ErrorCode) ?? text(e.data?.Code) ?? rawCode ?? 'Unknown';
   const detail = text(e.data?.Message) ?? message;
-  return new CloudError(product, action, code, kindOf(code, status ?? (/^\d{3}$/.test(rawCode ?? '') ? Number(rawCode) : undefined)), detail, status, requestId);
+  return new CloudError(
+    product,
+    action,
+    code,
+    kindOf(code, status ?? (/^\d{3}$/.test(rawCode ?? '') ? Number(rawCode) : undefined)),
+    detail,
+    status,
+    requestId,
+  );
 }

@@ -87,16 +87,33 @@ function endpointFor(options: InvokeOptions): Endpoint {
       throw new InvokeError('InvalidEndpoint', (error as Error).message.replace(/^OFFPEAK_ENDPOINT/, 'the endpoint'));
     }
   }
-  if (!options.accountId) throw new InvokeError('MissingAccountId', 'the account id is needed for the FC invoke host <accountId>.<region>.fc.aliyuncs.com: set ALIBABA_CLOUD_ACCOUNT_ID or pass --account');
+  if (!options.accountId)
+    throw new InvokeError(
+      'MissingAccountId',
+      'the account id is needed for the FC invoke host <accountId>.<region>.fc.aliyuncs.com: set ALIBABA_CLOUD_ACCOUNT_ID or pass --account',
+    );
   return { protocol: 'https', host: `${options.accountId}.${options.region}.fc.aliyuncs.com` };
 }
 
 function check(options: InvokeOptions, serviceName?: string): void {
-  if (!NAME.test(options.functionName)) throw new InvokeError('InvalidArgument', `'${options.functionName}' is not a function name (letters, digits, _ and -, starting with a letter or _)`);
-  if (serviceName !== undefined && !NAME.test(serviceName)) throw new InvokeError('InvalidArgument', `'${serviceName}' is not a service name (letters, digits, _ and -, starting with a letter or _)`);
+  if (!NAME.test(options.functionName))
+    throw new InvokeError(
+      'InvalidArgument',
+      `'${options.functionName}' is not a function name (letters, digits, _ and -, starting with a letter or _)`,
+    );
+  if (serviceName !== undefined && !NAME.test(serviceName))
+    throw new InvokeError(
+      'InvalidArgument',
+      `'${serviceName}' is not a service name (letters, digits, _ and -, starting with a letter or _)`,
+    );
   if (!REGION.test(options.region)) throw new InvokeError('InvalidArgument', `'${options.region}' is not a region id (e.g. cn-hangzhou)`);
-  if (options.accountId !== undefined && !ACCOUNT.test(options.accountId)) throw new InvokeError('InvalidArgument', `'${options.accountId}' is not an account id (digits only; the console shows it under the avatar)`);
-  if (options.qualifier !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.qualifier)) throw new InvokeError('InvalidArgument', `'${options.qualifier}' is not a version or alias`);
+  if (options.accountId !== undefined && !ACCOUNT.test(options.accountId))
+    throw new InvokeError(
+      'InvalidArgument',
+      `'${options.accountId}' is not an account id (digits only; the console shows it under the avatar)`,
+    );
+  if (options.qualifier !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.qualifier))
+    throw new InvokeError('InvalidArgument', `'${options.qualifier}' is not a version or alias`);
 }
 
 function timeoutOf(options: InvokeOptions): number {
@@ -136,7 +153,16 @@ export async function invokeFc3(options: InvokeOptions): Promise<InvokeResult> {
   const endpoint = endpointFor(options);
   const timeout = timeoutOf(options);
   const fields = credentialFields(options.credentials);
-  const client = new Client(new OpenApiModule.Config({ ...fields, endpoint: endpoint.host, protocol: endpoint.protocol, connectTimeout: timeout, readTimeout: timeout, userAgent: 'offpeak' }));
+  const client = new Client(
+    new OpenApiModule.Config({
+      ...fields,
+      endpoint: endpoint.host,
+      protocol: endpoint.protocol,
+      connectTimeout: timeout,
+      readTimeout: timeout,
+      userAgent: 'offpeak',
+    }),
+  );
   const params = new OpenApiModule.Params({
     action: 'InvokeFunction',
     version: '2023-03-30',
@@ -151,7 +177,8 @@ export async function invokeFc3(options: InvokeOptions): Promise<InvokeResult> {
     // well but decodes before we know what came; 'binary' hands back an unread stream.
     bodyType: 'byte',
   });
-  const event = options.event === undefined ? undefined : Buffer.isBuffer(options.event) ? options.event : Buffer.from(options.event, 'utf8');
+  const event =
+    options.event === undefined ? undefined : Buffer.isBuffer(options.event) ? options.event : Buffer.from(options.event, 'utf8');
   const request = new OpenApiModule.OpenApiRequest({
     headers: invokeHeaders(options),
     ...(options.qualifier ? { query: { qualifier: options.qualifier } } : {}),
@@ -177,7 +204,8 @@ interface TeaErrorShape {
   data?: { Code?: unknown; Message?: unknown; RequestId?: unknown; statusCode?: unknown } | null;
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' && value !== 'undefined' ? value : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' && value !== 'undefined' ? value : undefined;
 
 /** openapi-client throws a plain Error with code, statusCode and the body in data (client-wire-facts.md §5); network errors carry only a code or a name. */
 function fc3Error(error: unknown, functionName: string): InvokeError {
@@ -189,14 +217,27 @@ function fc3Error(error: unknown, functionName: string): InvokeError {
   return new InvokeError(code, describe('FC 3.0', functionName, code, message, status, requestId), status, requestId);
 }
 
-function describe(api: string, functionName: string, code: string, message: string, status: number | undefined, requestId: string | undefined): string {
+function describe(
+  api: string,
+  functionName: string,
+  code: string,
+  message: string,
+  status: number | undefined,
+  requestId: string | undefined,
+): string {
   const where = status === undefined ? '' : ` (HTTP ${status}${requestId ? `, request id ${requestId}` : ''})`;
   return `${api} InvokeFunction ${functionName}: ${code}${where}: ${message}`;
 }
 
 /** The parts of `@alicloud/fc2` used here (the package ships no types). */
 interface Fc2Client {
-  invokeFunction(serviceName: string, functionName: string, event: Buffer | string | undefined, headers: Record<string, string>, qualifier?: string): Promise<{ headers: Headers; data: unknown }>;
+  invokeFunction(
+    serviceName: string,
+    functionName: string,
+    event: Buffer | string | undefined,
+    headers: Record<string, string>,
+    qualifier?: string,
+  ): Promise<{ headers: Headers; data: unknown }>;
 }
 type Fc2Class = new (
   accountId: string,
@@ -245,7 +286,16 @@ export async function invokeFc2(options: Fc2InvokeOptions): Promise<InvokeResult
   let response: { headers: Headers; data: unknown };
   try {
     // fc2 puts the qualifier into the path as `{service}.{qualifier}`.
-    response = await withDeadline(client.invokeFunction(options.serviceName, options.functionName, options.event === '' ? undefined : options.event, invokeHeaders(options), options.qualifier), timeout);
+    response = await withDeadline(
+      client.invokeFunction(
+        options.serviceName,
+        options.functionName,
+        options.event === '' ? undefined : options.event,
+        invokeHeaders(options),
+        options.qualifier,
+      ),
+      timeout,
+    );
   } catch (error) {
     throw fc2Error(error, options.functionName);
   }
@@ -268,4 +318,3 @@ function fc2Error(error: unknown, functionName: string): InvokeError {
   const message = m?.[3] ?? raw;
   return new InvokeError(code, describe('FC 2.0', functionName, code, message, status, requestId), status, requestId);
 }
-

@@ -34,7 +34,14 @@ export type Body = Record<string, unknown>;
 
 /** One API call, before signing. */
 export type ApiCall =
-  | { readonly product: 'sae'; readonly region: string; readonly action: string; readonly method: 'GET' | 'PUT'; readonly pathname: string; readonly query: Query }
+  | {
+      readonly product: 'sae';
+      readonly region: string;
+      readonly action: string;
+      readonly method: 'GET' | 'PUT';
+      readonly pathname: string;
+      readonly query: Query;
+    }
   | { readonly product: 'swas'; readonly region: string; readonly action: string; readonly query: Query };
 
 /** Makes one API call; throws only CloudError. */
@@ -51,7 +58,8 @@ export const DEFAULT_READ_TIMEOUT_MS = 10_000;
 // plain named exports, which all three resolve alike. (createRequire would break the bundle.)
 type ClientClass = typeof OpenApiModule.default.default;
 /** openapi-client's Client class, resolved the same way under Node, vitest and esbuild. */
-export const Client: ClientClass = (OpenApiModule.default as { default?: ClientClass }).default ?? (OpenApiModule.default as unknown as ClientClass);
+export const Client: ClientClass =
+  (OpenApiModule.default as { default?: ClientClass }).default ?? (OpenApiModule.default as unknown as ClientClass);
 type Client = InstanceType<ClientClass>;
 type Runtime = Parameters<Client['callApi']>[2];
 
@@ -94,7 +102,14 @@ function createCaller(options: CloudOptions): CallApi {
     const key = `${endpoint.protocol}://${endpoint.host}`;
     let client = clients.get(key);
     if (!client) {
-      const config = new OpenApiModule.Config({ ...fields, endpoint: endpoint.host, protocol: endpoint.protocol, connectTimeout, readTimeout, userAgent: 'offpeak' });
+      const config = new OpenApiModule.Config({
+        ...fields,
+        endpoint: endpoint.host,
+        protocol: endpoint.protocol,
+        connectTimeout,
+        readTimeout,
+        userAgent: 'offpeak',
+      });
       client = new Client(config);
       clients.set(key, client);
     }
@@ -104,7 +119,10 @@ function createCaller(options: CloudOptions): CallApi {
   return async (call) => {
     let endpoint: Endpoint;
     try {
-      endpoint = endpointOf(call.product, call.region, { vpc: options.vpc ?? false, ...(options.endpointOverride ? { override: options.endpointOverride } : {}) });
+      endpoint = endpointOf(call.product, call.region, {
+        vpc: options.vpc ?? false,
+        ...(options.endpointOverride ? { override: options.endpointOverride } : {}),
+      });
     } catch (error) {
       throw new CloudError(call.product, call.action, 'InvalidRegionId', 'invalid', (error as Error).message);
     }
@@ -117,10 +135,18 @@ function createCaller(options: CloudOptions): CallApi {
       recordCall(cloudError.requestId);
       throw cloudError;
     }
-    recordCall(typeof (response.body as Body | undefined)?.RequestId === 'string' ? ((response.body as Body).RequestId as string) : undefined);
+    recordCall(
+      typeof (response.body as Body | undefined)?.RequestId === 'string' ? ((response.body as Body).RequestId as string) : undefined,
+    );
     const body = response.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new CloudError(call.product, call.action, 'InvalidResponse', 'invalid', `${call.action} answered with a body that is not a JSON object`);
+      throw new CloudError(
+        call.product,
+        call.action,
+        'InvalidResponse',
+        'invalid',
+        `${call.action} answered with a body that is not a JSON object`,
+      );
     }
     const record = body as Body;
     // SAE can answer 200 with Success:false; the client resolves it, so it is turned into the error it is.
@@ -141,7 +167,10 @@ function createCaller(options: CloudOptions): CallApi {
 export function withDeadline<T>(request: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`ReadTimeout(${ms}): no complete answer within ${ms} ms`), { name: 'RequestTimeoutError' })), ms);
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`ReadTimeout(${ms}): no complete answer within ${ms} ms`), { name: 'RequestTimeoutError' })),
+      ms,
+    );
   });
   // Whatever the abandoned request does later, nobody waits for it any more.
   request.catch(() => undefined);
@@ -151,7 +180,21 @@ export function withDeadline<T>(request: Promise<T>, ms: number): Promise<T> {
 function paramsOf(call: ApiCall): InstanceType<typeof OpenApiModule.Params> {
   const common = { action: call.action, protocol: 'HTTPS', authType: 'AK', bodyType: 'json' };
   if (call.product === 'sae') {
-    return new OpenApiModule.Params({ ...common, version: '2019-05-06', style: 'ROA', method: call.method, pathname: call.pathname, reqBodyType: 'json' });
+    return new OpenApiModule.Params({
+      ...common,
+      version: '2019-05-06',
+      style: 'ROA',
+      method: call.method,
+      pathname: call.pathname,
+      reqBodyType: 'json',
+    });
   }
-  return new OpenApiModule.Params({ ...common, version: '2020-06-01', style: 'RPC', method: 'POST', pathname: '/', reqBodyType: 'formData' });
+  return new OpenApiModule.Params({
+    ...common,
+    version: '2020-06-01',
+    style: 'RPC',
+    method: 'POST',
+    pathname: '/',
+    reqBodyType: 'formData',
+  });
 }

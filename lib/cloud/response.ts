@@ -8,7 +8,8 @@ import { CloudError, type Product } from './errors.js';
 
 type Json = Record<string, unknown>;
 
-const describe = (value: unknown): string => (value === undefined ? 'nothing' : value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value);
+const describe = (value: unknown): string =>
+  value === undefined ? 'nothing' : value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
 
 /** Field readers for one action's responses; each throws CloudError on a shape it does not expect. */
 export class ResponseReader {
@@ -19,7 +20,13 @@ export class ResponseReader {
 
   /** Throws the CloudError for a field `where` that holds `got`. */
   fail(where: string, got: unknown): never {
-    throw new CloudError(this.product, this.action, 'InvalidResponse', 'invalid', `${this.action} answered without a usable ${where} (got ${describe(got)})`);
+    throw new CloudError(
+      this.product,
+      this.action,
+      'InvalidResponse',
+      'invalid',
+      `${this.action} answered without a usable ${where} (got ${describe(got)})`,
+    );
   }
 
   object(value: unknown, where: string): Json {

@@ -31,18 +31,29 @@ export function createSaeApi(options: CloudOptions): SaeApi {
 
   /** One gated call; the body is read inside the gate so a malformed answer fails as that call. */
   const run = <T>(region: string, action: Action, query: Query, read: (data: Body, r: ResponseReader) => T): Promise<T> =>
-    gate('sae', action, async () => {
-      const [method, pathname] = ROUTES[action];
-      const body = await callApi({ product: 'sae', region, action, method, pathname, query });
-      const r = new ResponseReader('sae', action);
-      return read(r.object(body.Data, 'Data'), r);
-    }, region);
+    gate(
+      'sae',
+      action,
+      async () => {
+        const [method, pathname] = ROUTES[action];
+        const body = await callApi({ product: 'sae', region, action, method, pathname, query });
+        const r = new ResponseReader('sae', action);
+        return read(r.object(body.Data, 'Data'), r);
+      },
+      region,
+    );
 
   const changeOrderId = (data: Body, r: ResponseReader) => r.string(data, 'ChangeOrderId', 'Data');
 
-  const batch = (region: string, action: 'BatchStopApplications' | 'BatchStartApplications', namespaceId: string, appIds: readonly string[]) => {
+  const batch = (
+    region: string,
+    action: 'BatchStopApplications' | 'BatchStartApplications',
+    namespaceId: string,
+    appIds: readonly string[],
+  ) => {
     const ids = [...new Set(appIds)];
-    if (ids.length === 0) return Promise.reject(new CloudError('sae', action, 'InvalidParameter', 'invalid', `${action} needs at least one application id`));
+    if (ids.length === 0)
+      return Promise.reject(new CloudError('sae', action, 'InvalidParameter', 'invalid', `${action} needs at least one application id`));
     return run(region, action, { NamespaceId: namespaceId, AppIds: ids.join(',') }, changeOrderId);
   };
 

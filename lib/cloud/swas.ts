@@ -21,13 +21,37 @@ export function createSwasApi(options: CloudOptions): SwasApi {
 
   /** One gated call; the body is read inside the gate so a malformed answer fails as that call. */
   const run = <T>(region: string, action: Action, query: Query, read: (body: Body, r: ResponseReader) => T): Promise<T> =>
-    gate('swas', action, async () => read(await callApi({ product: 'swas', region, action, query }), new ResponseReader('swas', action)), region);
+    gate(
+      'swas',
+      action,
+      async () => read(await callApi({ product: 'swas', region, action, query }), new ResponseReader('swas', action)),
+      region,
+    );
 
-  async function change(action: 'StopInstances' | 'StartInstances', region: string, instanceIds: readonly string[], clientToken: string): Promise<void> {
+  async function change(
+    action: 'StopInstances' | 'StartInstances',
+    region: string,
+    instanceIds: readonly string[],
+    clientToken: string,
+  ): Promise<void> {
     const ids = [...new Set(instanceIds)];
     // Refused here rather than by the service: a call that cannot succeed should not use up the rate limit.
-    if (ids.length === 0 || ids.length > MAX_IDS) throw new CloudError('swas', action, 'InvalidParameter', 'invalid', `${action} takes 1 to ${MAX_IDS} instance ids, got ${ids.length}`);
-    if (!/^[\x20-\x7e]{1,64}$/.test(clientToken)) throw new CloudError('swas', action, 'InvalidParameter', 'invalid', `${action} needs a ClientToken of 1 to 64 printable ASCII characters`);
+    if (ids.length === 0 || ids.length > MAX_IDS)
+      throw new CloudError(
+        'swas',
+        action,
+        'InvalidParameter',
+        'invalid',
+        `${action} takes 1 to ${MAX_IDS} instance ids, got ${ids.length}`,
+      );
+    if (!/^[\x20-\x7e]{1,64}$/.test(clientToken))
+      throw new CloudError(
+        'swas',
+        action,
+        'InvalidParameter',
+        'invalid',
+        `${action} needs a ClientToken of 1 to 64 printable ASCII characters`,
+      );
     await run(region, action, { RegionId: region, InstanceIds: JSON.stringify(ids), ClientToken: clientToken }, () => undefined);
   }
 
@@ -63,7 +87,14 @@ function listQuery(region: string, filter: SwasInstanceFilter): Record<string, s
   const query: Record<string, string> = { RegionId: region, PageSize: String(PAGE_SIZE) };
   if (filter.instanceName) query.InstanceName = filter.instanceName;
   const tags = Object.entries(filter.tags ?? {});
-  if (tags.length > MAX_TAGS) throw new CloudError('swas', 'ListInstances', 'InvalidParameter', 'invalid', `ListInstances takes at most ${MAX_TAGS} tags, got ${tags.length}`);
+  if (tags.length > MAX_TAGS)
+    throw new CloudError(
+      'swas',
+      'ListInstances',
+      'InvalidParameter',
+      'invalid',
+      `ListInstances takes at most ${MAX_TAGS} tags, got ${tags.length}`,
+    );
   for (const [i, [key, value]] of tags.entries()) {
     query[`Tag.${i + 1}.Key`] = key;
     query[`Tag.${i + 1}.Value`] = value;

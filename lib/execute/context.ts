@@ -59,7 +59,12 @@ export function resultOfError(base: Omit<ResourceResult, 'outcome'>, error: unkn
 export function deniedResult(base: Omit<ResourceResult, 'outcome'>, ctx: ExecuteContext): ResourceResult | undefined {
   const error = ctx.denied.get(`${base.product}:${base.region}`);
   if (!error) return undefined;
-  return { ...base, outcome: 'failed', code: error.code, detail: `not tried: ${base.product} in ${base.region} refused permission earlier in this run (${error.code})` };
+  return {
+    ...base,
+    outcome: 'failed',
+    code: error.code,
+    detail: `not tried: ${base.product} in ${base.region} refused permission earlier in this run (${error.code})`,
+  };
 }
 
 /** Runs work that yields results (a SWAS batch) with a ledger: each result carries the batch's calls, request ids and time. */
@@ -67,5 +72,10 @@ export async function accounted(work: () => Promise<ResourceResult[]>, ctx: Exec
   const started = ctx.deadline.clock.now();
   const { value, ledger } = await withLedger(work);
   const ms = Math.max(0, Math.round(ctx.deadline.clock.now() - started));
-  return value.map((r) => ({ ...r, attempts: ledger.calls, ...(ledger.requestIds.length ? { requestIds: [...ledger.requestIds] } : {}), ms }));
+  return value.map((r) => ({
+    ...r,
+    attempts: ledger.calls,
+    ...(ledger.requestIds.length ? { requestIds: [...ledger.requestIds] } : {}),
+    ms,
+  }));
 }

@@ -37,7 +37,15 @@ export function createGate(options: GateOptions): Gate {
         try {
           const earlier = refused.get(key);
           if (earlier) {
-            throw new CloudError(product, action, earlier.code, 'permission', `not sent: ${product} ${region ?? ''} refused ${earlier.action} earlier in this run (${earlier.message})`, earlier.httpStatus, earlier.requestId);
+            throw new CloudError(
+              product,
+              action,
+              earlier.code,
+              'permission',
+              `not sent: ${product} ${region ?? ''} refused ${earlier.action} earlier in this run (${earlier.message})`,
+              earlier.httpStatus,
+              earlier.requestId,
+            );
           }
           return await call();
         } catch (error) {

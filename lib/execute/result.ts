@@ -31,7 +31,23 @@ export type Outcome =
   /** Not done before the deadline: the run fails so Function Compute retries it. */
   | 'deferred';
 
-export const OUTCOMES: readonly Outcome[] = ['stopped', 'started', 'stopping', 'starting', 'already-stopped', 'already-running', 'would-stop', 'would-start', 'snoozed', 'excluded', 'conflict', 'held', 'skipped', 'failed', 'deferred'];
+export const OUTCOMES: readonly Outcome[] = [
+  'stopped',
+  'started',
+  'stopping',
+  'starting',
+  'already-stopped',
+  'already-running',
+  'would-stop',
+  'would-start',
+  'snoozed',
+  'excluded',
+  'conflict',
+  'held',
+  'skipped',
+  'failed',
+  'deferred',
+];
 
 export interface ResourceResult {
   readonly product: 'sae' | 'swas';
@@ -58,7 +74,8 @@ export interface ResourceResult {
 /** The result of a decision that was not acted on. */
 export function skippedResult(d: Decision): ResourceResult {
   // A resource on its way already says so: stopping is not stopped yet.
-  if (d.skip === 'already' && (d.resource.state === 'stopping' || d.resource.state === 'starting')) return { ...identity(d), outcome: d.resource.state };
+  if (d.skip === 'already' && (d.resource.state === 'stopping' || d.resource.state === 'starting'))
+    return { ...identity(d), outcome: d.resource.state };
   return { ...identity(d), outcome: skipOutcome(d.skip, d.action) };
 }
 
@@ -80,7 +97,15 @@ export function skipOutcome(skip: SkipKind | undefined, action: Action): Outcome
 
 /** The fields every result of a decision shares. */
 export function identity(d: Decision): Pick<ResourceResult, 'product' | 'region' | 'id' | 'name' | 'action' | 'rules' | 'reason'> {
-  return { product: d.resource.product, region: d.resource.region, id: d.resource.id, name: d.resource.name, action: d.action, rules: d.rules, reason: d.reason };
+  return {
+    product: d.resource.product,
+    region: d.resource.region,
+    id: d.resource.id,
+    name: d.resource.name,
+    action: d.action,
+    rules: d.rules,
+    reason: d.reason,
+  };
 }
 
 /** True for outcomes that count as success. */

@@ -85,13 +85,15 @@ export async function withRetry<T>(call: (attempt: number) => Promise<T>, contex
   const retries = options.retries ?? DEFAULT_RETRY.retries;
   let attempt = 0;
   let lastError: unknown;
-  const tell = (outcome: AttemptOutcome, extra: { error?: unknown; delayMs?: number } = {}) => onAttempt?.({ product, action, attempt, outcome, ...extra });
+  const tell = (outcome: AttemptOutcome, extra: { error?: unknown; delayMs?: number } = {}) =>
+    onAttempt?.({ product, action, attempt, outcome, ...extra });
 
   try {
     const value = await pRetry(
       async (n) => {
         attempt = n;
-        if (deadline.expired()) throw new AbortError(new DeadlineError(`${product} ${action}: the deadline came before the call`, { cause: lastError }));
+        if (deadline.expired())
+          throw new AbortError(new DeadlineError(`${product} ${action}: the deadline came before the call`, { cause: lastError }));
         try {
           return await call(n);
         } catch (error) {

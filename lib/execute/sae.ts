@@ -34,7 +34,8 @@ interface Requested {
 
 /** Carries out SAE decisions (all `act`). */
 export async function executeSae(decisions: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
-  const requested = ctx.saeBatch && !ctx.dryRun ? await requestBatches(decisions, ctx) : await Promise.all(decisions.map((d) => requestOne(d, ctx)));
+  const requested =
+    ctx.saeBatch && !ctx.dryRun ? await requestBatches(decisions, ctx) : await Promise.all(decisions.map((d) => requestOne(d, ctx)));
   const byRegion = new Map<string, Requested[]>();
   for (const r of requested) {
     if (r.done) {
@@ -44,7 +45,12 @@ export async function executeSae(decisions: readonly Decision[], ctx: ExecuteCon
     byRegion.set(r.decision.resource.region, [...(byRegion.get(r.decision.resource.region) ?? []), r]);
   }
   await Promise.all([...byRegion].map(([region, list]) => confirm(region, list, ctx)));
-  return requested.map((r) => ({ ...r.done!, attempts: r.calls, ...(r.requestIds.length ? { requestIds: r.requestIds } : {}), ms: Math.round(ctx.deadline.clock.now() - r.startedAt) }));
+  return requested.map((r) => ({
+    ...r.done!,
+    attempts: r.calls,
+    ...(r.requestIds.length ? { requestIds: r.requestIds } : {}),
+    ms: Math.round(ctx.deadline.clock.now() - r.startedAt),
+  }));
 }
 
 const already = (action: 'stop' | 'start') => (action === 'stop' ? 'already-stopped' : 'already-running');
@@ -73,17 +79,32 @@ async function requestOne(decision: Decision, ctx: ExecuteContext): Promise<Requ
         if (status.status === want) return void (request.done = { ...base, outcome: already(decision.action) });
         if (status.lastChangeOrderId) {
           const order = await ctx.apis.sae.describeChangeOrder(region, status.lastChangeOrderId);
-          if (order.typeCode !== undefined && START_ORDERS.test(order.typeCode) && order.createdAt !== undefined && order.createdAt >= decision.edgeAt) {
-            return void (request.done = { ...base, outcome: 'skipped', detail: `started (${order.typeCode}) after the stop edge; catch-up leaves it running` });
+          if (
+            order.typeCode !== undefined &&
+            START_ORDERS.test(order.typeCode) &&
+            order.createdAt !== undefined &&
+            order.createdAt >= decision.edgeAt
+          ) {
+            return void (request.done = {
+              ...base,
+              outcome: 'skipped',
+              detail: `started (${order.typeCode}) after the stop edge; catch-up leaves it running`,
+            });
           }
         }
       }
       // A dry run trusts the listing that selected the app: reading more would spend the same budget.
-      if (ctx.dryRun) return void (request.done = { ...base, outcome: decision.action === 'stop' ? 'would-stop' : 'would-start', detail: decision.resource.status });
+      if (ctx.dryRun)
+        return void (request.done = {
+          ...base,
+          outcome: decision.action === 'stop' ? 'would-stop' : 'would-start',
+          detail: decision.resource.status,
+        });
       let poll = ctx.pollMs;
       while (request.orderId === undefined) {
         // A stop sent in the run's last moments could not be confirmed: leave it to the next try.
-        if (!ctx.deadline.allows(ctx.pollMs)) throw new DeadlineError(`not sent: the run kept its last moments to confirm the stops it had sent`);
+        if (!ctx.deadline.allows(ctx.pollMs))
+          throw new DeadlineError(`not sent: the run kept its last moments to confirm the stops it had sent`);
         try {
           request.orderId = decision.action === 'stop' ? await ctx.apis.sae.stop(region, id) : await ctx.apis.sae.start(region, id);
         } catch (error) {
@@ -135,7 +156,9 @@ async function confirm(region: string, list: readonly Requested[], ctx: ExecuteC
       const still: Requested[] = [];
       for (const r of waiting) {
         const app = byId.get(r.decision.resource.id);
-        const there = app !== undefined && (r.decision.action === 'stop' ? app.runningInstances === 0 : app.runningInstances >= Math.max(1, app.instances));
+        const there =
+          app !== undefined &&
+          (r.decision.action === 'stop' ? app.runningInstances === 0 : app.runningInstances >= Math.max(1, app.instances));
         if (there) settle(r, { ...identity(r.decision), outcome: r.decision.action === 'stop' ? 'stopped' : 'started' });
         else still.push(r);
       }
@@ -148,7 +171,13 @@ async function confirm(region: string, list: readonly Requested[], ctx: ExecuteC
           if (!order.finished) continue;
           for (const r of members) {
             if (order.succeeded) settle(r, { ...identity(r.decision), outcome: r.decision.action === 'stop' ? 'stopped' : 'started' });
-            else settle(r, { ...identity(r.decision), outcome: 'failed', code: `ChangeOrderStatus${order.status}`, detail: `change order ${orderId} ended with status ${order.status}${order.errorMessage ? `: ${order.errorMessage}` : ''}` });
+            else
+              settle(r, {
+                ...identity(r.decision),
+                outcome: 'failed',
+                code: `ChangeOrderStatus${order.status}`,
+                detail: `change order ${orderId} ended with status ${order.status}${order.errorMessage ? `: ${order.errorMessage}` : ''}`,
+              });
           }
         }
       }
@@ -156,8 +185,12 @@ async function confirm(region: string, list: readonly Requested[], ctx: ExecuteC
     } catch (error) {
       // The stops were sent and accepted; only their confirmation is missing (the run's time is up,
       // or the listing failed). Say so as SWAS's accepted stops do: on its way, with the order to look at.
-      const why = error instanceof DeadlineError ? 'the run\'s time was up before its change order was seen to end' : `could not confirm: ${(error as Error).message}`;
-      for (const r of waiting) settle(r, { ...identity(r.decision), outcome: r.decision.action === 'stop' ? 'stopping' : 'starting', detail: why });
+      const why =
+        error instanceof DeadlineError
+          ? "the run's time was up before its change order was seen to end"
+          : `could not confirm: ${(error as Error).message}`;
+      for (const r of waiting)
+        settle(r, { ...identity(r.decision), outcome: r.decision.action === 'stop' ? 'stopping' : 'starting', detail: why });
       return;
     }
   }
@@ -179,7 +212,10 @@ async function requestBatches(decisions: readonly Decision[], ctx: ExecuteContex
     const key = `${d.resource.region}\n${d.resource.namespaceId}\n${d.action}`;
     groups.set(key, [...(groups.get(key) ?? []), d]);
   }
-  const results = await Promise.all([...[...groups.values()].map((group) => requestBatch(group, ctx)), ...singles.map(async (d) => [await requestOne(d, ctx)])]);
+  const results = await Promise.all([
+    ...[...groups.values()].map((group) => requestBatch(group, ctx)),
+    ...singles.map(async (d) => [await requestOne(d, ctx)]),
+  ]);
   return results.flat();
 }
 
@@ -192,10 +228,13 @@ async function requestBatch(group: readonly Decision[], ctx: ExecuteContext): Pr
   if (denied) return requests.map((r) => ({ ...r, done: deniedResult(identity(r.decision), ctx)! }));
   const ids = group.map((d) => d.resource.id);
   try {
-    const orderId = await charged(requests[0]!, () => (first.action === 'stop' ? ctx.apis.sae.batchStop(region, namespaceId!, ids) : ctx.apis.sae.batchStart(region, namespaceId!, ids)));
+    const orderId = await charged(requests[0]!, () =>
+      first.action === 'stop' ? ctx.apis.sae.batchStop(region, namespaceId!, ids) : ctx.apis.sae.batchStart(region, namespaceId!, ids),
+    );
     return requests.map((r) => ({ ...r, orderId }));
   } catch (error) {
-    if (error instanceof CloudError && error.kind === 'permission') return requests.map((r) => ({ ...r, done: resultOfError(identity(r.decision), error, ctx) }));
+    if (error instanceof CloudError && error.kind === 'permission')
+      return requests.map((r) => ({ ...r, done: resultOfError(identity(r.decision), error, ctx) }));
     const middle = Math.ceil(group.length / 2);
     const halves = await Promise.all([requestBatch(group.slice(0, middle), ctx), requestBatch(group.slice(middle), ctx)]);
     return halves.flat();

@@ -27,13 +27,21 @@ export async function executeSwas(decisions: readonly Decision[], ctx: ExecuteCo
     const sorted = [...group].sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1));
     for (let i = 0; i < sorted.length; i += BATCH) batches.push(sorted.slice(i, i + BATCH));
   }
-  const results = await Promise.all(batches.map((b) => accounted(() => runBatch(b, ctx), ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))));
+  const results = await Promise.all(
+    batches.map((b) => accounted(() => runBatch(b, ctx), ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))),
+  );
   return results.flat();
 }
 
 /** What a SWAS status already is for a stop or start that found it there. */
 function arrived(status: string): ResourceResult['outcome'] {
-  return status === 'Stopped' ? 'already-stopped' : status === 'Running' ? 'already-running' : status === 'Stopping' ? 'stopping' : 'starting';
+  return status === 'Stopped'
+    ? 'already-stopped'
+    : status === 'Running'
+      ? 'already-running'
+      : status === 'Stopping'
+        ? 'stopping'
+        : 'starting';
 }
 
 async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
@@ -49,14 +57,23 @@ async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promis
     const ids = pending.map((d) => d.resource.id);
     const token = clientToken({ rules: first.rules, action, at, ids });
     if (ctx.dryRun) {
-      for (const d of pending) results.set(d.resource.id, { ...identity(d), outcome: action === 'stop' ? 'would-stop' : 'would-start', clientToken: token });
+      for (const d of pending)
+        results.set(d.resource.id, { ...identity(d), outcome: action === 'stop' ? 'would-stop' : 'would-start', clientToken: token });
       break;
     }
     try {
-      if (round >= MAX_ROUNDS) throw new CloudError('swas', `${action === 'stop' ? 'Stop' : 'Start'}Instances`, 'IncorrectInstanceStatus', 'state', `instances did not reach a state that accepts ${action} after ${MAX_ROUNDS} tries`);
+      if (round >= MAX_ROUNDS)
+        throw new CloudError(
+          'swas',
+          `${action === 'stop' ? 'Stop' : 'Start'}Instances`,
+          'IncorrectInstanceStatus',
+          'state',
+          `instances did not reach a state that accepts ${action} after ${MAX_ROUNDS} tries`,
+        );
       if (action === 'stop') await ctx.apis.swas.stopInstances(region, ids, token);
       else await ctx.apis.swas.startInstances(region, ids, token);
-      for (const d of pending) results.set(d.resource.id, { ...identity(d), outcome: action === 'stop' ? 'stopping' : 'starting', clientToken: token });
+      for (const d of pending)
+        results.set(d.resource.id, { ...identity(d), outcome: action === 'stop' ? 'stopping' : 'starting', clientToken: token });
       // A caught-up stop may have been answered from an earlier run's token (SWAS replays it and
       // does nothing): read back, so an instance a person started since is reported as it is.
       if (first.catchUp && action === 'stop') await readBack(pending, token, results, ctx);
@@ -78,12 +95,22 @@ async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promis
   return batch.map((d) => results.get(d.resource.id)!);
 }
 
-async function readBack(sent: readonly Decision[], token: string, results: Map<string, ResourceResult>, ctx: ExecuteContext): Promise<void> {
+async function readBack(
+  sent: readonly Decision[],
+  token: string,
+  results: Map<string, ResourceResult>,
+  ctx: ExecuteContext,
+): Promise<void> {
   const listed = await ctx.apis.swas.listInstances(sent[0]!.resource.region, { instanceIds: sent.map((d) => d.resource.id) });
   for (const instance of listed) {
     if (instance.status !== 'Running' && instance.status !== 'Starting') continue;
     const d = sent.find((x) => x.resource.id === instance.instanceId)!;
-    results.set(d.resource.id, { ...identity(d), outcome: 'skipped', clientToken: token, detail: `${instance.status}: started after the stop edge was applied; catch-up leaves it running` });
+    results.set(d.resource.id, {
+      ...identity(d),
+      outcome: 'skipped',
+      clientToken: token,
+      detail: `${instance.status}: started after the stop edge was applied; catch-up leaves it running`,
+    });
   }
 }
 
@@ -91,16 +118,29 @@ async function readBack(sent: readonly Decision[], token: string, results: Map<s
  * After IncorrectInstanceStatus or a not-found: reads the instances again, settles the ones that
  * need nothing more, and returns those to send again (waiting first when some are in transition).
  */
-async function reread(pending: readonly Decision[], action: 'stop' | 'start', results: Map<string, ResourceResult>, ctx: ExecuteContext, round: number): Promise<Decision[]> {
+async function reread(
+  pending: readonly Decision[],
+  action: 'stop' | 'start',
+  results: Map<string, ResourceResult>,
+  ctx: ExecuteContext,
+  round: number,
+): Promise<Decision[]> {
   const region = pending[0]!.resource.region;
   const listed = await ctx.apis.swas.listInstances(region, { instanceIds: pending.map((d) => d.resource.id) });
   const byId = new Map<string, SwasInstance>(listed.map((i) => [i.instanceId, i]));
-  const [done, moving, blocking] = action === 'stop' ? [['Stopped', 'Stopping'], 'Starting', 'Running'] : [['Running', 'Starting'], 'Stopping', 'Stopped'];
+  const [done, moving, blocking] =
+    action === 'stop' ? [['Stopped', 'Stopping'], 'Starting', 'Running'] : [['Running', 'Starting'], 'Stopping', 'Stopped'];
   const again: Decision[] = [];
   let wait = false;
   for (const d of pending) {
     const status = byId.get(d.resource.id)?.status;
-    if (status === undefined) results.set(d.resource.id, { ...identity(d), outcome: 'failed', code: 'InvalidInstanceId.NotFound', detail: 'the instance no longer exists' });
+    if (status === undefined)
+      results.set(d.resource.id, {
+        ...identity(d),
+        outcome: 'failed',
+        code: 'InvalidInstanceId.NotFound',
+        detail: 'the instance no longer exists',
+      });
     else if (done.includes(status)) results.set(d.resource.id, { ...identity(d), outcome: arrived(status) });
     else if (status === moving || status === blocking) {
       wait ||= status === moving;

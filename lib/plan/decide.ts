@@ -58,14 +58,28 @@ const key = (r: Resource) => `${r.product}:${r.region}:${r.id}`;
 /**
  * @param selected for each rule with an intent, the resources its targets selected
  */
-export function decide(intents: readonly RuleIntent[], selected: ReadonlyMap<string, readonly Resource[]>, options: DecideOptions): Decided {
+export function decide(
+  intents: readonly RuleIntent[],
+  selected: ReadonlyMap<string, readonly Resource[]>,
+  options: DecideOptions,
+): Decided {
   const wishes = new Map<string, Array<{ rule: string; intent: RuleIntent['intent']; resource: Resource }>>();
   const decisions: Decision[] = [];
   for (const { rule, intent } of intents) {
     for (const resource of selected.get(rule.name) ?? []) {
       const hold = holdReason(resource, rule.exclude, options.at);
       if (hold) {
-        decisions.push({ resource, action: intent.action, rules: [rule.name], verdict: 'skip', skip: hold.kind, reason: hold.detail, catchUp: intent.catchUp, kind: intent.kind, ...edge(intent.edgeAt) });
+        decisions.push({
+          resource,
+          action: intent.action,
+          rules: [rule.name],
+          verdict: 'skip',
+          skip: hold.kind,
+          reason: hold.detail,
+          catchUp: intent.catchUp,
+          kind: intent.kind,
+          ...edge(intent.edgeAt),
+        });
         continue;
       }
       const list = wishes.get(key(resource)) ?? [];
@@ -79,7 +93,16 @@ export function decide(intents: readonly RuleIntent[], selected: ReadonlyMap<str
     const actions = new Set(list.map((w) => w.intent.action));
     if (actions.size > 1) {
       const detail = list.map((w) => `${w.rule} wants ${w.intent.action}`).join(', ');
-      decisions.push({ resource, action: 'stop', rules, verdict: 'skip', skip: 'conflict', reason: `conflict: ${detail}; left alone`, catchUp: false, kind: 'edge' });
+      decisions.push({
+        resource,
+        action: 'stop',
+        rules,
+        verdict: 'skip',
+        skip: 'conflict',
+        reason: `conflict: ${detail}; left alone`,
+        catchUp: false,
+        kind: 'edge',
+      });
       continue;
     }
     // Rules that agree act once. A fresh edge outranks a caught-up one (its run is the first to see it).
@@ -88,16 +111,31 @@ export function decide(intents: readonly RuleIntent[], selected: ReadonlyMap<str
     const base = { resource, action: intent.action, rules, catchUp: intent.catchUp, kind: intent.kind, ...edge(intent.edgeAt) };
     const already = alreadyThere(resource, intent.action);
     if (already) decisions.push({ ...base, verdict: 'skip', skip: already.skip, reason: already.reason });
-    else decisions.push({ ...base, verdict: 'act', reason: rules.length > 1 ? `${intent.reason} (rules ${rules.join(', ')})` : intent.reason });
+    else
+      decisions.push({
+        ...base,
+        verdict: 'act',
+        reason: rules.length > 1 ? `${intent.reason} (rules ${rules.join(', ')})` : intent.reason,
+      });
   }
-  decisions.sort((a, b) => a.resource.product.localeCompare(b.resource.product) || a.resource.region.localeCompare(b.resource.region) || a.resource.name.localeCompare(b.resource.name) || a.resource.id.localeCompare(b.resource.id));
+  decisions.sort(
+    (a, b) =>
+      a.resource.product.localeCompare(b.resource.product) ||
+      a.resource.region.localeCompare(b.resource.region) ||
+      a.resource.name.localeCompare(b.resource.name) ||
+      a.resource.id.localeCompare(b.resource.id),
+  );
 
   const stops = decisions.filter((d) => d.verdict === 'act' && d.action === 'stop').length;
   if (stops > options.maxStopsPerRun && !options.force) {
     const guard = `this run would stop ${stops} resources, more than maxStopsPerRun (${options.maxStopsPerRun}); nothing was stopped. Check the schedules' selectors, then raise OFFPEAK_MAX_STOPS_PER_RUN or invoke with {"force": true}`;
     return {
       guard,
-      decisions: decisions.map((d) => (d.verdict === 'act' && d.action === 'stop' ? { ...d, verdict: 'skip', skip: 'guard', reason: 'held back by the blast-radius guard' } : d)),
+      decisions: decisions.map((d) =>
+        d.verdict === 'act' && d.action === 'stop'
+          ? { ...d, verdict: 'skip', skip: 'guard', reason: 'held back by the blast-radius guard' }
+          : d,
+      ),
     };
   }
   return { decisions };

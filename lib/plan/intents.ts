@@ -46,7 +46,12 @@ export interface Quiet {
  * The intents of every rule for the run at `T`.
  * @example intentsAt(rules, Date.parse('2026-11-24T12:00:00Z'), 300_000, { manual: false })
  */
-export function intentsAt(rules: readonly Rule[], T: number, tick: number, narrowing: Narrowing): { intents: RuleIntent[]; quiet: Quiet[] } {
+export function intentsAt(
+  rules: readonly Rule[],
+  T: number,
+  tick: number,
+  narrowing: Narrowing,
+): { intents: RuleIntent[]; quiet: Quiet[] } {
   const intents: RuleIntent[] = [];
   const quiet: Quiet[] = [];
   const wanted = narrowing.rules === undefined ? undefined : new Set(narrowing.rules);

@@ -44,12 +44,19 @@ export async function resolveTargets(intents: readonly RuleIntent[], apis: Cloud
       const filters: SaeAppFilter[] = targets.some((t) => t.appId === undefined && t.namespaceId === undefined)
         ? [{}]
         : [
-            ...[...new Set(targets.flatMap((t) => (t.appId === undefined && t.namespaceId !== undefined ? [t.namespaceId] : [])))].map((namespaceId) => ({ namespaceId })),
-            ...(targets.some((t) => t.appId !== undefined) ? [{ appIds: [...new Set(targets.flatMap((t) => (t.appId ? [t.appId] : [])))] }] : []),
+            ...[...new Set(targets.flatMap((t) => (t.appId === undefined && t.namespaceId !== undefined ? [t.namespaceId] : [])))].map(
+              (namespaceId) => ({ namespaceId }),
+            ),
+            ...(targets.some((t) => t.appId !== undefined)
+              ? [{ appIds: [...new Set(targets.flatMap((t) => (t.appId ? [t.appId] : [])))] }]
+              : []),
           ];
       try {
         const lists = await Promise.all(filters.map((f) => apis.sae.listApplications(region, f)));
-        sae.set(region, unique(lists.flat(), (a) => a.appId));
+        sae.set(
+          region,
+          unique(lists.flat(), (a) => a.appId),
+        );
       } catch (error) {
         failures.push({ product: 'sae', region, error: asCloudError(error, 'sae', 'ListApplications') });
       }
@@ -74,7 +81,8 @@ export async function resolveTargets(intents: readonly RuleIntent[], apis: Cloud
       const apps = sae.get(target.region);
       if (!apps) continue;
       const hits = apps.filter((a) => saeTargetMatches(target, a));
-      if (target.appId !== undefined && hits.length === 0) missing.push({ rule: rule.name, product: 'sae', region: target.region, id: target.appId });
+      if (target.appId !== undefined && hits.length === 0)
+        missing.push({ rule: rule.name, product: 'sae', region: target.region, id: target.appId });
       found.push(...hits.map(saeResource));
     }
     for (const target of rule.targets.swas) {
@@ -86,7 +94,10 @@ export async function resolveTargets(intents: readonly RuleIntent[], apis: Cloud
       }
       found.push(...hits.map(swasResource));
     }
-    selected.set(rule.name, unique(found, (r) => `${r.product}:${r.id}`));
+    selected.set(
+      rule.name,
+      unique(found, (r) => `${r.product}:${r.id}`),
+    );
   }
   return { selected, missing, failures };
 }
@@ -104,18 +115,39 @@ function unique<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
 }
 
 function asCloudError(error: unknown, product: 'sae' | 'swas', action: string): CloudError {
-  return error instanceof CloudError ? error : new CloudError(product, action, 'Unknown', 'transient', (error as Error)?.message ?? String(error));
+  return error instanceof CloudError
+    ? error
+    : new CloudError(product, action, 'Unknown', 'transient', (error as Error)?.message ?? String(error));
 }
 
 /** The SAE list has no status: running instances tell running from stopped; describe confirms later. */
 function saeResource(app: SaeApp): Resource {
   const state: ResourceState = app.runningInstances > 0 ? 'running' : 'stopped';
-  const size = app.cpu !== undefined && app.memory !== undefined ? { size: { instances: app.instances, cpu: app.cpu, memory: app.memory } } : {};
-  return { product: 'sae', id: app.appId, name: app.appName, region: app.regionId, tags: app.tags, state, status: `${app.runningInstances}/${app.instances} instances running`, namespaceId: app.namespaceId, ...size };
+  const size =
+    app.cpu !== undefined && app.memory !== undefined ? { size: { instances: app.instances, cpu: app.cpu, memory: app.memory } } : {};
+  return {
+    product: 'sae',
+    id: app.appId,
+    name: app.appName,
+    region: app.regionId,
+    tags: app.tags,
+    state,
+    status: `${app.runningInstances}/${app.instances} instances running`,
+    namespaceId: app.namespaceId,
+    ...size,
+  };
 }
 
 const SWAS_STATES: Record<string, ResourceState> = { Running: 'running', Stopped: 'stopped', Stopping: 'stopping', Starting: 'starting' };
 
 function swasResource(instance: SwasInstance): Resource {
-  return { product: 'swas', id: instance.instanceId, name: instance.instanceName, region: instance.regionId, tags: instance.tags, state: SWAS_STATES[instance.status] ?? 'unavailable', status: instance.status };
+  return {
+    product: 'swas',
+    id: instance.instanceId,
+    name: instance.instanceName,
+    region: instance.regionId,
+    tags: instance.tags,
+    state: SWAS_STATES[instance.status] ?? 'unavailable',
+    status: instance.status,
+  };
 }

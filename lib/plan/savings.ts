@@ -90,7 +90,12 @@ export function saeSaving(hoursOffPerWeek: number, size: SaeSize, pricing: Prici
 export function saeSavingOf(hoursOffPerWeek: number, sizes: readonly SaeSize[], pricing: Pricing): Saving | undefined {
   if (sizes.length === 0) return undefined;
   const each = sizes.map((size) => saeSaving(hoursOffPerWeek, size, pricing));
-  return { hoursOffPerWeek, perWeek: each.reduce((a, s) => a + s.perWeek, 0), perMonth: each.reduce((a, s) => a + s.perMonth, 0), currency: pricing.currency };
+  return {
+    hoursOffPerWeek,
+    perWeek: each.reduce((a, s) => a + s.perWeek, 0),
+    perMonth: each.reduce((a, s) => a + s.perMonth, 0),
+    currency: pricing.currency,
+  };
 }
 
 /**

@@ -71,7 +71,11 @@ export function holdReason(
   if (snooze !== undefined) {
     // Only an ISO instant with its offset: a bare wall time would be read in whatever zone the function runs.
     const until = ISO_INSTANT.test(snooze) ? Date.parse(snooze) : Number.NaN;
-    if (Number.isNaN(until)) return { kind: 'snoozed', detail: `tag ${SNOOZE_TAG}='${snooze}' is not an ISO instant with an offset (e.g. 2026-12-01T08:00:00+08:00); left alone to be safe` };
+    if (Number.isNaN(until))
+      return {
+        kind: 'snoozed',
+        detail: `tag ${SNOOZE_TAG}='${snooze}' is not an ISO instant with an offset (e.g. 2026-12-01T08:00:00+08:00); left alone to be safe`,
+      };
     if (until > at) return { kind: 'snoozed', detail: `snoozed until ${new Date(until).toISOString()}` };
   }
   return undefined;

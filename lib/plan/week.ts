@@ -205,7 +205,7 @@ export function dstChanges(zone: string, days: readonly WeekDay[]): DstChange[] 
 
 /** The wall clock an offset shows at an instant, `HH:MM`. */
 function clockAt(at: number, offset: number): string {
-  const minutes = ((Math.floor(at / MINUTE) + offset) % 1440 + 1440) % 1440;
+  const minutes = (((Math.floor(at / MINUTE) + offset) % 1440) + 1440) % 1440;
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
@@ -280,9 +280,11 @@ function sum(savings: readonly Money[], currency: string): Money | undefined {
 function resourceRow(rule: Rule, resource: WeekResource, blocks: readonly OffBlock[], hours: number, pricing: Pricing): ResourceRow {
   // Exclusions are permanent, so the page shows them; snoozes end at an instant and a run decides those.
   const hold = holdReason(resource, rule.exclude, Number.POSITIVE_INFINITY);
-  if (hold?.kind === 'excluded') return { resource, blocks: [], hoursOffPerWeek: 0, excluded: hold.detail, note: `${hold.detail}: this rule never stops it` };
+  if (hold?.kind === 'excluded')
+    return { resource, blocks: [], hoursOffPerWeek: 0, excluded: hold.detail, note: `${hold.detail}: this rule never stops it` };
   if (resource.product === 'swas') return { resource, blocks, hoursOffPerWeek: hours, note: SWAS_PREPAID_NOTE };
-  if (!resource.size) return { resource, blocks, hoursOffPerWeek: hours, note: 'the SAE list gave no CPU and memory for this app, so no money figure' };
+  if (!resource.size)
+    return { resource, blocks, hoursOffPerWeek: hours, note: 'the SAE list gave no CPU and memory for this app, so no money figure' };
   return { resource, blocks, hoursOffPerWeek: hours, saving: saeSaving(hours, resource.size, pricing) };
 }
 
@@ -304,7 +306,10 @@ export function weekModel(input: WeekInput): WeekModel {
     const hours = hoursOffPerWeek(rule, from, savingsDays);
     const resources = (input.resources?.get(rule.name) ?? []).map((r) => resourceRow(rule, r, blocks, hours, pricing));
     for (const r of resources) if (r.saving && !counted.has(resourceKey(r.resource))) counted.set(resourceKey(r.resource), r.saving);
-    const saving = sum(resources.flatMap((r) => (r.saving ? [r.saving] : [])), pricing.currency);
+    const saving = sum(
+      resources.flatMap((r) => (r.saving ? [r.saving] : [])),
+      pricing.currency,
+    );
     const note = !resolved
       ? 'savings need --resolve'
       : resources.length === 0

@@ -96,7 +96,9 @@ export function buildPolicy(rules: readonly Rule[], options: PolicyOptions = {})
 
     rule.targets.swas.forEach((target, i) => {
       swasRegions.add(target.region);
-      const arns = target.instanceIds ? target.instanceIds.map((id) => swasInstanceArn(target.region, account, id)) : [swasInstanceArn(target.region, account, '*')];
+      const arns = target.instanceIds
+        ? target.instanceIds.map((id) => swasInstanceArn(target.region, account, id))
+        : [swasInstanceArn(target.region, account, '*')];
       for (const arn of arns) {
         grant('swas-open:StopInstances', arn);
         if (starts) grant('swas-open:StartInstances', arn);
@@ -131,7 +133,10 @@ export function buildPolicy(rules: readonly Rule[], options: PolicyOptions = {})
       });
     }
     if (options.saeBatch) {
-      const batch: RamAction[] = ['sae:BatchStopApplications', ...(saeStarters.length > 0 ? (['sae:BatchStartApplications'] as const) : [])];
+      const batch: RamAction[] = [
+        'sae:BatchStopApplications',
+        ...(saeStarters.length > 0 ? (['sae:BatchStartApplications'] as const) : []),
+      ];
       for (const action of batch) grant(action, '*');
       warnings.push({
         kind: 'batch',
@@ -157,7 +162,8 @@ export function buildPolicy(rules: readonly Rule[], options: PolicyOptions = {})
   } else if (account === ANY_ACCOUNT) {
     warnings.push({
       kind: 'account',
-      message: 'no --account: every ARN names account "*", which matches any account; pass --account with your 16-digit account id to pin them to yours',
+      message:
+        'no --account: every ARN names account "*", which matches any account; pass --account with your 16-digit account id to pin them to yours',
     });
   }
   const document: PolicyDocument = { Version: '1', Statement: statements(grants) };

@@ -38,11 +38,15 @@ export interface OutlookTextOptions {
 export function outlookText(rules: readonly RuleOutlook[], options: OutlookTextOptions): string {
   const lines: string[] = [];
   const from = new Date(options.at - options.tick).toISOString();
-  lines.push(`plan at ${new Date(options.at).toISOString()}  (a run covers (${from}, ${new Date(options.at).toISOString()}], tick ${formatDuration(options.tick)})`);
+  lines.push(
+    `plan at ${new Date(options.at).toISOString()}  (a run covers (${from}, ${new Date(options.at).toISOString()}], tick ${formatDuration(options.tick)})`,
+  );
   for (const { rule, offPeak, due, next } of rules) {
     lines.push('');
     lines.push(`${rule.name}  ${offPeak ? 'OFF-PEAK (targets should be stopped)' : 'on-peak (targets may run)'}`);
-    lines.push(`  zone ${rule.timezone}, ${rule.file}${rule.restore ? ', restore' : ''}${rule.enforce ? ', enforce' : ''}${rule.calendar ? `, calendar ${rule.calendar.name}` : ''}`);
+    lines.push(
+      `  zone ${rule.timezone}, ${rule.file}${rule.restore ? ', restore' : ''}${rule.enforce ? ', enforce' : ''}${rule.calendar ? `, calendar ${rule.calendar.name}` : ''}`,
+    );
     lines.push(`  due now    ${due.length ? '' : 'nothing'}`);
     for (const e of due) lines.push(`    ${e.action.padEnd(5)}  ${formatLocal(e.at, rule.timezone)}`);
     lines.push(`  next ${options.days} day${options.days === 1 ? '' : 's'}${next.length ? '' : '  nothing'}`);

@@ -38,7 +38,9 @@ export function failureLine(report: RunReport): string {
   const failures = report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'deferred');
   const causes = [
     ...report.unresolved.map((u) => `${u.product.toUpperCase()} ${u.region} listing: ${u.code}`),
-    ...failures.slice(0, 3).map((r) => `${r.product.toUpperCase()} ${r.region} ${r.name}: ${r.outcome === 'deferred' ? 'deferred' : (r.code ?? 'failed')}`),
+    ...failures
+      .slice(0, 3)
+      .map((r) => `${r.product.toUpperCase()} ${r.region} ${r.name}: ${r.outcome === 'deferred' ? 'deferred' : (r.code ?? 'failed')}`),
     ...(failures.length > 3 ? [`and ${failures.length - 3} more`] : []),
     ...(report.guard ? [report.guard] : []),
   ];
@@ -47,16 +49,25 @@ export function failureLine(report: RunReport): string {
 
 /** The report as text. */
 export function reportText(report: RunReport): string {
-  const lines = [`offpeak run at ${report.at} (tick ${formatDuration(report.tick)})${report.dryRun ? ' — DRY RUN, nothing was changed' : ''}`, ''];
+  const lines = [
+    `offpeak run at ${report.at} (tick ${formatDuration(report.tick)})${report.dryRun ? ' — DRY RUN, nothing was changed' : ''}`,
+    '',
+  ];
   for (const rule of report.rules) lines.push(`  ${rule.name.padEnd(24)} ${rule.action ? `${rule.action}: ` : ''}${rule.reason}`);
   if (report.results.length) lines.push('');
   for (const r of report.results) {
     const what = `${r.product.toUpperCase()} ${r.region} ${r.name}`;
     const why = [r.reason, r.detail, r.code && !r.detail?.includes(r.code) ? r.code : undefined].filter(Boolean).join('; ');
-    lines.push(`  ${VERB[r.outcome].padEnd(15)} ${r.action.padEnd(5)} ${what.padEnd(44)} ${why}${r.changeOrderId ? ` [change order ${r.changeOrderId}]` : ''}`);
+    lines.push(
+      `  ${VERB[r.outcome].padEnd(15)} ${r.action.padEnd(5)} ${what.padEnd(44)} ${why}${r.changeOrderId ? ` [change order ${r.changeOrderId}]` : ''}`,
+    );
   }
-  for (const m of report.missing) lines.push(`  not found   ${m.product.toUpperCase()} ${m.region} ${m.id} (named by rule ${m.rule}): check the id and region`);
-  for (const u of report.unresolved) lines.push(`  UNRESOLVED  ${u.product.toUpperCase()} ${u.region}: listing failed (${u.code}: ${u.message}); its targets were not touched`);
+  for (const m of report.missing)
+    lines.push(`  not found   ${m.product.toUpperCase()} ${m.region} ${m.id} (named by rule ${m.rule}): check the id and region`);
+  for (const u of report.unresolved)
+    lines.push(
+      `  UNRESOLVED  ${u.product.toUpperCase()} ${u.region}: listing failed (${u.code}: ${u.message}); its targets were not touched`,
+    );
   if (report.guard) lines.push('', `  GUARD: ${report.guard}`);
   lines.push('', summaryLine(report));
   return lines.join('\n');
@@ -67,6 +78,16 @@ export function reportLogLines(report: RunReport): string[] {
   const lines = report.results.map((r) => JSON.stringify({ type: 'resource', at: report.at, dryRun: report.dryRun, ...r }));
   for (const m of report.missing) lines.push(JSON.stringify({ type: 'missing', at: report.at, ...m }));
   for (const u of report.unresolved) lines.push(JSON.stringify({ type: 'unresolved', at: report.at, ...u }));
-  lines.push(JSON.stringify({ type: 'summary', at: report.at, dryRun: report.dryRun, ok: report.ok, counts: report.counts, ...(report.guard ? { guard: report.guard } : {}), summary: summaryLine(report) }));
+  lines.push(
+    JSON.stringify({
+      type: 'summary',
+      at: report.at,
+      dryRun: report.dryRun,
+      ok: report.ok,
+      counts: report.counts,
+      ...(report.guard ? { guard: report.guard } : {}),
+      summary: summaryLine(report),
+    }),
+  );
   return lines;
 }

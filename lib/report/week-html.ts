@@ -1,5 +1,15 @@
 import { SWAS_PREPAID_NOTE } from '../plan/savings.js';
-import { wallTime, type DayMark, type EdgeMark, type Money, type OffBlock, type ResourceRow, type RuleRow, type WeekModel, type WeekResource } from '../plan/week.js';
+import {
+  wallTime,
+  type DayMark,
+  type EdgeMark,
+  type Money,
+  type OffBlock,
+  type ResourceRow,
+  type RuleRow,
+  type WeekModel,
+  type WeekResource,
+} from '../plan/week.js';
 import { formatDiagnostic } from '../schedule/diagnostics.js';
 import { offsetAt, wallClock, wallToInstant } from '../schedule/zone.js';
 
@@ -95,10 +105,13 @@ function hourTicks(model: WeekModel, step: number): Array<{ at: number; hour: nu
 
 function gridLines(model: WeekModel, g: Geometry, height: number, step: number): string {
   const out: string[] = [];
-  for (const t of hourTicks(model, step)) if (!t.dayStart) out.push(`<line class="grid" x1="${num(g.x(t.at))}" x2="${num(g.x(t.at))}" y1="0" y2="${height}"/>`);
-  for (const day of model.days) out.push(`<line class="daygrid" x1="${num(g.x(day.start))}" x2="${num(g.x(day.start))}" y1="0" y2="${height}"/>`);
+  for (const t of hourTicks(model, step))
+    if (!t.dayStart) out.push(`<line class="grid" x1="${num(g.x(t.at))}" x2="${num(g.x(t.at))}" y1="0" y2="${height}"/>`);
+  for (const day of model.days)
+    out.push(`<line class="daygrid" x1="${num(g.x(day.start))}" x2="${num(g.x(day.start))}" y1="0" y2="${height}"/>`);
   out.push(`<line class="daygrid" x1="${num(g.x(model.to))}" x2="${num(g.x(model.to))}" y1="0" y2="${height}"/>`);
-  for (const change of model.dst) out.push(`<line class="dstline" x1="${num(g.x(change.at))}" x2="${num(g.x(change.at))}" y1="0" y2="${height}"/>`);
+  for (const change of model.dst)
+    out.push(`<line class="dstline" x1="${num(g.x(change.at))}" x2="${num(g.x(change.at))}" y1="0" y2="${height}"/>`);
   return out.join('');
 }
 
@@ -175,7 +188,15 @@ function labelLines(edges: readonly EdgeMark[], g: Geometry): Array<0 | 1 | unde
   });
 }
 
-function edgeMarks(edges: readonly EdgeMark[], lines: ReadonlyArray<0 | 1 | undefined>, rule: string, g: Geometry, top: number, laneBottom: number, zone: string): string {
+function edgeMarks(
+  edges: readonly EdgeMark[],
+  lines: ReadonlyArray<0 | 1 | undefined>,
+  rule: string,
+  g: Geometry,
+  top: number,
+  laneBottom: number,
+  zone: string,
+): string {
   return edges
     .map((e, i) => {
       const x = g.x(e.at);
@@ -189,7 +210,9 @@ function edgeMarks(edges: readonly EdgeMark[], lines: ReadonlyArray<0 | 1 | unde
         `<g class="edge ${e.action}" data-kind="${e.action}" data-rule="${esc(rule)}" data-at="${iso(e.at)}" data-start="${iso(e.at)}" data-end="${iso(e.at)}">` +
         `<title>${e.action === 'stop' ? 'stops its targets' : 'starts its targets'} at ${e.time} (${esc(zone)}), ${iso(e.at)}</title>` +
         `<line x1="${num(x)}" x2="${num(x)}" y1="${top}" y2="${laneBottom + 1}"/><polygon points="${tri}"/>` +
-        (line === undefined ? '' : `<text class="edgetime" x="${num(x)}" y="${laneBottom + 19 + line * LABEL_LINE}" text-anchor="middle">${e.time}</text>`) +
+        (line === undefined
+          ? ''
+          : `<text class="edgetime" x="${num(x)}" y="${laneBottom + 19 + line * LABEL_LINE}" text-anchor="middle">${e.time}</text>`) +
         '</g>'
       );
     })
@@ -223,7 +246,12 @@ function bandLabels(marks: readonly DayMark[], g: Geometry): string {
 
 function ruleDetail(row: RuleRow, zone: string): string {
   const rule = row.rule;
-  const bits = [rule.timezone !== zone ? rule.timezone : '', rule.calendar ? `calendar ${rule.calendar.name}` : '', rule.restore || (rule.timing.kind === 'cron' && rule.timing.start) ? 'restarts' : 'no restart', rule.enforce ? 'enforce' : ''];
+  const bits = [
+    rule.timezone !== zone ? rule.timezone : '',
+    rule.calendar ? `calendar ${rule.calendar.name}` : '',
+    rule.restore || (rule.timing.kind === 'cron' && rule.timing.start) ? 'restarts' : 'no restart',
+    rule.enforce ? 'enforce' : '',
+  ];
   return bits.filter(Boolean).join(' · ');
 }
 
@@ -285,14 +313,19 @@ const LEGEND_ITEMS: Array<[string, string]> = [
   ['<rect class="lane" x="0" y="2" width="22" height="12"/>', 'running (on-peak)'],
   ['<rect class="off" x="0" y="2" width="22" height="12"/>', 'stopped (off-peak)'],
   ['<g class="edge stop"><line x1="11" x2="11" y1="0" y2="9"/><polygon points="6,9 16,9 11,16"/></g>', 'stop: offpeak stops the targets'],
-  ['<g class="edge start"><line x1="11" x2="11" y1="0" y2="9"/><polygon points="6,16 16,16 11,9"/></g>', 'start: offpeak starts them again'],
+  [
+    '<g class="edge start"><line x1="11" x2="11" y1="0" y2="9"/><polygon points="6,16 16,16 11,9"/></g>',
+    'start: offpeak starts them again',
+  ],
   ['<rect class="band holiday" x="0" y="0" width="22" height="16"/>', 'holiday (counts as a Sunday)'],
   ['<rect class="band workday" x="0" y="0" width="22" height="16"/>', 'make-up workday (counts as a Monday)'],
   ['<line class="dstline" x1="11" x2="11" y1="0" y2="16"/>', 'clocks change (daylight saving)'],
 ];
 
 function legend(): string {
-  const items = LEGEND_ITEMS.map(([svg, text]) => `<li><svg class="key" viewBox="0 0 22 16" width="22" height="16" aria-hidden="true">${svg}</svg>${esc(text)}</li>`);
+  const items = LEGEND_ITEMS.map(
+    ([svg, text]) => `<li><svg class="key" viewBox="0 0 22 16" width="22" height="16" aria-hidden="true">${svg}</svg>${esc(text)}</li>`,
+  );
   return `<ul class="legend">${items.join('')}</ul>`;
 }
 
@@ -364,11 +397,16 @@ function summary(model: WeekModel): string {
 }
 
 function warnings(model: WeekModel): string {
-  const items = model.warnings.map((d) => `<li><code>${esc(`${d.file}:${d.line}:${d.col}`)}</code> ${esc(formatDiagnostic(d).slice(`${d.file}:${d.line}:${d.col}: `.length))}</li>`);
+  const items = model.warnings.map(
+    (d) =>
+      `<li><code>${esc(`${d.file}:${d.line}:${d.col}`)}</code> ${esc(formatDiagnostic(d).slice(`${d.file}:${d.line}:${d.col}: `.length))}</li>`,
+  );
   const problems = model.problems.map((p) => `<li>${esc(p)}</li>`);
   return (
     `<section class="warnings"><h2>Warnings from validate${model.warnings.length ? ` (${model.warnings.length})` : ''}</h2>` +
-    (items.length ? `<ul>${items.join('')}</ul>` : '<p class="muted">None: <code>offpeak validate</code> finds no conflicts and no DST or calendar warnings.</p>') +
+    (items.length
+      ? `<ul>${items.join('')}</ul>`
+      : '<p class="muted">None: <code>offpeak validate</code> finds no conflicts and no DST or calendar warnings.</p>') +
     (problems.length ? `<h2>Targets not resolved</h2><ul>${problems.join('')}</ul>` : '') +
     '</section>'
   );

@@ -24,7 +24,11 @@ export class Authenticator {
   constructor(seed: Seed) {
     for (const account of seed.accounts) {
       for (const key of account.accessKeys) {
-        this.keys.set(key.id, { accountId: account.id, secret: key.secret, ...(key.securityToken ? { securityToken: key.securityToken } : {}) });
+        this.keys.set(key.id, {
+          accountId: account.id,
+          secret: key.secret,
+          ...(key.securityToken ? { securityToken: key.securityToken } : {}),
+        });
       }
     }
   }
@@ -42,14 +46,17 @@ export class Authenticator {
       throw new ApiError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.');
     }
     if (key.securityToken !== undefined) {
-      if (claim.securityToken === undefined) throw new ApiError(400, 'MissingSecurityToken', 'SecurityToken is mandatory for this access key.');
+      if (claim.securityToken === undefined)
+        throw new ApiError(400, 'MissingSecurityToken', 'SecurityToken is mandatory for this access key.');
       if (claim.securityToken !== key.securityToken) {
         throw new ApiError(400, 'InvalidSecurityToken.MismatchWithAccessKey', 'Specified SecurityToken mismatch with the AccessKey.');
       }
     }
     const sentAt = claimTime(claim);
-    if (sentAt === undefined) throw new ApiError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
-    if (Math.abs(wallNow - sentAt) > MAX_SKEW_MS) throw new ApiError(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
+    if (sentAt === undefined)
+      throw new ApiError(400, 'InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
+    if (Math.abs(wallNow - sentAt) > MAX_SKEW_MS)
+      throw new ApiError(400, 'InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
     if (claim.nonce !== undefined) {
       this.forgetStaleNonces(wallNow);
       const id = `${claim.accessKeyId}\n${claim.nonce}`;

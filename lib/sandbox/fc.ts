@@ -62,10 +62,14 @@ export function fcRouteOf(method: string, url: string): FcRoute | FcError {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = pairsOf(q < 0 ? '' : url.slice(q + 1));
-  const unsupported = () => new FcError(400, 'PathNotSupported', `'${method} ${path}' against '${api === 'fc3' ? '2023-03-30' : '2016-08-15'}' is not supported`);
+  const unsupported = () =>
+    new FcError(400, 'PathNotSupported', `'${method} ${path}' against '${api === 'fc3' ? '2023-03-30' : '2016-08-15'}' is not supported`);
   if (query === undefined) return new FcError(400, 'InvalidArgument', 'the query string is not valid percent-encoding');
   // Segments are matched before decoding, so an encoded '/' cannot forge an extra one.
-  const segments = path.split('/').slice(2).map((s) => decode(s, false));
+  const segments = path
+    .split('/')
+    .slice(2)
+    .map((s) => decode(s, false));
   if (segments.some((s) => s === undefined || s === '')) return unsupported();
   const parts = segments as string[];
   let route: FcRoute;
@@ -160,7 +164,15 @@ export class FcHost {
     const requestId = api === 'fc3' ? `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}` : randomUUID();
     const resourceIds = route instanceof FcError ? [] : [route.functionName];
     const record = (code: string | null, executed: boolean) =>
-      this.options.world.record({ at: new Date(this.options.world.now()).toISOString(), product: 'fc', action: 'InvokeFunction', resourceIds, clientToken: null, code, executed });
+      this.options.world.record({
+        at: new Date(this.options.world.now()).toISOString(),
+        product: 'fc',
+        action: 'InvokeFunction',
+        resourceIds,
+        clientToken: null,
+        code,
+        executed,
+      });
     const refuse = (error: FcError): FcAnswer => {
       record(error.code, false);
       return platformError(api, requestId, error);
@@ -176,7 +188,10 @@ export class FcHost {
     const found = this.lookup(route, accountId);
     if (found instanceof FcError) return refuse(found);
     const mode = (req.headers['x-fc-invocation-type'] ?? 'Sync').toLowerCase();
-    if (mode !== 'sync' && mode !== 'async') return refuse(new FcError(400, 'InvalidArgument', `x-fc-invocation-type '${req.headers['x-fc-invocation-type']}' must be Sync or Async`));
+    if (mode !== 'sync' && mode !== 'async')
+      return refuse(
+        new FcError(400, 'InvalidArgument', `x-fc-invocation-type '${req.headers['x-fc-invocation-type']}' must be Sync or Async`),
+      );
     if (this.endpoint === undefined) return refuse(new FcError(503, 'ServiceUnavailable', 'the sandbox is not listening yet'));
 
     const context = this.contextFor(req, requestId, found, route, accountId);
@@ -193,8 +208,16 @@ export class FcHost {
     if (!outcome.ok) {
       record('UnhandledInvocationError', true);
       const error = outcome.error;
-      const body = { errorMessage: error.message, errorType: error.name, stackTrace: (error.stack ?? `${error.name}: ${error.message}`).split('\n') };
-      return { status: 200, headers: { ...headers, 'x-fc-error-type': 'UnhandledInvocationError', 'content-type': JSON_TYPE }, body: Buffer.from(JSON.stringify(body)) };
+      const body = {
+        errorMessage: error.message,
+        errorType: error.name,
+        stackTrace: (error.stack ?? `${error.name}: ${error.message}`).split('\n'),
+      };
+      return {
+        status: 200,
+        headers: { ...headers, 'x-fc-error-type': 'UnhandledInvocationError', 'content-type': JSON_TYPE },
+        body: Buffer.from(JSON.stringify(body)),
+      };
     }
     record(null, true);
     const written = output(outcome.value);
@@ -205,7 +228,13 @@ export class FcHost {
   private authenticate(req: ReceivedRequest, api: FcApi): string {
     const claim = claimOf(req);
     if (claim && !(claim.scheme === 'fc' || (api === 'fc3' && claim.scheme === 'acs3'))) {
-      throw new FcError(403, 'AccessDenied', api === 'fc3' ? 'sign FC 3.0 requests with ACS3-HMAC-SHA256 or the FC signature' : 'sign FC 2.0 requests with the FC signature (Authorization: FC <AccessKeyId>:<signature>)');
+      throw new FcError(
+        403,
+        'AccessDenied',
+        api === 'fc3'
+          ? 'sign FC 3.0 requests with ACS3-HMAC-SHA256 or the FC signature'
+          : 'sign FC 2.0 requests with the FC signature (Authorization: FC <AccessKeyId>:<signature>)',
+      );
     }
     try {
       return this.options.world.authenticate(req);
@@ -218,16 +247,22 @@ export class FcHost {
     const mine = this.options.world.seed().fc.functions.filter((f) => f.accountId === accountId);
     let fn: SeedFunction | undefined;
     if (route.api === 'fc2') {
-      if (!mine.some((f) => f.service === route.serviceName)) return new FcError(404, 'ServiceNotFound', `service '${route.serviceName}' does not exist`);
+      if (!mine.some((f) => f.service === route.serviceName))
+        return new FcError(404, 'ServiceNotFound', `service '${route.serviceName}' does not exist`);
       fn = mine.find((f) => f.service === route.serviceName && f.name === route.functionName);
-      if (!fn) return new FcError(404, 'FunctionNotFound', `function '${route.functionName}' does not exist in service '${route.serviceName}'`);
+      if (!fn)
+        return new FcError(404, 'FunctionNotFound', `function '${route.functionName}' does not exist in service '${route.serviceName}'`);
     } else {
       fn = mine.find((f) => f.name === route.functionName);
       if (!fn) return new FcError(404, 'FunctionNotFound', `function '${route.functionName}' does not exist.`);
     }
     // The sandbox has no versions or aliases: only the latest code, as LATEST names it.
     if (route.qualifier !== undefined && route.qualifier !== 'LATEST') {
-      return new FcError(404, 'AliasNotFound', `alias '${route.qualifier}' of ${route.api === 'fc2' ? `service '${route.serviceName}'` : `function '${route.functionName}'`} does not exist`);
+      return new FcError(
+        404,
+        'AliasNotFound',
+        `alias '${route.qualifier}' of ${route.api === 'fc2' ? `service '${route.serviceName}'` : `function '${route.functionName}'`} does not exist`,
+      );
     }
     return fn;
   }
@@ -237,7 +272,10 @@ export class FcHost {
     // In FC these are the function role's STS keys: the account's STS key stands in for them; an
     // account without one lends the caller's own key.
     const callerId = claimOf(req)?.accessKeyId;
-    const key = account.accessKeys.find((k) => k.securityToken !== undefined) ?? account.accessKeys.find((k) => k.id === callerId) ?? account.accessKeys[0]!;
+    const key =
+      account.accessKeys.find((k) => k.securityToken !== undefined) ??
+      account.accessKeys.find((k) => k.id === callerId) ??
+      account.accessKeys[0]!;
     const hostRegion = /^\d+\.([a-z]{2,}(?:-[a-z0-9]+)+)(?:-internal)?\.fc\.aliyuncs\.com(?::\d+)?$/.exec(req.headers.host ?? '')?.[1];
     return {
       requestId,
@@ -250,7 +288,11 @@ export class FcHost {
   }
 
   /** One run, settled: never rejects, so neither a sync caller nor a background run leaves a rejection unhandled. */
-  private async run(event: Buffer, context: SandboxFcContext, log: (line: string) => void): Promise<{ ok: true; value: unknown } | { ok: false; error: Error }> {
+  private async run(
+    event: Buffer,
+    context: SandboxFcContext,
+    log: (line: string) => void,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: Error }> {
     log(`FC Invoke Start RequestId: ${context.requestId}`);
     try {
       const runner = this.options.runner ?? this.defaultRunner();
@@ -268,7 +310,12 @@ export class FcHost {
    * (other sandboxes, tests, the CLI). functions/scheduler/index.ts is exactly `runInvocation(event, context)`.
    */
   private defaultRunner(): FunctionRunner {
-    const env = { ...process.env, ...this.options.env, OFFPEAK_ENDPOINT: this.endpoint, OFFPEAK_RATE_SCALE: String(this.options.rateScale) };
+    const env = {
+      ...process.env,
+      ...this.options.env,
+      OFFPEAK_ENDPOINT: this.endpoint,
+      OFFPEAK_RATE_SCALE: String(this.options.rateScale),
+    };
     return (event, context, log) => runInvocation(event, context, { clock: systemClock, env, log });
   }
 
@@ -285,7 +332,11 @@ function asFcAuthError(error: ApiError, accessKeyId: string): FcError {
     case 'InvalidAccessKeyId.NotFound':
       return new FcError(403, 'InvalidAccessKeyID', `invalid access key ID '${accessKeyId}'`);
     case 'SignatureDoesNotMatch':
-      return new FcError(403, 'SignatureNotMatch', 'The request signature we calculated does not match the signature you provided. Check your access key and signing method');
+      return new FcError(
+        403,
+        'SignatureNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your access key and signing method',
+      );
     case 'IncompleteSignature':
       return new FcError(403, 'AccessDenied', 'the request carries no signature: an Authorization header is required');
     case 'InvalidTimeStamp.Expired':
@@ -294,14 +345,25 @@ function asFcAuthError(error: ApiError, accessKeyId: string): FcError {
       return new FcError(400, 'InvalidArgument', `the request's date is not well formatted: ${error.message}`);
     default:
       // Security token missing or wrong, a reused nonce: the key is known but the request may not pass.
-      return new FcError(error.httpStatus === 500 ? 500 : 403, error.httpStatus === 500 ? 'InternalServerError' : 'AccessDenied', `${error.code}: ${error.message}`);
+      return new FcError(
+        error.httpStatus === 500 ? 500 : 403,
+        error.httpStatus === 500 ? 'InternalServerError' : 'AccessDenied',
+        `${error.code}: ${error.message}`,
+      );
   }
 }
 
 /** FC 3.0 answers errors as `{Code, Message, RequestId}` (API 2023-03-30 Error); FC 2.0 as `{ErrorCode, ErrorMessage}`, which is what fc2 reads. */
 function platformError(api: FcApi, requestId: string, error: FcError): FcAnswer {
-  const body = api === 'fc3' ? { Code: error.code, Message: error.message, RequestId: requestId } : { ErrorCode: error.code, ErrorMessage: error.message };
-  return { status: error.status, headers: { 'x-fc-request-id': requestId, 'content-type': JSON_TYPE }, body: Buffer.from(JSON.stringify(body)) };
+  const body =
+    api === 'fc3'
+      ? { Code: error.code, Message: error.message, RequestId: requestId }
+      : { ErrorCode: error.code, ErrorMessage: error.message };
+  return {
+    status: error.status,
+    headers: { 'x-fc-request-id': requestId, 'content-type': JSON_TYPE },
+    body: Buffer.from(JSON.stringify(body)),
+  };
 }
 
 /** A handler's return value on the wire: bytes as they are, text as text, anything else as JSON; nothing as an empty body without a content type. */

@@ -59,7 +59,8 @@ export interface SandboxState {
 }
 
 const JSON_TYPE = 'application/json;charset=utf-8';
-const BROKEN_GATEWAY = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
+const BROKEN_GATEWAY =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
 
 export class Gateway {
   private readonly rateScale: number;
@@ -75,7 +76,8 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.rateScale = options.rateScale ?? 1;
-    if (!(this.rateScale > 0) || !Number.isFinite(this.rateScale)) throw new Error(`rate scale must be a positive number, got ${this.rateScale}`);
+    if (!(this.rateScale > 0) || !Number.isFinite(this.rateScale))
+      throw new Error(`rate scale must be a positive number, got ${this.rateScale}`);
     this.rateLimits = options.rateLimits ?? true;
     this.wallClock = options.wallClock ?? Date.now;
     this.faults = new FaultInjector(options.faultSeed ?? 1);
@@ -139,7 +141,8 @@ export class Gateway {
   dispatch(req: ReceivedRequest): GatewayAnswer {
     const requestId = randomUUID().toUpperCase();
     const parsed = parseRequest(req.url, req.headers['content-type'], req.body);
-    if (typeof parsed === 'string') return gatewayError(requestId, new ApiError(400, 'InvalidParameter.Format', `The request is malformed: ${parsed}.`));
+    if (typeof parsed === 'string')
+      return gatewayError(requestId, new ApiError(400, 'InvalidParameter.Format', `The request is malformed: ${parsed}.`));
     const route = routeOf(req, parsed.path, parsed.params);
     if (route instanceof ApiError) return gatewayError(requestId, route);
     const { product, action } = route;
@@ -202,7 +205,10 @@ export class Gateway {
       const answer = product === 'sae' ? saeError(requestId, outcome, fault?.numericCode ?? false) : gatewayError(requestId, outcome);
       return { ...answer, latencyMs };
     }
-    const body = product === 'sae' ? { RequestId: requestId, Code: '200', Message: 'success', TraceId: traceId(requestId), Success: true, ...outcome.body } : { RequestId: requestId, ...outcome.body };
+    const body =
+      product === 'sae'
+        ? { RequestId: requestId, Code: '200', Message: 'success', TraceId: traceId(requestId), Success: true, ...outcome.body }
+        : { RequestId: requestId, ...outcome.body };
     return { status: 200, headers: headersFor(requestId), body: JSON.stringify(body), latencyMs, drop: false };
   }
 
@@ -217,7 +223,11 @@ export class Gateway {
 }
 
 /** Product and action: by x-acs-action (ACS3), else the Action parameter (V1 RPC), else method and path (ROA). */
-function routeOf(req: ReceivedRequest, path: string, params: Readonly<Record<string, string>>): { product: Product; action: string } | ApiError {
+function routeOf(
+  req: ReceivedRequest,
+  path: string,
+  params: Readonly<Record<string, string>>,
+): { product: Product; action: string } | ApiError {
   // V1 RPC signs the Action and Version parameters but not the headers pop-core sends beside
   // them, so a signed parameter wins, and a header that contradicts it is refused.
   const version = params.Version ?? req.headers['x-acs-version'];
@@ -236,7 +246,19 @@ function routeOf(req: ReceivedRequest, path: string, params: Readonly<Record<str
 }
 
 /** The signing protocol's own parameters (V1 RPC puts them beside the API's): not the API's business. */
-const PROTOCOL_PARAMS = new Set(['Action', 'Version', 'Format', 'AccessKeyId', 'SignatureMethod', 'SignatureVersion', 'SignatureNonce', 'SignatureType', 'Signature', 'Timestamp', 'SecurityToken']);
+const PROTOCOL_PARAMS = new Set([
+  'Action',
+  'Version',
+  'Format',
+  'AccessKeyId',
+  'SignatureMethod',
+  'SignatureVersion',
+  'SignatureNonce',
+  'SignatureType',
+  'Signature',
+  'Timestamp',
+  'SecurityToken',
+]);
 
 function apiParams(params: Readonly<Record<string, string>>): Record<string, string> {
   const api: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -254,7 +276,11 @@ function hostRegion(req: ReceivedRequest): { hostRegion?: string } {
 function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   // A model bug must not take the server down; it answers as the real service does for its own.
-  return new ApiError(500, 'InternalError', `The request processing has failed due to some unknown error: ${(error as Error)?.message ?? String(error)}`);
+  return new ApiError(
+    500,
+    'InternalError',
+    `The request processing has failed due to some unknown error: ${(error as Error)?.message ?? String(error)}`,
+  );
 }
 
 const traceId = (requestId: string) => requestId.replace(/-/g, '').toLowerCase().slice(0, 30);
@@ -265,7 +291,13 @@ function headersFor(requestId: string): Record<string, string> {
 
 /** RPC and gateway errors: `{RequestId, HostId, Code, Message, Recommend}`. */
 function gatewayError(requestId: string, error: ApiError): GatewayAnswer {
-  const body = { RequestId: requestId, HostId: 'sandbox', Code: error.code, Message: error.message, Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}` };
+  const body = {
+    RequestId: requestId,
+    HostId: 'sandbox',
+    Code: error.code,
+    Message: error.message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}`,
+  };
   return { status: error.httpStatus, headers: headersFor(requestId), body: JSON.stringify(body), latencyMs: 0, drop: false };
 }
 

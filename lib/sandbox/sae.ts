@@ -12,7 +12,15 @@ import type { SeedApp } from './seed.js';
 
 /** `GET /_sandbox/state` for SAE; owners stay hidden so one tenant's view leaks nothing else. */
 export interface SaeState {
-  apps: Array<{ appId: string; appName: string; namespaceId: string; regionId: string; status: 'RUNNING' | 'STOPPED'; runningInstances: number; tags: Record<string, string> }>;
+  apps: Array<{
+    appId: string;
+    appName: string;
+    namespaceId: string;
+    regionId: string;
+    status: 'RUNNING' | 'STOPPED';
+    runningInstances: number;
+    tags: Record<string, string>;
+  }>;
 }
 
 /** ROA routes: a request without `x-acs-action` is routed by its method and path alone. */
@@ -98,7 +106,14 @@ function page<T>(params: Params, items: readonly T[]): { CurrentPage: number; Pa
 }
 
 /** Comma-separated ids, trimmed, empties and duplicates dropped (a batch never trips on itself). */
-const splitIds = (raw: string): string[] => [...new Set(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+const splitIds = (raw: string): string[] => [
+  ...new Set(
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  ),
+];
 
 function parseTags(raw: string): Array<{ key: string; value: string }> {
   let value: unknown;
@@ -119,11 +134,16 @@ function parseTags(raw: string): Array<{ key: string; value: string }> {
   });
 }
 
-const appNotFound = (id: string, where = '') => new ApiError(400, 'InvalidApplication.NotFound', `The application ${id} does not exist${where}.`);
+const appNotFound = (id: string, where = '') =>
+  new ApiError(400, 'InvalidApplication.NotFound', `The application ${id} does not exist${where}.`);
 const orderRunning = (id: string) =>
   new ApiError(400, 'Application.ChangerOrderRunning', `The application has a change order in progress; try again later. (AppId: ${id})`);
 const invalidStatus = (id: string, status: Status) =>
-  new ApiError(400, 'Application.InvalidStatus', `The application ${id} is ${status} and cannot be ${status === 'RUNNING' ? 'started' : 'stopped'}.`);
+  new ApiError(
+    400,
+    'Application.InvalidStatus',
+    `The application ${id} is ${status} and cannot be ${status === 'RUNNING' ? 'started' : 'stopped'}.`,
+  );
 
 /** The SAE model over the seed's apps; each change order lasts `timing.changeOrderMs`. */
 export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming): ProductModel<SaeState> {
@@ -206,7 +226,8 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
     const namespaceId = text(p, 'NamespaceId');
     const appName = text(p, 'AppName')?.toLowerCase();
     const fieldType = text(p, 'FieldType');
-    if (fieldType !== undefined && fieldType !== 'appName' && fieldType !== 'appIds') throw invalid('FieldType', 'must be appName or appIds');
+    if (fieldType !== undefined && fieldType !== 'appName' && fieldType !== 'appIds')
+      throw invalid('FieldType', 'must be appName or appIds');
     // A FieldType without a FieldValue filters nothing, as an empty search box would.
     const fieldValue = text(p, 'FieldValue');
     const nameLike = fieldType === 'appName' ? fieldValue?.toLowerCase() : undefined;
@@ -214,14 +235,15 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
     const rawTags = text(p, 'Tags');
     const tags = rawTags === undefined ? [] : parseTags(rawTags);
     const matches = [...byId.values()]
-      .filter(({ seed: a }) =>
-        a.accountId === call.accountId &&
-        (call.hostRegion === undefined || a.regionId === call.hostRegion) &&
-        (namespaceId === undefined || a.namespaceId === namespaceId) &&
-        (appName === undefined || a.appName.toLowerCase().includes(appName)) &&
-        (nameLike === undefined || a.appName.toLowerCase().includes(nameLike)) &&
-        (idSet === undefined || idSet.has(a.appId)) &&
-        tags.every((t) => Object.hasOwn(a.tags, t.key) && a.tags[t.key] === t.value),
+      .filter(
+        ({ seed: a }) =>
+          a.accountId === call.accountId &&
+          (call.hostRegion === undefined || a.regionId === call.hostRegion) &&
+          (namespaceId === undefined || a.namespaceId === namespaceId) &&
+          (appName === undefined || a.appName.toLowerCase().includes(appName)) &&
+          (nameLike === undefined || a.appName.toLowerCase().includes(nameLike)) &&
+          (idSet === undefined || idSet.has(a.appId)) &&
+          tags.every((t) => Object.hasOwn(a.tags, t.key) && a.tags[t.key] === t.value),
       )
       .sort((x, y) => compare(x.seed.appName, y.seed.appName) || compare(x.seed.appId, y.seed.appId));
     const { items, ...paging } = page(p, matches);
@@ -260,7 +282,15 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
       SubStatus: 0,
       ErrorMessage: '',
       // One batch, so one pipeline; its id shares the order's counter under another UUID variant.
-      Pipelines: [{ PipelineId: order.id.replace('-8000-', '-9000-'), PipelineName: 'Batch 1', Status: status, StartTime: order.startedAt, UpdateTime: status === 1 ? order.startedAt : order.endsAt }],
+      Pipelines: [
+        {
+          PipelineId: order.id.replace('-8000-', '-9000-'),
+          PipelineName: 'Batch 1',
+          Status: status,
+          StartTime: order.startedAt,
+          UpdateTime: status === 1 ? order.startedAt : order.endsAt,
+        },
+      ],
       BatchCount: 1,
       SupportRollback: false,
     };

@@ -99,7 +99,10 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
   const result = seedSchema.safeParse(value);
   if (!result.success) {
     const first = result.error.issues[0]!;
-    const path = first.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const path = first.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     throw new SeedError(`${source}: ${path || '(top)'}: ${first.message}`);
   }
   const parsed = result.data;
@@ -116,12 +119,19 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
     if (dup) throw new SeedError(`${source}: ${where} '${dup}' appears twice`);
   };
-  unique('sae.apps appId', parsed.sae.apps.map((a) => a.appId));
-  unique('swas.instances instanceId', parsed.swas.instances.map((i) => i.instanceId));
+  unique(
+    'sae.apps appId',
+    parsed.sae.apps.map((a) => a.appId),
+  );
+  unique(
+    'swas.instances instanceId',
+    parsed.swas.instances.map((i) => i.instanceId),
+  );
   // FC 3.0 names a function by name alone, so a name is unique within its account (whatever its service).
   const functionKeys = parsed.fc.functions.map((f) => `${f.account ?? parsed.accounts[0]!.id}\n${f.name}`);
   const dupFunction = functionKeys.findIndex((k, i) => functionKeys.indexOf(k) !== i);
-  if (dupFunction >= 0) throw new SeedError(`${source}: fc.functions name '${parsed.fc.functions[dupFunction]!.name}' appears twice in one account`);
+  if (dupFunction >= 0)
+    throw new SeedError(`${source}: fc.functions name '${parsed.fc.functions[dupFunction]!.name}' appears twice in one account`);
   for (const [i, a] of parsed.sae.apps.entries()) {
     if (!a.namespaceId.startsWith(`${a.regionId}:`) && a.namespaceId !== a.regionId) {
       throw new SeedError(`${source}: sae.apps[${i}].namespaceId '${a.namespaceId}' must start with its region, e.g. '${a.regionId}:dev'`);

@@ -46,7 +46,11 @@ export interface Sandbox {
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const gateway = new Gateway(options);
-  const fc = new FcHost({ world: gateway, rateScale: options.rateScale ?? 1, ...(options.functionEnv ? { env: options.functionEnv } : {}) });
+  const fc = new FcHost({
+    world: gateway,
+    rateScale: options.rateScale ?? 1,
+    ...(options.functionEnv ? { env: options.functionEnv } : {}),
+  });
   const server = createServer((req, res) => {
     serve(gateway, fc, req, res).catch(() => {
       // Whatever went wrong, the server stays up; the one connection is closed.
@@ -142,7 +146,11 @@ function singleHeaders(req: IncomingMessage): Record<string, string> {
 
 function writeJson(res: ServerResponse, status: number, value: unknown, close = false): void {
   const text = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text), ...(close ? { connection: 'close' } : {}) });
+  res.writeHead(status, {
+    'content-type': 'application/json;charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...(close ? { connection: 'close' } : {}),
+  });
   res.end(text);
 }
 
@@ -175,7 +183,8 @@ function admin(gateway: Gateway, req: IncomingMessage, res: ServerResponse, url:
         return writeJson(res, 200, { ok: true });
       case 'POST /_sandbox/advance': {
         const seconds = (json() as { seconds?: unknown } | null)?.seconds;
-        if (typeof seconds !== 'number' || !(seconds >= 0) || !Number.isFinite(seconds)) return fail('advance takes {"seconds": N} with N >= 0');
+        if (typeof seconds !== 'number' || !(seconds >= 0) || !Number.isFinite(seconds))
+          return fail('advance takes {"seconds": N} with N >= 0');
         gateway.advance(seconds * 1000);
         return writeJson(res, 200, { ok: true, now: new Date(gateway.now()).toISOString() });
       }

@@ -36,7 +36,6 @@ const ACS3_AUTH = /^ACS3-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\
 const ROA_AUTH = /^acs ([^:\s]+):(\S+)$/;
 const FC_AUTH = /^FC ([^:\s]+):(\S+)$/;
 
-
 function pathOf(url: string): string {
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
@@ -57,8 +56,7 @@ function rpcParams(req: ReceivedRequest): Pair[] | undefined {
 }
 
 // The SDKs' encodeURIComponent leaves `!'()*` alone, but the canonical forms escape them.
-const pct = (s: string): string =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+const pct = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 
 // Code-unit order, as the SDKs' Object.keys(..).sort() gives; never locale order.
 const byKey = (a: Pair, b: Pair): number => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
@@ -86,11 +84,23 @@ export function claimOf(req: ReceivedRequest): Claim | undefined {
   const auth = h.authorization ?? '';
   const acs3 = ACS3_AUTH.exec(auth);
   if (acs3?.[1]) {
-    return { scheme: 'acs3', accessKeyId: acs3[1], securityToken: h['x-acs-security-token'], dateText: h['x-acs-date'], nonce: h['x-acs-signature-nonce'] };
+    return {
+      scheme: 'acs3',
+      accessKeyId: acs3[1],
+      securityToken: h['x-acs-security-token'],
+      dateText: h['x-acs-date'],
+      nonce: h['x-acs-signature-nonce'],
+    };
   }
   const roa = ROA_AUTH.exec(auth);
   if (roa?.[1]) {
-    return { scheme: 'roa-v1', accessKeyId: roa[1], securityToken: h['x-acs-security-token'], dateText: h.date, nonce: h['x-acs-signature-nonce'] };
+    return {
+      scheme: 'roa-v1',
+      accessKeyId: roa[1],
+      securityToken: h['x-acs-security-token'],
+      dateText: h.date,
+      nonce: h['x-acs-signature-nonce'],
+    };
   }
   const fc = FC_AUTH.exec(auth);
   if (fc?.[1]) return { scheme: 'fc', accessKeyId: fc[1], securityToken: h['x-fc-security-token'], dateText: h.date };
@@ -120,7 +130,8 @@ export function verifySignature(req: ReceivedRequest, claim: Claim, secret: stri
 }
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
-const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const HTTP_DATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Parses the claim's dateText into epoch ms (ISO for acs3/rpc-v1, RFC 1123 for roa-v1/fc); undefined when malformed. */
@@ -153,7 +164,10 @@ export function verifyAcs3(req: ReceivedRequest, secret: string): boolean {
   const canonical = [
     req.method,
     pathOf(req.url),
-    [...query].sort(byKey).map(([k, v]) => `${k}=${pct(v)}`).join('&'),
+    [...query]
+      .sort(byKey)
+      .map(([k, v]) => `${k}=${pct(v)}`)
+      .join('&'),
     signed.map((k) => `${k}:${(h[k] ?? '').trim()}\n`).join(''),
     m[2],
     bodyHash,
@@ -167,7 +181,11 @@ export function verifyRpcV1(req: ReceivedRequest, secret: string): boolean {
   const params = rpcParams(req);
   const given = params && only(params, 'Signature');
   if (!params || given === undefined) return false;
-  const canonical = params.filter(([k]) => k !== 'Signature').sort(byKey).map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
+  const canonical = params
+    .filter(([k]) => k !== 'Signature')
+    .sort(byKey)
+    .map(([k, v]) => `${pct(k)}=${pct(v)}`)
+    .join('&');
   return sameSignature(given, hmac('sha1', `${secret}&`, `${req.method}&${pct('/')}&${pct(canonical)}`, 'base64'));
 }
 
@@ -186,7 +204,10 @@ export function verifyRoaV1(req: ReceivedRequest, secret: string): boolean {
     .map((k) => `${k}:${(h[k] ?? '').replace(/[\t\n\r\f]/g, ' ').trim()}\n`)
     .join('');
   // Query values are signed raw (decoded, unencoded), unlike every other scheme.
-  const sortedQuery = [...query].sort(byKey).map(([k, v]) => `${k}=${v}`).join('&');
+  const sortedQuery = [...query]
+    .sort(byKey)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
   const head = [req.method, h.accept ?? '', md5 ?? '', h['content-type'] ?? '', h.date ?? ''].join('\n');
   const text = `${head}\n${acsLines}${pathOf(req.url)}${sortedQuery ? `?${sortedQuery}` : ''}`;
   return sameSignature(m[2], hmac('sha1', secret, text, 'base64'));

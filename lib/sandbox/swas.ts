@@ -43,8 +43,7 @@ const byId = (a: Instance, b: Instance): number => compare(a.seed.instanceId, b.
 // Code-unit order rather than localeCompare, so the order never depends on the host's locale.
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const notFound = (id: string): ApiError =>
-  new ApiError(404, 'InvalidInstanceId.NotFound', `The specified instance ${id} does not exist.`);
+const notFound = (id: string): ApiError => new ApiError(404, 'InvalidInstanceId.NotFound', `The specified instance ${id} does not exist.`);
 const STATUS_MESSAGE = 'The current status of the resource does not support this operation.';
 
 const text = paramText;

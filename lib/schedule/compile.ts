@@ -105,11 +105,21 @@ export function compileSchedules(
         return;
       }
       const before = diagnostics.length;
-      const rule = compileRule(parsed.data, { source, index, fileZone, hasFileZone: header.timezone !== undefined, calendars, diagnostics });
+      const rule = compileRule(parsed.data, {
+        source,
+        index,
+        fileZone,
+        hasFileZone: header.timezone !== undefined,
+        calendars,
+        diagnostics,
+      });
       const first = firstByName.get(parsed.data.name);
       if (first) {
         diagnostics.push(
-          source.at(['rules', index, 'name'], `'${parsed.data.name}' is already the name of a rule at ${first.file}:${first.line}; rule names are unique across all files`),
+          source.at(
+            ['rules', index, 'name'],
+            `'${parsed.data.name}' is already the name of a rule at ${first.file}:${first.line}; rule names are unique across all files`,
+          ),
         );
       } else {
         firstByName.set(parsed.data.name, { file: source.file, line: source.locate(['rules', index, 'name']).line });
@@ -177,7 +187,8 @@ export function compileCalendar(name: string, source: Source, diagnostics: Diagn
   (parsed.data.workdays ?? []).forEach((entry, i) => {
     const day = parseWorkdayEntry(entry);
     if (!day.ok) diagnostics.push(source.at(['workdays', i], day.message));
-    else if (holidays.has(day.value)) diagnostics.push(source.at(['workdays', i], `'${entry}' is also a holiday; a date is either a holiday or a workday`));
+    else if (holidays.has(day.value))
+      diagnostics.push(source.at(['workdays', i], `'${entry}' is also a holiday; a date is either a holiday or a workday`));
     else workdays.add(day.value);
   });
   if (diagnostics.length > before) return undefined;
@@ -212,9 +223,12 @@ function compileRule(raw: RawRule, ctx: RuleContext): Rule | undefined {
   const timing = compileTiming(raw, zone, at);
   if (raw.calendar !== undefined && !ctx.calendars.has(raw.calendar)) {
     const declared = [...ctx.calendars.keys()];
-    at(['calendar'], declared.length
-      ? `calendar '${raw.calendar}' is not declared in this file; declared: ${declared.join(', ')}`
-      : `calendar '${raw.calendar}' is not declared; add 'calendars: { ${raw.calendar}: calendars/${raw.calendar}.yaml }' at the top of the file`);
+    at(
+      ['calendar'],
+      declared.length
+        ? `calendar '${raw.calendar}' is not declared in this file; declared: ${declared.join(', ')}`
+        : `calendar '${raw.calendar}' is not declared; add 'calendars: { ${raw.calendar}: calendars/${raw.calendar}.yaml }' at the top of the file`,
+    );
   }
 
   let catchUp = 0;
@@ -253,7 +267,10 @@ type At = (path: PropertyKey[], message: string, options?: { key?: boolean }) =>
 function compileTiming(raw: RawRule, zone: string | undefined, at: At): Timing | undefined {
   const kinds = (['offPeak', 'onPeak', 'stop'] as const).filter((key) => raw[key] !== undefined);
   if (kinds.length === 0) {
-    at([], `rule '${raw.name}' says nothing about time; give exactly one of offPeak, onPeak or stop, e.g. offPeak: ["Mon-Fri 20:00-08:00", "Sat-Sun"]`);
+    at(
+      [],
+      `rule '${raw.name}' says nothing about time; give exactly one of offPeak, onPeak or stop, e.g. offPeak: ["Mon-Fri 20:00-08:00", "Sat-Sun"]`,
+    );
     return undefined;
   }
   if (kinds.length > 1) {
@@ -262,8 +279,10 @@ function compileTiming(raw: RawRule, zone: string | undefined, at: At): Timing |
   }
   const kind = kinds[0]!;
   if (kind === 'stop') {
-    if (raw.restore !== undefined) at(['restore'], "restore is for offPeak/onPeak rules; a cron rule starts its targets with 'start: <cron>'", { key: true });
-    if (raw.calendar !== undefined) at(['calendar'], 'calendars apply to offPeak/onPeak rules; cron rules fire on their own dates', { key: true });
+    if (raw.restore !== undefined)
+      at(['restore'], "restore is for offPeak/onPeak rules; a cron rule starts its targets with 'start: <cron>'", { key: true });
+    if (raw.calendar !== undefined)
+      at(['calendar'], 'calendars apply to offPeak/onPeak rules; cron rules fire on their own dates', { key: true });
     const checkZone = zone ?? 'UTC';
     const stop = checkCron(raw.stop!, checkZone);
     if (!stop.ok) at(['stop'], stop.message);
@@ -273,7 +292,9 @@ function compileTiming(raw: RawRule, zone: string | undefined, at: At): Timing |
     return { kind: 'cron', stop: stop.value, ...(start && { start: start.value }) };
   }
   if (raw.start !== undefined) {
-    at(['start'], `start goes with stop (a cron rule); for ${kind} rules use 'restore: true' to start targets when off-peak ends`, { key: true });
+    at(['start'], `start goes with stop (a cron rule); for ${kind} rules use 'restore: true' to start targets when off-peak ends`, {
+      key: true,
+    });
   }
   const windows: Window[] = [];
   let ok = raw.start === undefined;
@@ -291,13 +312,18 @@ function compileTiming(raw: RawRule, zone: string | undefined, at: At): Timing |
 function checkSaeTarget(entry: RawSaeTarget, path: PropertyKey[], at: At): SaeTarget {
   const selectors = (['namespaceId', 'appName', 'tags'] as const).filter((key) => isSelector(entry[key]));
   if (entry.appId !== undefined && selectors.length > 0) {
-    at([...path, selectors[0]!], `appId names one application; leave out ${selectors.join(', ')}, or drop appId to select by them`, { key: true });
+    at([...path, selectors[0]!], `appId names one application; leave out ${selectors.join(', ')}, or drop appId to select by them`, {
+      key: true,
+    });
   } else if (entry.appId === undefined && selectors.length === 0) {
     at(path, 'selects no applications; add appId, or selectors namespaceId, appName (glob) or tags');
   }
   const namespaceRegion = entry.namespaceId?.includes(':') ? entry.namespaceId.split(':')[0] : undefined;
   if (namespaceRegion !== undefined && namespaceRegion !== entry.region) {
-    at([...path, 'namespaceId'], `namespace '${entry.namespaceId}' is in ${namespaceRegion}, not in region ${entry.region}; make the two agree`);
+    at(
+      [...path, 'namespaceId'],
+      `namespace '${entry.namespaceId}' is in ${namespaceRegion}, not in region ${entry.region}; make the two agree`,
+    );
   }
   return entry;
 }
@@ -305,7 +331,9 @@ function checkSaeTarget(entry: RawSaeTarget, path: PropertyKey[], at: At): SaeTa
 function checkSwasTarget(entry: RawSwasTarget, path: PropertyKey[], at: At): SwasTarget {
   const selectors = (['instanceName', 'tags'] as const).filter((key) => isSelector(entry[key]));
   if (entry.instanceIds !== undefined && selectors.length > 0) {
-    at([...path, selectors[0]!], `instanceIds names instances; leave out ${selectors.join(', ')}, or drop instanceIds to select by them`, { key: true });
+    at([...path, selectors[0]!], `instanceIds names instances; leave out ${selectors.join(', ')}, or drop instanceIds to select by them`, {
+      key: true,
+    });
   } else if (entry.instanceIds === undefined && selectors.length === 0) {
     at(path, 'selects no instances; add instanceIds, or selectors instanceName (glob) or tags');
   }

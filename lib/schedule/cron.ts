@@ -6,8 +6,7 @@ import type { Parsed } from './window.js';
  * (seconds first); day-of-month and day-of-week are ORed.
  */
 
-export const CRON_FORM =
-  "5 fields 'minute hour day-of-month month day-of-week' (or 6 with seconds first), e.g. '0 20 * * 1-5'";
+export const CRON_FORM = "5 fields 'minute hour day-of-month month day-of-week' (or 6 with seconds first), e.g. '0 20 * * 1-5'";
 
 // A fixed reference keeps validation deterministic: whether a cron can ever fire does not depend
 // on today's date, and the longest gap between fires of a valid cron (Feb 29) is eight years.
@@ -110,7 +109,9 @@ export function latestFire(expression: string, zone: string, at: number): number
   const known = quiet.get(key);
   if (known?.fire !== undefined && known.fire <= at && at < known.next) return known.fire;
   try {
-    const fire = positioned(expression, zone, at + 1).prev().getTime();
+    const fire = positioned(expression, zone, at + 1)
+      .prev()
+      .getTime();
     const next = positioned(expression, zone, fire).next().getTime();
     remember(key, { after: fire, next, fire });
     return fire;

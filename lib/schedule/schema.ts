@@ -87,7 +87,7 @@ export const ruleSchema = z
       .meta({ description: 'true to stop running targets at every run while off-peak, not only at edges (default false)' })
       .optional(),
     catchUp: text(`how far back a run looks for missed edges: ${DURATION_FORM} (default 0)`).optional(),
-    calendar: text('the name of a calendar declared under the file\'s calendars').optional(),
+    calendar: text("the name of a calendar declared under the file's calendars").optional(),
     targets,
     exclude: exclude.optional(),
   })
@@ -108,10 +108,7 @@ export const CURRENCY = /^[A-Z]{3}$/;
 
 export const pricingSchema = z
   .strictObject({
-    currency: z
-      .string()
-      .regex(CURRENCY)
-      .meta({ description: "a 3-letter currency code in capitals, e.g. 'CNY'" }),
+    currency: z.string().regex(CURRENCY).meta({ description: "a 3-letter currency code in capitals, e.g. 'CNY'" }),
     saeVcpuHour: price('the SAE price of one vCPU for one hour, a positive number, e.g. 0.185184'),
     saeGibHour: price('the SAE price of one GiB of memory for one hour, a positive number, e.g. 0.046296'),
   })
@@ -125,10 +122,7 @@ export const scheduleFileSchema = z
     timezone: zone.optional(),
     pricing: pricingSchema.optional(),
     calendars: z
-      .record(
-        z.string().regex(RULE_NAME),
-        text('a calendar file path, relative to this file, e.g. calendars/cn.yaml'),
-      )
+      .record(z.string().regex(RULE_NAME), text('a calendar file path, relative to this file, e.g. calendars/cn.yaml'))
       .meta({ description: 'calendar names mapped to calendar files, e.g. { cn: calendars/cn.yaml }' })
       .optional(),
     rules: z.array(z.unknown()).meta({ description: 'a list of rules' }),
@@ -145,8 +139,14 @@ export const calendarFileSchema = z
     version: z.literal(1).meta({ description: 'the format version: 1' }).optional(),
     description: z.string().meta({ description: 'what the calendar is' }).optional(),
     source: z.string().meta({ description: 'where its dates come from' }).optional(),
-    holidays: z.array(z.string().meta({ description: HOLIDAY_FORM })).meta({ description: `a list of holidays, each ${HOLIDAY_FORM}` }).optional(),
-    workdays: z.array(z.string().meta({ description: "a date 'YYYY-MM-DD'" })).meta({ description: "a list of make-up workdays, each a date 'YYYY-MM-DD'" }).optional(),
+    holidays: z
+      .array(z.string().meta({ description: HOLIDAY_FORM }))
+      .meta({ description: `a list of holidays, each ${HOLIDAY_FORM}` })
+      .optional(),
+    workdays: z
+      .array(z.string().meta({ description: "a date 'YYYY-MM-DD'" }))
+      .meta({ description: "a list of make-up workdays, each a date 'YYYY-MM-DD'" })
+      .optional(),
   })
   .meta({ description: 'an offpeak calendar file' });
 

@@ -126,9 +126,13 @@ function overlapWarnings(placed: readonly Placed[]): Diagnostic[] {
       seen.set(key, p);
     } else if (first.rule.name !== p.rule.name) {
       out.push(
-        p.source.at(['rules', p.index, ...path], `${label} is also named by rule '${first.rule.name}' (${first.source.file}); when their edges meet in one run, neither acts on it`, {
-          severity: 'warning',
-        }),
+        p.source.at(
+          ['rules', p.index, ...path],
+          `${label} is also named by rule '${first.rule.name}' (${first.source.file}); when their edges meet in one run, neither acts on it`,
+          {
+            severity: 'warning',
+          },
+        ),
       );
     }
   };
@@ -137,7 +141,9 @@ function overlapWarnings(placed: readonly Placed[]): Diagnostic[] {
       if (t.appId !== undefined) claim(`sae/${t.region}/${t.appId}`, `SAE application ${t.appId}`, p, ['targets', 'sae', i, 'appId']);
     });
     p.rule.targets.swas.forEach((t, i) => {
-      (t.instanceIds ?? []).forEach((id, j) => claim(`swas/${t.region}/${id}`, `SWAS instance ${id}`, p, ['targets', 'swas', i, 'instanceIds', j]));
+      (t.instanceIds ?? []).forEach((id, j) =>
+        claim(`swas/${t.region}/${id}`, `SWAS instance ${id}`, p, ['targets', 'swas', i, 'instanceIds', j]),
+      );
     });
   }
   return out;

@@ -115,7 +115,8 @@ const INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\
 
 function parseAbsolute(text: string, zone: string): Parsed<AbsoluteWindow> {
   const parts = text.split('/');
-  if (parts.length !== 2) return fail(`'${text}' is not an absolute window; write START/END, e.g. 2026-12-24T18:00+08:00/2026-12-27T08:00+08:00`);
+  if (parts.length !== 2)
+    return fail(`'${text}' is not an absolute window; write START/END, e.g. 2026-12-24T18:00+08:00/2026-12-27T08:00+08:00`);
   const start = parseInstant(parts[0] ?? '', zone);
   if (!start.ok) return start;
   const end = parseInstant(parts[1] ?? '', zone);
@@ -140,6 +141,7 @@ export function parseInstant(text: string, zone: string): Parsed<number> {
   if (hours > 23 || minutes > 59 || seconds > 59) return fail(`'${text}' has a time of day that does not exist`);
   const offsetText = match[5];
   if (offsetText === undefined) return { ok: true, value: wallToInstant(zone, day, hours * 60 + minutes) + seconds * 1000 };
-  const offset = offsetText === 'Z' ? 0 : (offsetText.startsWith('-') ? -1 : 1) * (Number(offsetText.slice(1, 3)) * 60 + Number(offsetText.slice(4, 6)));
+  const offset =
+    offsetText === 'Z' ? 0 : (offsetText.startsWith('-') ? -1 : 1) * (Number(offsetText.slice(1, 3)) * 60 + Number(offsetText.slice(4, 6)));
   return { ok: true, value: Date.UTC(1970, 0, 1) + day * 86_400_000 + ((hours * 60 + minutes - offset) * 60 + seconds) * 1000 };
 }

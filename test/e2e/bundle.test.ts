@@ -24,11 +24,16 @@ const MAX_BYTES = 2_000_000;
 /** The same list scripts/bundle.mjs refuses. */
 const FORBIDDEN = ['lib/sandbox/', 'lib/cli/', '@alicloud/fc2', '@alicloud/pop-core', 'vitest', 'esbuild', 'fast-check'];
 
-const CONTEXT = { requestId: 'r-1', credentials: { accessKeyId: 'STS.sandbox', accessKeySecret: 'sts-secret', securityToken: 'sts-token' }, function: { name: 'offpeak', timeout: 60 } };
+const CONTEXT = {
+  requestId: 'r-1',
+  credentials: { accessKeyId: 'STS.sandbox', accessKeySecret: 'sts-secret', securityToken: 'sts-token' },
+  function: { name: 'offpeak', timeout: 60 },
+};
 const TIMER_EVENT = { triggerTime: '2026-11-24T12:00:00Z', triggerName: 'offpeak-tick', payload: '' };
 
 /** What the child prints as its last line: the handler's report, or what it rejected with. */
-type Outcome = { readonly resolved: RunReport } | { readonly rejected: { readonly name: string; readonly message: string; readonly stack: string } };
+type Outcome =
+  { readonly resolved: RunReport } | { readonly rejected: { readonly name: string; readonly message: string; readonly stack: string } };
 
 // The child: require the bundle, call the handler as FC does, print the outcome as one JSON line
 // after the handler's own log lines.
@@ -57,11 +62,19 @@ function invokeBundle(event: object): Promise<{ logs: Array<Record<string, unkno
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('OFFPEAK_')) env[name] = value;
   Object.assign(env, { OFFPEAK_ENDPOINT: sandbox.url, OFFPEAK_RATE_SCALE: String(RATE_SCALE) });
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', CHILD, JSON.stringify([event, CONTEXT])], { cwd: OUT, env, encoding: 'utf8', timeout: 15_000 }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`the bundle's process failed: ${error.message}\n${stderr}`));
-      const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-      resolve({ logs: lines.slice(0, -1), outcome: lines.at(-1) as Outcome });
-    });
+    execFile(
+      process.execPath,
+      ['-e', CHILD, JSON.stringify([event, CONTEXT])],
+      { cwd: OUT, env, encoding: 'utf8', timeout: 15_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`the bundle's process failed: ${error.message}\n${stderr}`));
+        const lines = stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+        resolve({ logs: lines.slice(0, -1), outcome: lines.at(-1) as Outcome });
+      },
+    );
   });
 }
 
@@ -76,7 +89,8 @@ describe('the function bundle', () => {
     expect(bundleOutput).toMatch(/^bundle: dist\/function\/index\.js \d+\.\d\d MB \(\d+ bytes\), \d+ inputs\n$/);
     expect(statSync(BUNDLE).size).toBeLessThan(MAX_BYTES);
     expect(JSON.parse(readFileSync(join(OUT, 'package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
-    for (const file of ['dev-nights.yaml', 'staging.yaml', 'calendars/cn.yaml']) expect(existsSync(join(OUT, 'schedules', file)), file).toBe(true);
+    for (const file of ['dev-nights.yaml', 'staging.yaml', 'calendars/cn.yaml'])
+      expect(existsSync(join(OUT, 'schedules', file)), file).toBe(true);
   });
 
   it('has no sandbox, CLI, fc2, pop-core or dev-only inputs (metafile)', () => {
@@ -94,11 +108,21 @@ describe('the function bundle', () => {
     const report = outcome.resolved;
     expect(report.at).toBe('2026-11-24T12:00:00.000Z');
     expect(report.ok).toBe(true);
-    expect(Object.fromEntries(report.results.map((r) => [r.name, r.outcome]))).toEqual({ 'dev-api': 'stopped', 'dev-web': 'stopped', 'dev-box': 'stopping', 'dev-ci-runner': 'excluded' });
+    expect(Object.fromEntries(report.results.map((r) => [r.name, r.outcome]))).toEqual({
+      'dev-api': 'stopped',
+      'dev-web': 'stopped',
+      'dev-box': 'stopping',
+      'dev-ci-runner': 'excluded',
+    });
     expect(logs.map((l) => l.type)).toEqual(['resource', 'resource', 'resource', 'resource', 'summary']);
 
     const world = await sandboxState();
-    expect(world.sae.apps.filter((a) => a.status === 'STOPPED').map((a) => a.appName).sort()).toEqual(['dev-api', 'dev-web']);
+    expect(
+      world.sae.apps
+        .filter((a) => a.status === 'STOPPED')
+        .map((a) => a.appName)
+        .sort(),
+    ).toEqual(['dev-api', 'dev-web']);
     expect(world.sae.apps.find((a) => a.appName === 'dev-ci-runner')?.status).toBe('RUNNING');
     expect(['Stopping', 'Stopped']).toContain(world.swas.instances.find((i) => i.instanceName === 'dev-box')?.status);
   });

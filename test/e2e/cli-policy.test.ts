@@ -9,8 +9,6 @@ import { ensureBuilt, offpeak, ROOT } from './support/cli.js';
  * The CLI runs from dist/, so dist/ is rebuilt first when the sources it needs are newer.
  */
 
-
-
 let scratch: string;
 let badSchedules: string;
 beforeAll(async () => {
@@ -23,8 +21,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-
-
 const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
 const NO_STACK = /^\s+at /m;
 
@@ -35,7 +31,7 @@ interface Statement {
 }
 
 describe.concurrent('offpeak policy', () => {
-  it('prints the example schedules\' policy as JSON on stdout and the warnings on stderr', async ({ expect }) => {
+  it("prints the example schedules' policy as JSON on stdout and the warnings on stderr", async ({ expect }) => {
     const r = await offpeak(['policy']);
     expect(r.code, r.stderr).toBe(0);
     const document = JSON.parse(r.stdout) as { Version: string; Statement: Statement[] };
@@ -46,7 +42,9 @@ describe.concurrent('offpeak policy', () => {
     const warnings = lines(r.stderr);
     expect(warnings.length).toBeGreaterThan(0);
     for (const w of warnings) expect(w).toMatch(/^WARNING: /);
-    expect(r.stderr).toMatch(/^WARNING: rule 'demo-boxes' \(schedules\/staging\.yaml\), targets\.swas\[0\] selects by instanceName demo-\*/m);
+    expect(r.stderr).toMatch(
+      /^WARNING: rule 'demo-boxes' \(schedules\/staging\.yaml\), targets\.swas\[0\] selects by instanceName demo-\*/m,
+    );
     expect(r.stderr).toMatch(/^WARNING: no --account/m);
   });
 

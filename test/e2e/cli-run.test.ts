@@ -14,8 +14,6 @@ import { BIN, cleanEnv, ensureBuilt, offpeak, ROOT } from './support/cli.js';
  * is newer than its output.
  */
 
-
-
 let scratch: string;
 let badSchedules: string;
 let nightsOnly: string;
@@ -45,8 +43,6 @@ beforeAll(async () => {
   await ensureBuilt();
 }, 60_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '');
 const NO_STACK = /^\s+at /m;
@@ -85,7 +81,9 @@ describe.concurrent('offpeak run --sandbox', () => {
     const r = await offpeak(['run', '--schedules', nightsOnly, '--sandbox', '--at', 'next-stop']);
     expect(r.code, r.stderr).toBe(0);
     // The next 20:00 in Shanghai is 12:00Z.
-    expect(r.stderr).toMatch(/^running as of the next stop edge: \d{4}-\d{2}-\d{2}T12:00:00\.000Z \(\w{3} \d{4}-\d{2}-\d{2} 20:00 \+08:00\)$/m);
+    expect(r.stderr).toMatch(
+      /^running as of the next stop edge: \d{4}-\d{2}-\d{2}T12:00:00\.000Z \(\w{3} \d{4}-\d{2}-\d{2} 20:00 \+08:00\)$/m,
+    );
     expect(resultLines(r.stdout)).toEqual(['stopped stop SAE dev-api', 'excluded stop SAE dev-ci-runner', 'stopped stop SAE dev-web']);
     expect(lines(r.stdout).filter((l) => /^\s+stopped\s/.test(l))).toHaveLength(2);
     expect(lines(r.stdout).at(-1)).toMatch(/^2 stopped, 1 (skipped|excluded)$/);
@@ -142,7 +140,9 @@ describe.concurrent('offpeak run --sandbox', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(NO_STACK);
-    expect(lines(r.stderr)).toEqual([`offpeak run: ${join(ROOT, 'missing.yaml')}: cannot read: ENOENT; run 'offpeak run --help' for usage`]);
+    expect(lines(r.stderr)).toEqual([
+      `offpeak run: ${join(ROOT, 'missing.yaml')}: cannot read: ENOENT; run 'offpeak run --help' for usage`,
+    ]);
   });
 });
 
@@ -153,11 +153,31 @@ describe('offpeak run --endpoint', () => {
     const sandbox = await startSandbox({ seed: await readSeed(demoSeedPath()), rateScale: 50 });
     try {
       const run = promisify(execFile);
-      const env = { ...cleanEnv, ALIBABA_CLOUD_ACCESS_KEY_ID: 'sandbox-ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sandbox-secret', OFFPEAK_RATE_SCALE: '50' };
-      const { stdout } = await run(process.execPath, [BIN, 'run', '--endpoint', sandbox.url, '--at', '2026-11-24T20:00:00+08:00', '--json'], { cwd: ROOT, env });
+      const env = {
+        ...cleanEnv,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'sandbox-ak',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sandbox-secret',
+        OFFPEAK_RATE_SCALE: '50',
+      };
+      const { stdout } = await run(
+        process.execPath,
+        [BIN, 'run', '--endpoint', sandbox.url, '--at', '2026-11-24T20:00:00+08:00', '--json'],
+        { cwd: ROOT, env },
+      );
       const report = JSON.parse(stdout) as RunReport;
-      expect(report.results.filter((r) => r.outcome === 'stopped').map((r) => r.name).sort()).toEqual(['dev-api', 'dev-web']);
-      expect(sandbox.gateway.state().sae.apps.filter((a) => a.status === 'STOPPED').map((a) => a.appName).sort()).toEqual(['dev-api', 'dev-web']);
+      expect(
+        report.results
+          .filter((r) => r.outcome === 'stopped')
+          .map((r) => r.name)
+          .sort(),
+      ).toEqual(['dev-api', 'dev-web']);
+      expect(
+        sandbox.gateway
+          .state()
+          .sae.apps.filter((a) => a.status === 'STOPPED')
+          .map((a) => a.appName)
+          .sort(),
+      ).toEqual(['dev-api', 'dev-web']);
       const both = await offpeak(['run', '--endpoint', sandbox.url, '--sandbox']);
       expect(both.code).toBe(2);
       expect(both.stderr).toContain('--endpoint and --sandbox exclude each other');

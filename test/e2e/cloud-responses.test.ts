@@ -31,7 +31,14 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const options = () => ({ credentials: { kind: 'static', accessKeyId: 'k', accessKeySecret: 's' } as const, endpointOverride: url });
 const json = (value: unknown, status = 200): Canned => ({ status, body: JSON.stringify(value) });
-const app = (i: number) => ({ AppId: `a${i}`, AppName: `n${i}`, NamespaceId: 'cn-hangzhou:dev', RegionId: 'cn-hangzhou', Instances: 1, RunningInstances: 1 });
+const app = (i: number) => ({
+  AppId: `a${i}`,
+  AppName: `n${i}`,
+  NamespaceId: 'cn-hangzhou:dev',
+  RegionId: 'cn-hangzhou',
+  Instances: 1,
+  RunningInstances: 1,
+});
 
 describe('malformed answers', () => {
   it('an SAE app without a namespace is an invalid response naming the field', async () => {
@@ -42,22 +49,46 @@ describe('malformed answers', () => {
   });
 
   it('an SAE answer without Data, or with a wrongly typed count', async () => {
-    answers = { DescribeApplicationStatus: json({ Success: true }), DescribeChangeOrder: json({ Success: true, Data: { Status: 'done' } }) };
+    answers = {
+      DescribeApplicationStatus: json({ Success: true }),
+      DescribeChangeOrder: json({ Success: true, Data: { Status: 'done' } }),
+    };
     const sae = createSaeApi(options());
-    expect(await rejection(sae.describeStatus('cn-hangzhou', 'a'))).toMatchObject({ code: 'InvalidResponse', message: expect.stringContaining('usable Data (got nothing)') });
-    expect(await rejection(sae.describeChangeOrder('cn-hangzhou', 'o'))).toMatchObject({ code: 'InvalidResponse', message: expect.stringContaining('Data.Status (got string)') });
+    expect(await rejection(sae.describeStatus('cn-hangzhou', 'a'))).toMatchObject({
+      code: 'InvalidResponse',
+      message: expect.stringContaining('usable Data (got nothing)'),
+    });
+    expect(await rejection(sae.describeChangeOrder('cn-hangzhou', 'o'))).toMatchObject({
+      code: 'InvalidResponse',
+      message: expect.stringContaining('Data.Status (got string)'),
+    });
   });
 
   it('a SWAS instance without an id, or a page without a count', async () => {
     const swas = createSwasApi(options());
     answers = { ListInstances: json({ TotalCount: 1, Instances: [{ InstanceName: 'x', Status: 'Running' }] }) };
-    expect(await rejection(swas.listInstances('cn-hangzhou', {}))).toMatchObject({ code: 'InvalidResponse', kind: 'invalid', message: expect.stringContaining('Instances[0].InstanceId') });
+    expect(await rejection(swas.listInstances('cn-hangzhou', {}))).toMatchObject({
+      code: 'InvalidResponse',
+      kind: 'invalid',
+      message: expect.stringContaining('Instances[0].InstanceId'),
+    });
     answers = { ListInstances: json({ Instances: [] }) };
-    expect(await rejection(swas.listInstances('cn-hangzhou', {}))).toMatchObject({ code: 'InvalidResponse', message: expect.stringContaining('body.TotalCount') });
+    expect(await rejection(swas.listInstances('cn-hangzhou', {}))).toMatchObject({
+      code: 'InvalidResponse',
+      message: expect.stringContaining('body.TotalCount'),
+    });
   });
 
   it('Success:false with HTTP 200 is the error it names', async () => {
-    answers = { StopApplication: json({ RequestId: 'R-1', Code: '400', ErrorCode: 'Application.ChangerOrderRunning', Message: 'busy now', Success: false }) };
+    answers = {
+      StopApplication: json({
+        RequestId: 'R-1',
+        Code: '400',
+        ErrorCode: 'Application.ChangerOrderRunning',
+        Message: 'busy now',
+        Success: false,
+      }),
+    };
     expect(await rejection(createSaeApi(options()).stop('cn-hangzhou', 'a'))).toMatchObject({
       code: 'Application.ChangerOrderRunning',
       kind: 'busy',
@@ -69,7 +100,10 @@ describe('malformed answers', () => {
 
   it('an empty 200 body is a transient gateway fault', async () => {
     answers = { StopInstances: { status: 200, body: '' } };
-    expect(await rejection(createSwasApi(options()).stopInstances('cn-hangzhou', ['i'], 't'))).toMatchObject({ code: 'BadGateway', kind: 'transient' });
+    expect(await rejection(createSwasApi(options()).stopInstances('cn-hangzhou', ['i'], 't'))).toMatchObject({
+      code: 'BadGateway',
+      kind: 'transient',
+    });
   });
 });
 
@@ -90,7 +124,14 @@ describe('paging against a server that caps the page size', () => {
   });
 
   it('stops at an empty page even if the count promised more', async () => {
-    answers = { ListInstances: (q) => json({ TotalCount: 500, Instances: q.get('PageNumber') === '1' ? [{ InstanceId: 'i1', InstanceName: 'n', Status: 'Running', RegionId: 'cn-hangzhou' }] : [] }) };
+    answers = {
+      ListInstances: (q) =>
+        json({
+          TotalCount: 500,
+          Instances:
+            q.get('PageNumber') === '1' ? [{ InstanceId: 'i1', InstanceName: 'n', Status: 'Running', RegionId: 'cn-hangzhou' }] : [],
+        }),
+    };
     const { gate, calls } = recordingGate();
     expect(await createSwasApi({ ...options(), gate }).listInstances('cn-hangzhou', {})).toHaveLength(1);
     expect(calls).toHaveLength(2);

@@ -66,18 +66,46 @@ describe('SAE stop, start and change orders', () => {
     const app = saeApp(6).appId;
 
     const stopOrder = await sae.stop('cn-hangzhou', app);
-    expect(await sae.describeChangeOrder('cn-hangzhou', stopOrder)).toMatchObject({ changeOrderId: stopOrder, status: 1, finished: false, succeeded: false, typeCode: 'CoStop' });
+    expect(await sae.describeChangeOrder('cn-hangzhou', stopOrder)).toMatchObject({
+      changeOrderId: stopOrder,
+      status: 1,
+      finished: false,
+      succeeded: false,
+      typeCode: 'CoStop',
+    });
     // The pipeline's StartTime is epoch ms; the order began just now.
     expect(Math.abs((await sae.describeChangeOrder('cn-hangzhou', stopOrder)).createdAt! - Date.now())).toBeLessThan(60_000);
-    expect(await sae.describeStatus('cn-hangzhou', app)).toMatchObject({ appId: app, lastChangeOrderId: stopOrder, changeOrderRunning: true });
+    expect(await sae.describeStatus('cn-hangzhou', app)).toMatchObject({
+      appId: app,
+      lastChangeOrderId: stopOrder,
+      changeOrderRunning: true,
+    });
 
     const busy = await rejection(sae.start('cn-hangzhou', app));
     expect(busy).toBeInstanceOf(CloudError);
-    expect(busy).toMatchObject({ code: 'Application.ChangerOrderRunning', kind: 'busy', product: 'sae', action: 'StartApplication', retryable: true });
+    expect(busy).toMatchObject({
+      code: 'Application.ChangerOrderRunning',
+      kind: 'busy',
+      product: 'sae',
+      action: 'StartApplication',
+      retryable: true,
+    });
 
     await admin(sandbox.url, 'advance', { seconds: 5 });
-    expect(await sae.describeChangeOrder('cn-hangzhou', stopOrder)).toMatchObject({ changeOrderId: stopOrder, status: 2, finished: true, succeeded: true, typeCode: 'CoStop' });
-    expect(await sae.describeStatus('cn-hangzhou', app)).toEqual({ appId: app, status: 'STOPPED', runningInstances: 0, lastChangeOrderId: stopOrder, changeOrderRunning: false });
+    expect(await sae.describeChangeOrder('cn-hangzhou', stopOrder)).toMatchObject({
+      changeOrderId: stopOrder,
+      status: 2,
+      finished: true,
+      succeeded: true,
+      typeCode: 'CoStop',
+    });
+    expect(await sae.describeStatus('cn-hangzhou', app)).toEqual({
+      appId: app,
+      status: 'STOPPED',
+      runningInstances: 0,
+      lastChangeOrderId: stopOrder,
+      changeOrderRunning: false,
+    });
     expect((await sae.listApplications('cn-hangzhou', { appIds: [app] }))[0]).toMatchObject({ instances: 1, runningInstances: 0 });
 
     const again = await rejection(sae.stop('cn-hangzhou', app));
@@ -107,7 +135,10 @@ describe('SAE stop, start and change orders', () => {
 
   it('stops and starts a namespace batch under one change order', async () => {
     const sae = createSaeApi(sandboxOptions(sandbox));
-    const batch = hangzhou.filter((a) => a.namespaceId === 'cn-hangzhou:prod').slice(0, 3).map((a) => a.appId);
+    const batch = hangzhou
+      .filter((a) => a.namespaceId === 'cn-hangzhou:prod')
+      .slice(0, 3)
+      .map((a) => a.appId);
     const order = await sae.batchStop('cn-hangzhou', 'cn-hangzhou:prod', batch);
     await admin(sandbox.url, 'advance', { seconds: 5 });
     expect(await sae.describeChangeOrder('cn-hangzhou', order)).toMatchObject({ changeOrderId: order, succeeded: true });
@@ -143,11 +174,25 @@ describe('SAE errors through the API', () => {
 
   it('classifies a missing app, a missing order and an injected fault', async () => {
     const sae = createSaeApi(sandboxOptions(sandbox));
-    expect(await rejection(sae.stop('cn-hangzhou', 'no-such-app'))).toMatchObject({ code: 'InvalidApplication.NotFound', kind: 'not-found' });
-    expect(await rejection(sae.describeStatus('cn-hangzhou', 'no-such-app'))).toMatchObject({ code: 'InvalidAppId.NotFound', kind: 'not-found', httpStatus: 404 });
-    expect(await rejection(sae.describeChangeOrder('cn-hangzhou', 'no-such-order'))).toMatchObject({ code: 'InvalidChangeOrder.NotFound', kind: 'not-found' });
+    expect(await rejection(sae.stop('cn-hangzhou', 'no-such-app'))).toMatchObject({
+      code: 'InvalidApplication.NotFound',
+      kind: 'not-found',
+    });
+    expect(await rejection(sae.describeStatus('cn-hangzhou', 'no-such-app'))).toMatchObject({
+      code: 'InvalidAppId.NotFound',
+      kind: 'not-found',
+      httpStatus: 404,
+    });
+    expect(await rejection(sae.describeChangeOrder('cn-hangzhou', 'no-such-order'))).toMatchObject({
+      code: 'InvalidChangeOrder.NotFound',
+      kind: 'not-found',
+    });
     await admin(sandbox.url, 'faults', [{ product: 'sae', action: 'ListApplications', code: 'System.Upgrading', times: 1 }]);
-    expect(await rejection(sae.listApplications('cn-hangzhou', {}))).toMatchObject({ code: 'System.Upgrading', kind: 'busy', action: 'ListApplications' });
+    expect(await rejection(sae.listApplications('cn-hangzhou', {}))).toMatchObject({
+      code: 'System.Upgrading',
+      kind: 'busy',
+      action: 'ListApplications',
+    });
   });
 
   it('fails a list as the page that failed, after the pages before it', async () => {
@@ -188,10 +233,15 @@ describe('SAE errors through the API', () => {
   });
 
   it('signs with STS keys', async () => {
-    const apps = await createSaeApi(sandboxOptions(sandbox, {}, DEMO_STS_KEY)).listApplications('cn-shanghai', { namespaceId: 'cn-shanghai:prod' });
+    const apps = await createSaeApi(sandboxOptions(sandbox, {}, DEMO_STS_KEY)).listApplications('cn-shanghai', {
+      namespaceId: 'cn-shanghai:prod',
+    });
     expect(apps.length).toBeGreaterThan(0);
     expect(apps.every((a) => a.regionId === 'cn-shanghai' && a.namespaceId === 'cn-shanghai:prod')).toBe(true);
     const noToken = sandboxOptions(sandbox, {}, { accessKeyId: DEMO_STS_KEY.accessKeyId, accessKeySecret: DEMO_STS_KEY.accessKeySecret });
-    expect(await rejection(createSaeApi(noToken).describeStatus('cn-hangzhou', saeApp(0).appId))).toMatchObject({ code: 'MissingSecurityToken', kind: 'permission' });
+    expect(await rejection(createSaeApi(noToken).describeStatus('cn-hangzhou', saeApp(0).appId))).toMatchObject({
+      code: 'MissingSecurityToken',
+      kind: 'permission',
+    });
   });
 });

@@ -79,7 +79,13 @@ describe('SWAS stop and start', () => {
 
     const again = await rejection(swas.stopInstances('cn-hangzhou', ids, 'stop-2'));
     expect(again).toBeInstanceOf(CloudError);
-    expect(again).toMatchObject({ code: 'IncorrectInstanceStatus', kind: 'state', httpStatus: 403, product: 'swas', action: 'StopInstances' });
+    expect(again).toMatchObject({
+      code: 'IncorrectInstanceStatus',
+      kind: 'state',
+      httpStatus: 403,
+      product: 'swas',
+      action: 'StopInstances',
+    });
     expect((again as CloudError).requestId).toBeTruthy();
 
     await swas.startInstances('cn-hangzhou', ids, 'start-1');
@@ -93,14 +99,25 @@ describe('SWAS stop and start', () => {
       ['StopInstances', 'stop-2', false],
       ['StartInstances', 'start-1', true],
     ]);
-    expect(gated.map((c) => c.action)).toEqual(['StopInstances', 'ListInstances', 'StopInstances', 'ListInstances', 'StopInstances', 'StartInstances', 'ListInstances']);
+    expect(gated.map((c) => c.action)).toEqual([
+      'StopInstances',
+      'ListInstances',
+      'StopInstances',
+      'ListInstances',
+      'StopInstances',
+      'StartInstances',
+      'ListInstances',
+    ]);
   });
 
   it('refuses 0 or more than 100 ids, and a bad token, without calling', async () => {
     const { gate, calls: gated } = recordingGate();
     const swas = createSwasApi(sandboxOptions(sandbox, { gate }));
     expect(await rejection(swas.stopInstances('cn-hangzhou', [], 't'))).toMatchObject({ kind: 'invalid', action: 'StopInstances' });
-    expect(await rejection(swas.startInstances('cn-hangzhou', hzIds(101), 't'))).toMatchObject({ kind: 'invalid', action: 'StartInstances' });
+    expect(await rejection(swas.startInstances('cn-hangzhou', hzIds(101), 't'))).toMatchObject({
+      kind: 'invalid',
+      action: 'StartInstances',
+    });
     expect(await rejection(swas.stopInstances('cn-hangzhou', [hz(0)], ''))).toMatchObject({ kind: 'invalid' });
     expect(gated).toEqual([]);
     expect(await calls()).toEqual([]);
@@ -111,13 +128,18 @@ describe('SWAS stop and start', () => {
 
   it('reports an unknown instance as not found', async () => {
     const swas = createSwasApi(sandboxOptions(sandbox));
-    expect(await rejection(swas.stopInstances('cn-hangzhou', ['nope'], 't'))).toMatchObject({ code: 'InvalidInstanceId.NotFound', kind: 'not-found' });
+    expect(await rejection(swas.stopInstances('cn-hangzhou', ['nope'], 't'))).toMatchObject({
+      code: 'InvalidInstanceId.NotFound',
+      kind: 'not-found',
+    });
   });
 
   it('signs with STS keys', async () => {
     const swas = createSwasApi(sandboxOptions(sandbox, {}, DEMO_STS_KEY));
     await swas.stopInstances('cn-shanghai', [swasInstance('cn-shanghai', 3).instanceId], 'sts-stop');
-    expect((await swas.listInstances('cn-shanghai', { instanceIds: [swasInstance('cn-shanghai', 3).instanceId] }))[0]?.status).toBe('Stopping');
+    expect((await swas.listInstances('cn-shanghai', { instanceIds: [swasInstance('cn-shanghai', 3).instanceId] }))[0]?.status).toBe(
+      'Stopping',
+    );
   });
 });
 

@@ -52,7 +52,8 @@ async function adminCall<T>(method: 'GET' | 'POST' | 'DELETE', path: string, bod
 }
 const calls = (): Promise<CallRecord[]> => adminCall<CallRecord[]>('GET', 'calls');
 const state = (): Promise<SandboxState> => adminCall<SandboxState>('GET', 'state');
-const changing = (list: readonly CallRecord[]) => list.filter((c) => /^(Batch)?(Stop|Start)/.test(c.action)).map((c) => `${c.product} ${c.action}`);
+const changing = (list: readonly CallRecord[]) =>
+  list.filter((c) => /^(Batch)?(Stop|Start)/.test(c.action)).map((c) => `${c.product} ${c.action}`);
 
 // Settings come from process.env, as in FC: set ours, restore whatever was there.
 const saved = new Map<string, string | undefined>();
@@ -111,7 +112,8 @@ function expectOffpeakError(error: Error): void {
 const outcomeOf = (r: ResourceResult): string => (r.outcome === 'skipped' && r.reason.startsWith('excluded by ') ? 'excluded' : r.outcome);
 const outcomes = (report: RunReport) => report.results.map((r) => `${r.product} ${r.name} ${r.action} ${outcomeOf(r)}`);
 /** Counts of outcomes that are set, whichever outcomes the model has. */
-const nonZero = (counts: RunReport['counts']): Record<string, number> => Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+const nonZero = (counts: RunReport['counts']): Record<string, number> =>
+  Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 const excludedCount = (counts: RunReport['counts']): Record<string, number> => {
   const all: Record<string, number> = counts;
   return 'excluded' in all ? { excluded: 1 } : { skipped: 1 };
@@ -138,7 +140,12 @@ describe('handler: a timer event', () => {
 
     const lines = loggedJson();
     expect(lines.map((l) => l.type)).toEqual(['resource', 'resource', 'resource', 'resource', 'summary']);
-    expect(lines.slice(0, 4).map((l) => `${String(l.id)} ${String(l.outcome)}`)).toEqual([`${DEV_API} stopped`, `${DEV_CI} ${report.results[1]!.outcome}`, `${DEV_WEB} stopped`, `${DEV_BOX} stopping`]);
+    expect(lines.slice(0, 4).map((l) => `${String(l.id)} ${String(l.outcome)}`)).toEqual([
+      `${DEV_API} stopped`,
+      `${DEV_CI} ${report.results[1]!.outcome}`,
+      `${DEV_WEB} stopped`,
+      `${DEV_BOX} stopping`,
+    ]);
     for (const line of lines) expect(line.at).toBe('2026-11-24T12:00:00.000Z');
     expect(lines[4]).toMatchObject({ type: 'summary', dryRun: false, ok: true, counts: report.counts });
     expect(lines[4]!.summary).toMatch(/^2 stopped, 1 stopping, 1 (skipped|excluded)$/);
@@ -151,7 +158,12 @@ describe('handler: a timer event', () => {
     const world = await state();
     const apps = new Map(world.sae.apps.map((a) => [a.appId, a.status]));
     expect([apps.get(DEV_API), apps.get(DEV_WEB), apps.get(DEV_CI)]).toEqual(['STOPPED', 'STOPPED', 'RUNNING']);
-    expect(world.sae.apps.filter((a) => a.status === 'STOPPED').map((a) => a.appName).sort()).toEqual(['dev-api', 'dev-web']);
+    expect(
+      world.sae.apps
+        .filter((a) => a.status === 'STOPPED')
+        .map((a) => a.appName)
+        .sort(),
+    ).toEqual(['dev-api', 'dev-web']);
     expect(['Stopping', 'Stopped']).toContain(world.swas.instances.find((i) => i.instanceId === DEV_BOX)?.status);
   });
 
@@ -186,10 +198,18 @@ describe('handler: manual events', () => {
   });
 
   it('narrows to one rule and one action', async () => {
-    const report = (await handler(event({ rules: ['dev-nights'], action: 'stop', at: '2026-11-24T20:00:00+08:00' }), context())) as RunReport;
+    const report = (await handler(
+      event({ rules: ['dev-nights'], action: 'stop', at: '2026-11-24T20:00:00+08:00' }),
+      context(),
+    )) as RunReport;
     expect(report.ok).toBe(true);
     expect(report.rules.map((r) => r.name)).toContain('dev-nights');
-    expect(outcomes(report)).toEqual(['sae dev-api stop stopped', 'sae dev-ci-runner stop excluded', 'sae dev-web stop stopped', 'swas dev-box stop stopping']);
+    expect(outcomes(report)).toEqual([
+      'sae dev-api stop stopped',
+      'sae dev-ci-runner stop excluded',
+      'sae dev-web stop stopped',
+      'swas dev-box stop stopping',
+    ]);
   });
 });
 

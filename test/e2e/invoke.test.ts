@@ -23,7 +23,11 @@ const STS_KEY: CredentialSource = { kind: 'static', accessKeyId: 'STS.sandbox', 
 
 let sandbox: Sandbox;
 beforeAll(async () => {
-  sandbox = await startSandbox({ seed: await readSeed(demoSeedPath()), rateScale: RATE_SCALE, functionEnv: { OFFPEAK_SCHEDULES: join(ROOT, 'schedules') } });
+  sandbox = await startSandbox({
+    seed: await readSeed(demoSeedPath()),
+    rateScale: RATE_SCALE,
+    functionEnv: { OFFPEAK_SCHEDULES: join(ROOT, 'schedules') },
+  });
 });
 afterAll(async () => {
   await sandbox?.close();
@@ -35,7 +39,11 @@ beforeEach(async () => {
 });
 
 const state = (): SandboxState => sandbox.gateway.state();
-const stoppedApps = (): string[] => state().sae.apps.filter((a) => a.status === 'STOPPED').map((a) => a.appName).sort();
+const stoppedApps = (): string[] =>
+  state()
+    .sae.apps.filter((a) => a.status === 'STOPPED')
+    .map((a) => a.appName)
+    .sort();
 const devBox = (): string | undefined => state().swas.instances.find((i) => i.instanceName === 'dev-box')?.status;
 
 async function eventually(check: () => boolean, ms = 5_000): Promise<void> {
@@ -56,8 +64,16 @@ async function refusal(promise: Promise<unknown>): Promise<InvokeError> {
   throw new Error('expected the invocation to be refused');
 }
 
-type Invoke = (options: Omit<InvokeOptions, 'region' | 'functionName' | 'credentials'> & Partial<Pick<InvokeOptions, 'functionName' | 'credentials'>>) => Promise<InvokeResult>;
-const base = () => ({ region: 'cn-hangzhou', accountId: ACCOUNT, functionName: 'offpeak', credentials: KEY, endpointOverride: sandbox.url });
+type Invoke = (
+  options: Omit<InvokeOptions, 'region' | 'functionName' | 'credentials'> & Partial<Pick<InvokeOptions, 'functionName' | 'credentials'>>,
+) => Promise<InvokeResult>;
+const base = () => ({
+  region: 'cn-hangzhou',
+  accountId: ACCOUNT,
+  functionName: 'offpeak',
+  credentials: KEY,
+  endpointOverride: sandbox.url,
+});
 const PATHS: Array<[string, Invoke]> = [
   ['FC 3.0 (openapi-client)', (o) => invokeFc3({ ...base(), ...o })],
   ['FC 2.0 (fc2)', (o) => invokeFc2({ ...base(), serviceName: 'offpeak', ...o })],
@@ -72,12 +88,19 @@ describe.each(PATHS)('%s', (_name, invoke) => {
     const report = JSON.parse(result.body) as RunReport;
     expect(report.ok).toBe(true);
     expect(report.at).toBe('2026-11-24T12:00:00.000Z');
-    expect(report.results.filter((r) => r.outcome === 'stopped').map((r) => r.name).sort()).toEqual(['dev-api', 'dev-web']);
+    expect(
+      report.results
+        .filter((r) => r.outcome === 'stopped')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['dev-api', 'dev-web']);
     expect(stoppedApps()).toEqual(['dev-api', 'dev-web']);
     expect(['Stopping', 'Stopped']).toContain(devBox());
     // The invocation is in the call log, followed by the function's own calls, signed with the role (STS) key.
     const calls = sandbox.gateway.calls();
-    expect(calls.filter((c) => c.product === 'fc')).toEqual([expect.objectContaining({ action: 'InvokeFunction', resourceIds: ['offpeak'], code: null, executed: true })]);
+    expect(calls.filter((c) => c.product === 'fc')).toEqual([
+      expect.objectContaining({ action: 'InvokeFunction', resourceIds: ['offpeak'], code: null, executed: true }),
+    ]);
     expect(calls.filter((c) => c.product === 'sae' && c.action === 'StopApplication' && c.executed)).toHaveLength(2);
   });
 
@@ -109,12 +132,22 @@ describe.each(PATHS)('%s', (_name, invoke) => {
     expect(body.errorType).toBe('OffpeakError');
     expect(body.errorMessage).toMatch(/^event: unknown field "dryrun"/);
     expect(body.stackTrace).toEqual([`OffpeakError: ${body.errorMessage.split('\n')[0]}`, ...body.errorMessage.split('\n').slice(1)]);
-    expect(sandbox.gateway.calls().filter((c) => c.product === 'fc').map((c) => c.code)).toEqual(['UnhandledInvocationError']);
+    expect(
+      sandbox.gateway
+        .calls()
+        .filter((c) => c.product === 'fc')
+        .map((c) => c.code),
+    ).toEqual(['UnhandledInvocationError']);
     expect(stoppedApps()).toEqual([]);
   });
 
   it('a wrong secret is refused with 403, and the function does not run', async () => {
-    const error = await refusal(invoke({ credentials: { kind: 'static', accessKeyId: 'sandbox-ak', accessKeySecret: 'wrong' }, event: JSON.stringify({ at: AT_STOP }) }));
+    const error = await refusal(
+      invoke({
+        credentials: { kind: 'static', accessKeyId: 'sandbox-ak', accessKeySecret: 'wrong' },
+        event: JSON.stringify({ at: AT_STOP }),
+      }),
+    );
     expect(error.status).toBe(403);
     expect(error.code).toBe('SignatureNotMatch');
     expect(error.requestId).toBeTruthy();
@@ -145,7 +178,9 @@ describe('the sandbox FC endpoints, raw', () => {
 
   it('LATEST is the only qualifier; another is 404 on both paths', async () => {
     expect((await invokeFc3({ ...base(), qualifier: 'LATEST', event: '{"dryRun":true}' })).errorType).toBeUndefined();
-    expect((await invokeFc2({ ...base(), serviceName: 'offpeak', qualifier: 'LATEST', event: '{"dryRun":true}' })).errorType).toBeUndefined();
+    expect(
+      (await invokeFc2({ ...base(), serviceName: 'offpeak', qualifier: 'LATEST', event: '{"dryRun":true}' })).errorType,
+    ).toBeUndefined();
     expect((await refusal(invokeFc3({ ...base(), qualifier: 'prod' }))).code).toBe('AliasNotFound');
     expect((await refusal(invokeFc2({ ...base(), serviceName: 'offpeak', qualifier: 'prod' }))).code).toBe('AliasNotFound');
   });
@@ -167,12 +202,16 @@ describe('the sandbox FC endpoints, raw', () => {
 
 // ---- the CLI, as a person runs it ----
 
-
-
-const bareEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OFFPEAK_') && !name.startsWith('ALIBABA_CLOUD_')));
-const keyEnv: Record<string, string | undefined> = { ...bareEnv, ALIBABA_CLOUD_ACCESS_KEY_ID: 'sandbox-ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sandbox-secret', ALIBABA_CLOUD_ACCOUNT_ID: ACCOUNT };
+const bareEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !name.startsWith('OFFPEAK_') && !name.startsWith('ALIBABA_CLOUD_')),
+);
+const keyEnv: Record<string, string | undefined> = {
+  ...bareEnv,
+  ALIBABA_CLOUD_ACCESS_KEY_ID: 'sandbox-ak',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sandbox-secret',
+  ALIBABA_CLOUD_ACCOUNT_ID: ACCOUNT,
+};
 const offpeak = (args: string[], env: Record<string, string | undefined> = keyEnv) => offpeakAs(args, env);
-
 
 describe('offpeak invoke', () => {
   beforeAll(ensureBuilt, 60_000);
@@ -181,7 +220,12 @@ describe('offpeak invoke', () => {
     const r = await offpeak(['invoke', '--endpoint', sandbox.url, '--at', AT_STOP]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as RunReport;
-    expect(report.results.filter((x) => x.outcome === 'stopped').map((x) => x.name).sort()).toEqual(['dev-api', 'dev-web']);
+    expect(
+      report.results
+        .filter((x) => x.outcome === 'stopped')
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(['dev-api', 'dev-web']);
     expect(r.stderr).toMatch(/^request id 1-\S+ \(FC 3\.0\)$/m);
     expect(stoppedApps()).toEqual(['dev-api', 'dev-web']);
   });
@@ -214,7 +258,10 @@ describe('offpeak invoke', () => {
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toContain("run 'offpeak invoke --help' for usage");
     const both = await offpeak(['invoke', '--endpoint', sandbox.url, '--event', '{}', '--dry-run']);
-    expect([both.code, both.stderr.trim()]).toEqual([2, "offpeak invoke: --event excludes --dry-run and --at: put dryRun and at into the event instead; run 'offpeak invoke --help' for usage"]);
+    expect([both.code, both.stderr.trim()]).toEqual([
+      2,
+      "offpeak invoke: --event excludes --dry-run and --at: put dryRun and at into the event instead; run 'offpeak invoke --help' for usage",
+    ]);
     const notJson = await offpeak(['invoke', '--endpoint', sandbox.url, '--event', '{dryRun}']);
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toContain('--event is not JSON');
@@ -226,6 +273,8 @@ describe('offpeak invoke', () => {
   it('a wrong secret: the refusal on stderr, exit 1', async () => {
     const r = await offpeak(['invoke', '--endpoint', sandbox.url, '--dry-run'], { ...keyEnv, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong' });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^offpeak invoke: FC 3\.0 InvokeFunction offpeak: SignatureNotMatch \(HTTP 403, request id \S+\): The request signature/);
+    expect(r.stderr.trim()).toMatch(
+      /^offpeak invoke: FC 3\.0 InvokeFunction offpeak: SignatureNotMatch \(HTTP 403, request id \S+\): The request signature/,
+    );
   });
 });

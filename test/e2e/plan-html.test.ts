@@ -21,7 +21,16 @@ import { cleanEnv, ensureBuilt, offpeak, ROOT } from './support/cli.js';
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const OUT = join(ROOT, 'test/output');
 /** The instant the in-process CLI runs at: warnings (DST edges, calendars running out) look ahead from here. */
 const NOW = Date.parse('2026-03-01T00:00:00Z');
@@ -53,7 +62,12 @@ async function renderResolved(file: string): Promise<void> {
   const { demoSeedPath, readSeed } = await import('../../lib/sandbox/seed.js');
   sandbox = await startSandbox({ seed: await readSeed(demoSeedPath()), rateScale: 50 });
   await ensureBuilt();
-  const env = { ...cleanEnv, ALIBABA_CLOUD_ACCESS_KEY_ID: 'sandbox-ak', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sandbox-secret', OFFPEAK_RATE_SCALE: '50' };
+  const env = {
+    ...cleanEnv,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'sandbox-ak',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sandbox-secret',
+    OFFPEAK_RATE_SCALE: '50',
+  };
   const r = await offpeak(['plan', '--html', file, '--from', '2026-10-05', '--resolve', '--endpoint', sandbox.url], env);
   if (r.code !== 0) throw new Error(`offpeak plan --resolve exited ${r.code}:\n${r.stderr}`);
 }
@@ -76,7 +90,14 @@ beforeAll(async () => {
   page.resolved = join(scratch, 'resolved.html');
   const [launched] = await Promise.all([
     // A fresh profile per run: no state from an earlier run, no first-run or sync traffic.
-    chromiumMissing ? undefined : chromium.launchPersistentContext(join(scratch, 'profile'), { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 720 } }),
+    chromiumMissing
+      ? undefined
+      : chromium.launchPersistentContext(join(scratch, 'profile'), {
+          executablePath: CHROMIUM,
+          headless: true,
+          args: ARGS,
+          viewport: { width: 1280, height: 720 },
+        }),
     plan('--schedules', join(scratch, 'berlin'), '--html', page.dst, '--from', '2026-03-25', '--tz', 'Europe/Berlin'),
     plan('--schedules', join(ROOT, 'schedules'), '--html', page.holiday, '--from', '2026-09-30', '--days', '11'),
     renderResolved(page.resolved),
@@ -176,7 +197,16 @@ describe('offpeak plan --html in headless Chromium', () => {
       ['2026-03-31', '24'],
     ]);
     const dst = await drawn(p, '[data-kind="dst"]');
-    expect(dst).toEqual([{ kind: 'dst', date: '2026-03-29', at: '2026-03-29T01:00:00.000Z', start: '2026-03-28T23:00:00.000Z', end: '2026-03-29T22:00:00.000Z', hours: '23' }]);
+    expect(dst).toEqual([
+      {
+        kind: 'dst',
+        date: '2026-03-29',
+        at: '2026-03-29T01:00:00.000Z',
+        start: '2026-03-28T23:00:00.000Z',
+        end: '2026-03-29T22:00:00.000Z',
+        hours: '23',
+      },
+    ]);
     expect(await p.textContent('svg.axis [data-kind="dst"]')).toContain('23 h day');
 
     // "daily 22:00-02:30": Saturday's night ends at 02:30 on Sunday, which does not exist; it ends at 03:00 CEST.
@@ -199,7 +229,10 @@ describe('offpeak plan --html in headless Chromium', () => {
     // The drawing is to scale: each block is as wide as its duration, on the short day too
     // (x is rounded to 0.1 units, so a width may be off by 0.1).
     const blocks = await p.$$eval(`${rule} rect[data-kind="off"]`, (els) =>
-      els.map((e) => ({ width: (e as unknown as Svg).getBBox().width, ms: Date.parse(e.getAttribute('data-end')!) - Date.parse(e.getAttribute('data-start')!) })),
+      els.map((e) => ({
+        width: (e as unknown as Svg).getBBox().width,
+        ms: Date.parse(e.getAttribute('data-end')!) - Date.parse(e.getAttribute('data-start')!),
+      })),
     );
     const lane = await p.$eval(`${rule} rect.lane`, (e) => (e as unknown as Svg).getBBox().width);
     const perMs = lane / (Date.parse('2026-04-01T00:00+02:00') - Date.parse('2026-03-25T00:00+01:00'));
@@ -220,7 +253,12 @@ describe('offpeak plan --html in headless Chromium', () => {
 
     const marks = await drawn(p, '[data-rule="dev-nights"][data-kind="holiday"], [data-rule="dev-nights"][data-kind="workday"]');
     expect(marks.map((m) => [m.kind, m.date, m.start, m.end])).toEqual([
-      ...[1, 2, 3, 4, 5, 6, 7].map((d) => ['holiday', `2026-10-0${d}`, iso(`2026-10-0${d}T00:00+08:00`), iso(`2026-10-${String(d + 1).padStart(2, '0')}T00:00+08:00`)]),
+      ...[1, 2, 3, 4, 5, 6, 7].map((d) => [
+        'holiday',
+        `2026-10-0${d}`,
+        iso(`2026-10-0${d}T00:00+08:00`),
+        iso(`2026-10-${String(d + 1).padStart(2, '0')}T00:00+08:00`),
+      ]),
       ['workday', '2026-10-10', iso('2026-10-10T00:00+08:00'), iso('2026-10-11T00:00+08:00')],
     ]);
     // Rules without a calendar have no marks: staging runs its weekdays through the holiday.
@@ -245,7 +283,11 @@ describe('offpeak plan --html in headless Chromium', () => {
     const holidayBlocks = await drawn(p, `${rule} [data-kind="off"][data-date^="2026-10-0"]`);
     const firstToSeventh = holidayBlocks.filter((b) => b.date! <= '2026-10-07');
     expect(firstToSeventh.map((b) => [b.date, b.start, b.end])).toEqual(
-      [1, 2, 3, 4, 5, 6, 7].map((d) => [`2026-10-0${d}`, iso(`2026-10-0${d}T00:00+08:00`), iso(`2026-10-${String(d + 1).padStart(2, '0')}T00:00+08:00`)]),
+      [1, 2, 3, 4, 5, 6, 7].map((d) => [
+        `2026-10-0${d}`,
+        iso(`2026-10-0${d}T00:00+08:00`),
+        iso(`2026-10-${String(d + 1).padStart(2, '0')}T00:00+08:00`),
+      ]),
     );
     await p.close();
   });
@@ -255,7 +297,9 @@ describe('offpeak plan --html in headless Chromium', () => {
     const p = opened.page;
     expectClean(opened, page.resolved);
 
-    const rows = await p.$$eval('svg.group [data-row="resource"]', (els) => els.map((e) => [e.getAttribute('data-rule'), e.getAttribute('data-product'), e.querySelector('.resname')?.textContent]));
+    const rows = await p.$$eval('svg.group [data-row="resource"]', (els) =>
+      els.map((e) => [e.getAttribute('data-rule'), e.getAttribute('data-product'), e.querySelector('.resname')?.textContent]),
+    );
     expect(rows).toEqual([
       ['dev-nights', 'sae', 'dev-api'],
       ['dev-nights', 'sae', 'dev-ci-runner'],
@@ -270,7 +314,12 @@ describe('offpeak plan --html in headless Chromium', () => {
     const loaded = await loadSchedules([join(ROOT, 'schedules')], { at: NOW });
     const pricing = loaded.pricing ?? DEFAULT_PRICING;
     const from = Date.parse('2026-10-05T00:00:00+08:00');
-    const hours = (name: string) => hoursOffPerWeek(loaded.rules.find((r) => r.name === name)!, from, 7);
+    const hours = (name: string) =>
+      hoursOffPerWeek(
+        loaded.rules.find((r) => r.name === name)!,
+        from,
+        7,
+      );
     // Sizes as the demo seed has them (cpu 500 and memory 1024 unless it says otherwise).
     const expected: Record<string, { rule: string; instances: number; cpu: number; memory: number }> = {
       'dev-api': { rule: 'dev-nights', instances: 2, cpu: 500, memory: 1024 },
@@ -309,7 +358,8 @@ describe('offpeak plan --html in headless Chromium', () => {
 
     expect(Number(await p.getAttribute('tr[data-row="total"]', 'data-per-week'))).toBeCloseTo(total, 9);
     expect(Number(await p.getAttribute('tr[data-row="rule"][data-rule="dev-nights"]', 'data-per-week'))).toBeCloseTo(
-      saeSaving(hours('dev-nights'), expected['dev-api']!, pricing).perWeek + saeSaving(hours('dev-nights'), expected['dev-web']!, pricing).perWeek,
+      saeSaving(hours('dev-nights'), expected['dev-api']!, pricing).perWeek +
+        saeSaving(hours('dev-nights'), expected['dev-web']!, pricing).perWeek,
       9,
     );
     expect(await p.textContent('#fn-pricing')).toContain(pricing.source);
@@ -319,7 +369,10 @@ describe('offpeak plan --html in headless Chromium', () => {
 
     // The viewport down to the end of the chart: what the README shows.
     const bottom = await p.$eval('.chart', (e) => e.getBoundingClientRect().bottom);
-    await p.screenshot({ path: join(OUT, 'plan-week-desktop.png'), clip: { x: 0, y: 0, width: 1280, height: Math.min(720, Math.ceil(bottom) + 16) } });
+    await p.screenshot({
+      path: join(OUT, 'plan-week-desktop.png'),
+      clip: { x: 0, y: 0, width: 1280, height: Math.min(720, Math.ceil(bottom) + 16) },
+    });
     await p.close();
   });
 
@@ -331,7 +384,14 @@ describe('offpeak plan --html in headless Chromium', () => {
       const { document, window } = { document: (globalThis as unknown as Win).document, window: globalThis as unknown as Win };
       const chart = document.querySelector('.chart')!;
       const name = document.querySelector('svg.group .name')!.getBoundingClientRect();
-      return { page: document.documentElement.scrollWidth, body: document.body.scrollWidth, view: window.innerWidth, chart: chart.clientWidth, chartContent: chart.scrollWidth, nameHeight: name.height };
+      return {
+        page: document.documentElement.scrollWidth,
+        body: document.body.scrollWidth,
+        view: window.innerWidth,
+        chart: chart.clientWidth,
+        chartContent: chart.scrollWidth,
+        nameHeight: name.height,
+      };
     });
     expect(size.page).toBeLessThanOrEqual(size.view);
     expect(size.body).toBeLessThanOrEqual(size.view);
@@ -363,7 +423,15 @@ describe('offpeak plan --html in headless Chromium', () => {
         swipe: style('.swipe').display,
       };
     });
-    expect(print).toEqual({ minWidth: '0px', overflow: true, off: 'rgb(51, 51, 51)', lane: 'rgb(255, 255, 255)', groupBreak: 'avoid', rowBreak: 'avoid', swipe: 'none' });
+    expect(print).toEqual({
+      minWidth: '0px',
+      overflow: true,
+      off: 'rgb(51, 51, 51)',
+      lane: 'rgb(255, 255, 255)',
+      groupBreak: 'avoid',
+      rowBreak: 'avoid',
+      swipe: 'none',
+    });
     await p.screenshot({ path: join(OUT, 'plan-week-print.png') });
     const pdf = await p.pdf({ path: join(OUT, 'plan-week.pdf'), landscape: true, printBackground: true });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
@@ -371,7 +439,6 @@ describe('offpeak plan --html in headless Chromium', () => {
     await p.close();
   });
 });
-
 
 describe('offpeak plan --html flags', () => {
   async function run(...argv: string[]) {

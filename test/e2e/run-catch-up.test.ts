@@ -1,5 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callsOf, DEV, DEV_SEED, devNights, executed, MUTATING, outcomes, resultFor, rulesFrom, startWorld, type World } from './support/run.js';
+import {
+  callsOf,
+  DEV,
+  DEV_SEED,
+  devNights,
+  executed,
+  MUTATING,
+  outcomes,
+  resultFor,
+  rulesFrom,
+  startWorld,
+  type World,
+} from './support/run.js';
 
 /**
  * catchUp widens a run's interval backwards: a run FC never delivered is recovered by the next
@@ -39,7 +51,9 @@ describe('catch-up must not undo a manual start', () => {
     const second = await world.run({ at: AT_20_10, rules: withCatchUp });
 
     expect(second.ok).toBe(true);
-    expect(second.rules).toEqual([{ name: 'dev-nights', action: 'stop', reason: 'off-peak began Tue 2036-11-25 20:00 +08:00 (caught up)' }]);
+    expect(second.rules).toEqual([
+      { name: 'dev-nights', action: 'stop', reason: 'off-peak began Tue 2036-11-25 20:00 +08:00 (caught up)' },
+    ]);
     // The app: its last change order is the person's start, made after the stop edge.
     const api = resultFor(second, 'dev-api');
     expect(api.outcome).toBe('skipped');
@@ -81,13 +95,24 @@ describe('a missed run is recovered', () => {
     const report = await world.run({ at: AT_20_10, rules: withCatchUp });
 
     expect(report.ok).toBe(true);
-    expect(report.rules).toEqual([{ name: 'dev-nights', action: 'stop', reason: 'off-peak began Tue 2036-11-25 20:00 +08:00 (caught up)' }]);
-    expect(outcomes(report)).toEqual({ 'sae:dev-api': 'stopped', 'sae:dev-ci-runner': 'excluded', 'sae:dev-web': 'stopped', 'swas:dev-box': 'stopping' });
+    expect(report.rules).toEqual([
+      { name: 'dev-nights', action: 'stop', reason: 'off-peak began Tue 2036-11-25 20:00 +08:00 (caught up)' },
+    ]);
+    expect(outcomes(report)).toEqual({
+      'sae:dev-api': 'stopped',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'stopped',
+      'swas:dev-box': 'stopping',
+    });
     expect(await world.appStatus(DEV.api)).toBe('STOPPED');
     expect(await world.appStatus(DEV.web)).toBe('STOPPED');
     expect(await world.appStatus(DEV.ci)).toBe('RUNNING');
     const log = await world.calls();
-    expect(executed(log).map((c) => `${c.action} ${c.resourceIds.join(',')}`).sort()).toEqual([`StopApplication ${DEV.api}`, `StopApplication ${DEV.web}`, `StopInstances ${DEV.box}`]);
+    expect(
+      executed(log)
+        .map((c) => `${c.action} ${c.resourceIds.join(',')}`)
+        .sort(),
+    ).toEqual([`StopApplication ${DEV.api}`, `StopApplication ${DEV.web}`, `StopInstances ${DEV.box}`]);
   });
 
   it('without catchUp, the 20:10 run sees no edge and does nothing', async () => {

@@ -19,7 +19,12 @@ describe('dry run', () => {
     const evening = await world.run({ at: '2036-11-25T20:00:00+08:00', rules, dryRun: true });
     expect(evening.dryRun).toBe(true);
     expect(evening.ok).toBe(true);
-    expect(outcomes(evening)).toEqual({ 'sae:dev-api': 'would-stop', 'sae:dev-ci-runner': 'excluded', 'sae:dev-web': 'would-stop', 'swas:dev-box': 'would-stop' });
+    expect(outcomes(evening)).toEqual({
+      'sae:dev-api': 'would-stop',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'would-stop',
+      'swas:dev-box': 'would-stop',
+    });
     expect(callsOf(await world.calls(), MUTATING)).toEqual([]);
     const before = await world.state();
     expect(before.sae.apps.every((a) => a.status === 'RUNNING')).toBe(true);
@@ -29,7 +34,12 @@ describe('dry run', () => {
     await world.run({ at: '2036-11-25T20:00:00+08:00', rules });
     await world.clearCalls();
     const morning = await world.run({ at: '2036-11-26T08:00:00+08:00', rules, dryRun: true });
-    expect(outcomes(morning)).toEqual({ 'sae:dev-api': 'would-start', 'sae:dev-ci-runner': 'excluded', 'sae:dev-web': 'would-start', 'swas:dev-box': 'would-start' });
+    expect(outcomes(morning)).toEqual({
+      'sae:dev-api': 'would-start',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'would-start',
+      'swas:dev-box': 'would-start',
+    });
     const log = await world.calls();
     expect(log.length).toBeGreaterThan(0); // it did read
     expect(log.filter((c) => /^(Stop|Start|BatchStop|BatchStart)/.test(c.action))).toEqual([]);

@@ -21,7 +21,9 @@ describe('edges of the 20:00 tick', () => {
   it('an explicit id that does not exist is reported, and the others are still stopped', async () => {
     const yaml = devNights().replace(`instanceIds: [${DEV.box}]`, `instanceIds: [${DEV.box}, ace0706b2ac4454d984295a94213cccc]`);
     const report = await world.run({ at: T, rules: rulesFrom(yaml) });
-    expect(report.missing).toEqual([{ rule: 'dev-nights', product: 'swas', region: 'cn-hangzhou', id: 'ace0706b2ac4454d984295a94213cccc' }]);
+    expect(report.missing).toEqual([
+      { rule: 'dev-nights', product: 'swas', region: 'cn-hangzhou', id: 'ace0706b2ac4454d984295a94213cccc' },
+    ]);
     expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'stopped', 'sae:dev-web': 'stopped', 'swas:dev-box': 'stopping' });
     expect(reportText(report)).toContain('not found   SWAS cn-hangzhou ace0706b2ac4454d984295a94213cccc (named by rule dev-nights)');
   });
@@ -29,7 +31,9 @@ describe('edges of the 20:00 tick', () => {
   it('IncorrectInstanceStatus while the box is Stopping: read back, reported stopping, no second stop', async () => {
     // The stop goes through but its answer says IncorrectInstanceStatus, as when a stop arrives
     // while the box is already on its way down: offpeak reads it back and finds it Stopping.
-    await world.faults([{ product: 'swas', action: 'StopInstances', code: 'IncorrectInstanceStatus', httpStatus: 403, times: 1, afterExecute: true }]);
+    await world.faults([
+      { product: 'swas', action: 'StopInstances', code: 'IncorrectInstanceStatus', httpStatus: 403, times: 1, afterExecute: true },
+    ]);
     const report = await world.run({ at: T, rules: rulesFrom(devNights()) });
     expect(resultFor(report, 'dev-box').outcome).toBe('stopping');
     expect(['Stopping', 'Stopped']).toContain(await world.instanceStatus(DEV.box));
@@ -51,8 +55,20 @@ describe('edges of the 20:00 tick', () => {
     const env = { ...process.env };
     Object.assign(process.env, { OFFPEAK_ENDPOINT: world.url, OFFPEAK_RATE_SCALE: '100', OFFPEAK_SCHEDULES: 'schedules' });
     try {
-      await world.faults([{ product: 'sae', action: '*', code: 'SignatureDoesNotMatch', httpStatus: 400, message: 'Specified signature is not matched with our calculation.' }]);
-      const context = { requestId: 'r', credentials: { accessKeyId: 'STS.sandbox', accessKeySecret: 'sts-secret', securityToken: 'sts-token' }, function: { name: 'offpeak', timeout: 30 } };
+      await world.faults([
+        {
+          product: 'sae',
+          action: '*',
+          code: 'SignatureDoesNotMatch',
+          httpStatus: 400,
+          message: 'Specified signature is not matched with our calculation.',
+        },
+      ]);
+      const context = {
+        requestId: 'r',
+        credentials: { accessKeyId: 'STS.sandbox', accessKeySecret: 'sts-secret', securityToken: 'sts-token' },
+        function: { name: 'offpeak', timeout: 30 },
+      };
       const failure = await handler(Buffer.from(JSON.stringify({ triggerTime: '2036-11-25T12:00:00Z' })), context).then(
         () => undefined,
         (error: unknown) => error as Error,

@@ -1,5 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsOf, DEV, DEV_SEED, devNights, executed, outcomes, resultFor, rulesFrom, seedOf, startWorld, type SeedApp, type World } from './support/run.js';
+import {
+  callsOf,
+  DEV,
+  DEV_SEED,
+  devNights,
+  executed,
+  outcomes,
+  resultFor,
+  rulesFrom,
+  seedOf,
+  startWorld,
+  type SeedApp,
+  type World,
+} from './support/run.js';
 
 /**
  * A night when the cloud misbehaves: busy apps, an upgrade, throttling, 500s, a dropped connection
@@ -19,7 +32,12 @@ afterEach(async () => {
 /** One dev app per fault, named after it. */
 const FAULTY = ['busy', 'upgrading', 'throttled', 'internal', 'dropped', 'html', 'numeric'] as const;
 const appId = (name: string) => `app-${name}`;
-const faultyApps: SeedApp[] = FAULTY.map((name) => ({ appId: appId(name), appName: `dev-${name}`, namespaceId: 'cn-hangzhou:dev', tags: { env: 'dev' } }));
+const faultyApps: SeedApp[] = FAULTY.map((name) => ({
+  appId: appId(name),
+  appName: `dev-${name}`,
+  namespaceId: 'cn-hangzhou:dev',
+  tags: { env: 'dev' },
+}));
 const BOX_2 = 'ace0706b2ac4454d984295a94213cccc';
 
 describe('faults are survived', () => {
@@ -63,7 +81,12 @@ describe('faults are survived', () => {
 
     const log = await world.calls();
     const codes = (id: string) => callsOf(log, 'StopApplication', id).map((c) => c.code);
-    expect(codes(appId('busy'))).toEqual(['Application.ChangerOrderRunning', 'Application.ChangerOrderRunning', 'Application.ChangerOrderRunning', null]);
+    expect(codes(appId('busy'))).toEqual([
+      'Application.ChangerOrderRunning',
+      'Application.ChangerOrderRunning',
+      'Application.ChangerOrderRunning',
+      null,
+    ]);
     expect(codes(appId('upgrading'))).toEqual(['System.Upgrading', null]);
     expect(codes(appId('throttled'))).toEqual(['Throttling.User', null]);
     expect(codes(appId('internal'))).toEqual(['InternalError', null]);
@@ -106,7 +129,12 @@ describe('permission refused', () => {
   });
 
   it('SAE lists but refuses StopApplication: every app fails with Forbidden.RAM, and after the first refusal no more stops are tried', async () => {
-    const apps: SeedApp[] = Array.from({ length: 12 }, (_, i) => ({ appId: `app-${i}`, appName: `dev-${String(i).padStart(2, '0')}`, namespaceId: 'cn-hangzhou:dev', tags: { env: 'dev' } }));
+    const apps: SeedApp[] = Array.from({ length: 12 }, (_, i) => ({
+      appId: `app-${i}`,
+      appName: `dev-${String(i).padStart(2, '0')}`,
+      namespaceId: 'cn-hangzhou:dev',
+      tags: { env: 'dev' },
+    }));
     world = await startWorld(seedOf({ apps, instances: [{ instanceId: DEV.box, instanceName: 'dev-box' }] }), { rateScale: 100 });
     await world.faults([{ product: 'sae', action: 'StopApplication', code: 'Forbidden.RAM', httpStatus: 403 }]);
 
@@ -146,7 +174,12 @@ describe('the deadline', () => {
 
   it('stops the rate limits could not fit before the deadline are deferred, and the run fails so FC retries it', async () => {
     // 70 apps, SAE's 60 a minute at rate scale 1: the first 54 (90% of 60) go at once, the rest would wait a minute.
-    const many = Array.from({ length: 70 }, (_, i) => ({ appId: `app-many-${String(i).padStart(2, '0')}`, appName: `dev-many-${String(i).padStart(2, '0')}`, namespaceId: 'cn-hangzhou:dev', tags: { env: 'dev' } }));
+    const many = Array.from({ length: 70 }, (_, i) => ({
+      appId: `app-many-${String(i).padStart(2, '0')}`,
+      appName: `dev-many-${String(i).padStart(2, '0')}`,
+      namespaceId: 'cn-hangzhou:dev',
+      tags: { env: 'dev' },
+    }));
     world = await startWorld(seedOf({ apps: many, changeOrderSeconds: 1 }), { rateScale: 1 });
 
     const report = await world.run({ at: T, rules, deadlineMs: 3_000, pollMs: 300 });

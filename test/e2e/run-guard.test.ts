@@ -8,7 +8,13 @@ import { callsOf, executed, MUTATING, rulesFrom, seedOf, startWorld, type SeedAp
  */
 
 const T = '2036-11-25T20:00:00+08:00';
-const apps: SeedApp[] = Array.from({ length: 250 }, (_, i) => ({ appId: `app-${String(i).padStart(3, '0')}`, appName: `dev-${String(i).padStart(3, '0')}`, namespaceId: 'cn-hangzhou:dev', instances: 1, tags: { env: 'dev' } }));
+const apps: SeedApp[] = Array.from({ length: 250 }, (_, i) => ({
+  appId: `app-${String(i).padStart(3, '0')}`,
+  appName: `dev-${String(i).padStart(3, '0')}`,
+  namespaceId: 'cn-hangzhou:dev',
+  instances: 1,
+  tags: { env: 'dev' },
+}));
 const rules = rulesFrom(`version: 1
 timezone: Asia/Shanghai
 rules:

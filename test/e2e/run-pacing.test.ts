@@ -8,8 +8,18 @@ import { callsOf, executed, rulesFrom, seedOf, startWorld, type SeedApp, type Se
  */
 
 const T = '2036-11-25T20:00:00+08:00';
-const apps: SeedApp[] = Array.from({ length: 130 }, (_, i) => ({ appId: `app-${String(i).padStart(3, '0')}`, appName: `dev-${String(i).padStart(3, '0')}`, namespaceId: 'cn-hangzhou:dev', instances: 1, tags: { env: 'dev' } }));
-const instances: SeedInstance[] = Array.from({ length: 25 }, (_, i) => ({ instanceId: `i-box-${String(i).padStart(2, '0')}`, instanceName: `dev-box-${String(i).padStart(2, '0')}`, tags: { env: 'dev' } }));
+const apps: SeedApp[] = Array.from({ length: 130 }, (_, i) => ({
+  appId: `app-${String(i).padStart(3, '0')}`,
+  appName: `dev-${String(i).padStart(3, '0')}`,
+  namespaceId: 'cn-hangzhou:dev',
+  instances: 1,
+  tags: { env: 'dev' },
+}));
+const instances: SeedInstance[] = Array.from({ length: 25 }, (_, i) => ({
+  instanceId: `i-box-${String(i).padStart(2, '0')}`,
+  instanceName: `dev-box-${String(i).padStart(2, '0')}`,
+  tags: { env: 'dev' },
+}));
 const rules = rulesFrom(`version: 1
 timezone: Asia/Shanghai
 rules:

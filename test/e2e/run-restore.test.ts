@@ -21,14 +21,24 @@ describe('restore at 08:00 (Wed 2036-11-26)', () => {
     await world.byHandSae('StopApplication', DEV.web);
     await world.advance(60);
     const night = await world.run({ at: '2036-11-25T20:00:00+08:00', rules });
-    expect(outcomes(night)).toEqual({ 'sae:dev-api': 'stopped', 'sae:dev-ci-runner': 'excluded', 'sae:dev-web': 'already-stopped', 'swas:dev-box': 'stopping' });
+    expect(outcomes(night)).toEqual({
+      'sae:dev-api': 'stopped',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'already-stopped',
+      'swas:dev-box': 'stopping',
+    });
     await world.clearCalls();
 
     const morning = await world.run({ at: '2036-11-26T08:00:00+08:00', rules });
 
     expect(morning.ok).toBe(true);
     expect(morning.rules).toEqual([{ name: 'dev-nights', action: 'start', reason: 'off-peak ended Wed 2036-11-26 08:00 +08:00' }]);
-    expect(outcomes(morning)).toEqual({ 'sae:dev-api': 'started', 'sae:dev-ci-runner': 'excluded', 'sae:dev-web': 'started', 'swas:dev-box': 'starting' });
+    expect(outcomes(morning)).toEqual({
+      'sae:dev-api': 'started',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'started',
+      'swas:dev-box': 'starting',
+    });
     expect(resultFor(morning, 'dev-web').changeOrderId).toBeDefined();
     expect(resultFor(morning, 'dev-box').clientToken).toMatch(/^offpeak-start-/);
 
@@ -38,11 +48,11 @@ describe('restore at 08:00 (Wed 2036-11-26)', () => {
     expect(['Starting', 'Running']).toContain(await world.instanceStatus(DEV.box));
 
     const log = await world.calls();
-    expect(executed(log).map((c) => `${c.action} ${c.resourceIds.join(',')}`).sort()).toEqual([
-      `StartApplication ${DEV.api}`,
-      `StartApplication ${DEV.web}`,
-      `StartInstances ${DEV.box}`,
-    ]);
+    expect(
+      executed(log)
+        .map((c) => `${c.action} ${c.resourceIds.join(',')}`)
+        .sort(),
+    ).toEqual([`StartApplication ${DEV.api}`, `StartApplication ${DEV.web}`, `StartInstances ${DEV.box}`]);
     expect(callsOf(log, ['StopApplication', 'StopInstances'])).toEqual([]);
   });
 
@@ -57,7 +67,12 @@ describe('restore at 08:00 (Wed 2036-11-26)', () => {
     expect(await world.appStatus(DEV.api)).toBe('STOPPED');
 
     const monday = await world.run({ at: '2036-12-01T08:00:00+08:00', rules });
-    expect(outcomes(monday)).toEqual({ 'sae:dev-api': 'started', 'sae:dev-ci-runner': 'excluded', 'sae:dev-web': 'started', 'swas:dev-box': 'starting' });
+    expect(outcomes(monday)).toEqual({
+      'sae:dev-api': 'started',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'started',
+      'swas:dev-box': 'starting',
+    });
     expect(await world.appStatus(DEV.api)).toBe('RUNNING');
   });
 });

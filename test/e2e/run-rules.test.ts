@@ -1,5 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callsOf, DEV, DEV_SEED, devNights, executed, MUTATING, outcomes, resultFor, rulesFrom, startWorld, type World } from './support/run.js';
+import {
+  callsOf,
+  DEV,
+  DEV_SEED,
+  devNights,
+  executed,
+  MUTATING,
+  outcomes,
+  resultFor,
+  rulesFrom,
+  startWorld,
+  type World,
+} from './support/run.js';
 
 /**
  * How rules meet: two rules at odds over one app leave it alone; enforce undoes a manual start at
@@ -28,7 +40,12 @@ describe('conflict', () => {
       { name: 'dev-nights', action: 'stop', reason: 'off-peak began Tue 2036-11-25 20:00 +08:00' },
       { name: 'late-builds', action: 'start', reason: 'off-peak ended Tue 2036-11-25 20:00 +08:00' },
     ]);
-    expect(outcomes(report)).toEqual({ 'sae:dev-api': 'stopped', 'sae:dev-ci-runner': 'excluded', 'sae:dev-web': 'conflict', 'swas:dev-box': 'stopping' });
+    expect(outcomes(report)).toEqual({
+      'sae:dev-api': 'stopped',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'conflict',
+      'swas:dev-box': 'stopping',
+    });
     const web = resultFor(report, 'dev-web');
     expect(web.rules).toEqual(['dev-nights', 'late-builds']);
     expect(web.reason).toBe('conflict: dev-nights wants stop, late-builds wants start; left alone');
@@ -78,7 +95,11 @@ rules:
     expect(await world.appStatus(DEV.web)).toBe('RUNNING');
     expect(['Stopping', 'Stopped']).toContain(await world.instanceStatus(DEV.box));
     const log = await world.calls();
-    expect(executed(log).map((c) => `${c.action} ${c.resourceIds.join(',')}`).sort()).toEqual([`StopApplication ${DEV.api}`, `StopInstances ${DEV.box}`]);
+    expect(
+      executed(log)
+        .map((c) => `${c.action} ${c.resourceIds.join(',')}`)
+        .sort(),
+    ).toEqual([`StopApplication ${DEV.api}`, `StopInstances ${DEV.box}`]);
     // A new stop, not a replay of 22:00's: its token is the 22:30 run's own.
     expect(resultFor(later, 'dev-box').clientToken).not.toBe(resultFor(night, 'dev-box').clientToken);
   });
@@ -107,9 +128,18 @@ describe('manual narrowing {rules: [dev-nights], action: stop}', () => {
 
     expect(report.ok).toBe(true);
     expect(report.rules).toEqual([{ name: 'dev-nights', action: 'stop', reason: 'manual stop: off-peak at Tue 2036-11-25 23:00 +08:00' }]);
-    expect(outcomes(report)).toEqual({ 'sae:dev-api': 'stopped', 'sae:dev-ci-runner': 'excluded', 'sae:dev-web': 'stopped', 'swas:dev-box': 'stopping' });
+    expect(outcomes(report)).toEqual({
+      'sae:dev-api': 'stopped',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'stopped',
+      'swas:dev-box': 'stopping',
+    });
     const log = await world.calls();
-    expect(executed(log).map((c) => c.resourceIds[0]).sort()).toEqual([DEV.box, DEV.api, DEV.web].sort());
+    expect(
+      executed(log)
+        .map((c) => c.resourceIds[0])
+        .sort(),
+    ).toEqual([DEV.box, DEV.api, DEV.web].sort());
     for (const id of [DEV.prod, DEV.prodBox, DEV.ci]) expect(callsOf(log, MUTATING, id)).toEqual([]);
     expect(await world.appStatus(DEV.prod)).toBe('RUNNING');
     expect(await world.instanceStatus(DEV.prodBox)).toBe('Running');
@@ -120,7 +150,11 @@ describe('manual narrowing {rules: [dev-nights], action: stop}', () => {
 
     expect(report.ok).toBe(true);
     expect(report.rules).toEqual([
-      { name: 'dev-nights', reason: 'on-peak at Tue 2036-11-25 15:00 +08:00: a manual stop never goes beyond the schedule (pass "at" to act as of another instant)' },
+      {
+        name: 'dev-nights',
+        reason:
+          'on-peak at Tue 2036-11-25 15:00 +08:00: a manual stop never goes beyond the schedule (pass "at" to act as of another instant)',
+      },
     ]);
     expect(report.results).toEqual([]);
     expect(callsOf(await world.calls(), MUTATING)).toEqual([]);

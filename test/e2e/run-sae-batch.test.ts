@@ -66,15 +66,36 @@ describe('SAE batch mode', () => {
     });
     expect(report.results.find((r) => r.id === bad)?.code).toBe('Application.ChangerOrderRunning');
     const state = Object.fromEntries((await world.state()).sae.apps.map((a) => [a.appId, a.status]));
-    expect(state).toEqual({ 'app-dev-a': 'STOPPED', 'app-dev-b': 'STOPPED', 'app-dev-c': 'RUNNING', 'app-dev-d': 'STOPPED', 'app-test-a': 'STOPPED', 'app-test-b': 'STOPPED' });
+    expect(state).toEqual({
+      'app-dev-a': 'STOPPED',
+      'app-dev-b': 'STOPPED',
+      'app-dev-c': 'RUNNING',
+      'app-dev-d': 'STOPPED',
+      'app-test-a': 'STOPPED',
+      'app-test-b': 'STOPPED',
+    });
 
     const log = await world.calls();
     // Every call that named the bad app was refused; the test namespace's batch went through whole.
-    expect(log.filter((c) => c.resourceIds.includes(bad) && c.action !== 'ListApplications' && c.action !== 'DescribeApplicationStatus').every((c) => c.code === 'Application.ChangerOrderRunning')).toBe(true);
+    expect(
+      log
+        .filter((c) => c.resourceIds.includes(bad) && c.action !== 'ListApplications' && c.action !== 'DescribeApplicationStatus')
+        .every((c) => c.code === 'Application.ChangerOrderRunning'),
+    ).toBe(true);
     // Halved: [a b c d] refused, [a b] stopped as a batch, [c d] refused, then c and d alone.
     const tried = (c: { action: string; resourceIds: string[] }) => `${c.action} ${[...c.resourceIds].sort().join(',')}`;
-    expect(executed(log).map(tried).sort()).toEqual(['BatchStopApplications app-dev-a,app-dev-b', 'BatchStopApplications app-test-a,app-test-b', 'StopApplication app-dev-d']);
-    const refusedBatches = new Set(callsOf(log, 'BatchStopApplications').filter((c) => c.code !== null).map(tried));
-    expect(refusedBatches).toEqual(new Set(['BatchStopApplications app-dev-a,app-dev-b,app-dev-c,app-dev-d', 'BatchStopApplications app-dev-c,app-dev-d']));
+    expect(executed(log).map(tried).sort()).toEqual([
+      'BatchStopApplications app-dev-a,app-dev-b',
+      'BatchStopApplications app-test-a,app-test-b',
+      'StopApplication app-dev-d',
+    ]);
+    const refusedBatches = new Set(
+      callsOf(log, 'BatchStopApplications')
+        .filter((c) => c.code !== null)
+        .map(tried),
+    );
+    expect(refusedBatches).toEqual(
+      new Set(['BatchStopApplications app-dev-a,app-dev-b,app-dev-c,app-dev-d', 'BatchStopApplications app-dev-c,app-dev-d']),
+    );
   });
 });

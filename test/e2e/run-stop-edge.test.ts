@@ -1,5 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callsOf, DEV, DEV_SEED, devNights, executed, MUTATING, outcomes, resultFor, rulesFrom, startWorld, type World } from './support/run.js';
+import {
+  callsOf,
+  DEV,
+  DEV_SEED,
+  devNights,
+  executed,
+  MUTATING,
+  outcomes,
+  resultFor,
+  rulesFrom,
+  startWorld,
+  type World,
+} from './support/run.js';
 
 /**
  * The 20:00 tick of a Tuesday, over real HTTP against the sandbox: dev-nights stops the dev apps
@@ -42,12 +54,25 @@ describe('the 20:00 tick (Tue 2036-11-25, dev-nights)', () => {
     expect(await world.instanceStatus(DEV.prodBox)).toBe('Running');
 
     const log = await world.calls();
-    expect(callsOf(log, 'StopApplication').map((c) => c.resourceIds).sort()).toEqual([[DEV.api], [DEV.web]]);
+    expect(
+      callsOf(log, 'StopApplication')
+        .map((c) => c.resourceIds)
+        .sort(),
+    ).toEqual([[DEV.api], [DEV.web]]);
     expect(callsOf(log, 'StopApplication').every((c) => c.executed && c.code === null)).toBe(true);
     const stopInstances = callsOf(log, 'StopInstances');
     expect(stopInstances).toHaveLength(1);
-    expect(stopInstances[0]).toMatchObject({ resourceIds: [DEV.box], executed: true, code: null, clientToken: resultFor(report, 'dev-box').clientToken });
-    expect(executed(log).map((c) => c.action).sort()).toEqual(['StopApplication', 'StopApplication', 'StopInstances']);
+    expect(stopInstances[0]).toMatchObject({
+      resourceIds: [DEV.box],
+      executed: true,
+      code: null,
+      clientToken: resultFor(report, 'dev-box').clientToken,
+    });
+    expect(
+      executed(log)
+        .map((c) => c.action)
+        .sort(),
+    ).toEqual(['StopApplication', 'StopApplication', 'StopInstances']);
     // Nothing ever named the excluded app or prod in a mutating call.
     for (const id of [DEV.ci, DEV.prod, DEV.prodBox]) expect(callsOf(log, MUTATING, id)).toEqual([]);
   });
@@ -94,11 +119,11 @@ describe('the 20:00 tick (Tue 2036-11-25, dev-nights)', () => {
     const log = await world.calls();
     const tokens = new Set(callsOf(log, 'StopInstances').map((c) => c.clientToken));
     expect(tokens.size).toBe(1);
-    expect(executed(log).map((c) => `${c.action} ${c.resourceIds.join(',')}`).sort()).toEqual([
-      `StopApplication ${DEV.api}`,
-      `StopApplication ${DEV.web}`,
-      `StopInstances ${DEV.box}`,
-    ]);
+    expect(
+      executed(log)
+        .map((c) => `${c.action} ${c.resourceIds.join(',')}`)
+        .sort(),
+    ).toEqual([`StopApplication ${DEV.api}`, `StopApplication ${DEV.web}`, `StopInstances ${DEV.box}`]);
     expect(await world.appStatus(DEV.web)).toBe('STOPPED');
     expect(await world.appStatus(DEV.prod)).toBe('RUNNING');
   });

@@ -1,7 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demoSeedPath, readSeed } from '../../lib/sandbox/seed.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/server.js';
-import { DEMO_KEY, adminRaw, advance, calls, failure, openApiClient, reset, saeCall, saeData, setFaults, state, swas } from './support/clients.js';
+import {
+  DEMO_KEY,
+  adminRaw,
+  advance,
+  calls,
+  failure,
+  openApiClient,
+  reset,
+  saeCall,
+  saeData,
+  setFaults,
+  state,
+  swas,
+} from './support/clients.js';
 
 /** The admin API under /_sandbox/: its exact shapes, resets with YAML, and how it refuses bad input. */
 
@@ -32,10 +45,25 @@ describe('GET /_sandbox/state', () => {
     if (!Array.isArray(apps) || !Array.isArray(instances)) throw new Error('apps and instances must be arrays');
     expect(apps).toHaveLength(6);
     expect(instances).toHaveLength(4);
-    for (const app of apps) expect(keysOf(app)).toEqual(['appId', 'appName', 'namespaceId', 'regionId', 'runningInstances', 'status', 'tags']);
+    for (const app of apps)
+      expect(keysOf(app)).toEqual(['appId', 'appName', 'namespaceId', 'regionId', 'runningInstances', 'status', 'tags']);
     for (const instance of instances) expect(keysOf(instance)).toEqual(['instanceId', 'instanceName', 'regionId', 'status', 'tags']);
-    expect(apps[0]).toEqual({ appId: DEV_API, appName: 'dev-api', namespaceId: 'cn-hangzhou:dev', regionId: 'cn-hangzhou', status: 'RUNNING', runningInstances: 2, tags: { env: 'dev' } });
-    expect(instances).toContainEqual({ instanceId: DEV_BOX, instanceName: 'dev-box', regionId: 'cn-hangzhou', status: 'Running', tags: { env: 'dev' } });
+    expect(apps[0]).toEqual({
+      appId: DEV_API,
+      appName: 'dev-api',
+      namespaceId: 'cn-hangzhou:dev',
+      regionId: 'cn-hangzhou',
+      status: 'RUNNING',
+      runningInstances: 2,
+      tags: { env: 'dev' },
+    });
+    expect(instances).toContainEqual({
+      instanceId: DEV_BOX,
+      instanceName: 'dev-box',
+      regionId: 'cn-hangzhou',
+      status: 'Running',
+      tags: { env: 'dev' },
+    });
   });
 
   it('follows sandbox time', async () => {
@@ -60,7 +88,15 @@ describe('/_sandbox/calls', () => {
     for (const entry of body) expect(keysOf(entry)).toEqual(['action', 'at', 'clientToken', 'code', 'executed', 'product', 'resourceIds']);
     expect(body.map((c: unknown) => ({ ...(c as Record<string, unknown>), at: undefined }))).toEqual([
       { at: undefined, product: 'swas', action: 'StopInstance', resourceIds: [DEV_BOX], clientToken: 'ct-1', code: null, executed: true },
-      { at: undefined, product: 'sae', action: 'StopApplication', resourceIds: ['no-such-app'], clientToken: null, code: 'InvalidApplication.NotFound', executed: false },
+      {
+        at: undefined,
+        product: 'sae',
+        action: 'StopApplication',
+        resourceIds: ['no-such-app'],
+        clientToken: null,
+        code: 'InvalidApplication.NotFound',
+        executed: false,
+      },
       { at: undefined, product: 'sae', action: 'ListApplications', resourceIds: [], clientToken: null, code: null, executed: false },
     ]);
     const at = body.map((c: unknown) => Date.parse(String((c as { at?: unknown }).at)));
@@ -103,7 +139,19 @@ sae:
   it('replaces the world with a YAML seed (keys, apps, instances, timings); an empty body goes back to the starting seed', async () => {
     await reset(url, YAML);
     expect(await state(url)).toEqual({
-      sae: { apps: [{ appId: 'only-app', appName: 'only', namespaceId: 'cn-beijing:test', regionId: 'cn-beijing', status: 'STOPPED', runningInstances: 0, tags: { team: 'blue' } }] },
+      sae: {
+        apps: [
+          {
+            appId: 'only-app',
+            appName: 'only',
+            namespaceId: 'cn-beijing:test',
+            regionId: 'cn-beijing',
+            status: 'STOPPED',
+            runningInstances: 0,
+            tags: { team: 'blue' },
+          },
+        ],
+      },
       swas: { instances: [] },
     });
     // The demo key is gone; the seed's key works.
@@ -136,7 +184,10 @@ sae:
     for (const [seed, field] of [
       ['accounts: []', 'accounts'],
       ['accounts:\n  - id: "12"\n    accessKeys: [{ id: a, secret: b }]', 'accounts[0].id'],
-      ['accounts: [{ id: "1234567890123456", accessKeys: [{ id: a, secret: b }] }]\nsae: { apps: [{ appId: x, appName: x, regionId: cn-hangzhou, namespaceId: "cn-hangzhou:dev", status: PAUSED }] }', 'sae.apps[0].status'],
+      [
+        'accounts: [{ id: "1234567890123456", accessKeys: [{ id: a, secret: b }] }]\nsae: { apps: [{ appId: x, appName: x, regionId: cn-hangzhou, namespaceId: "cn-hangzhou:dev", status: PAUSED }] }',
+        'sae.apps[0].status',
+      ],
       ['accounts: [', 'not valid YAML'],
     ] as const) {
       const answer = await adminRaw(url, 'POST', 'reset', seed);
@@ -185,7 +236,8 @@ describe('POST /_sandbox/faults', () => {
 
 describe('other admin input', () => {
   it('refuses a bad advance, and answers an unknown route with 404 listing the routes', async () => {
-    for (const body of ['{"seconds":-1}', '{"seconds":"5"}', '{}', 'null']) expect((await adminRaw(url, 'POST', 'advance', body)).status).toBe(400);
+    for (const body of ['{"seconds":-1}', '{"seconds":"5"}', '{}', 'null'])
+      expect((await adminRaw(url, 'POST', 'advance', body)).status).toBe(400);
     const unknown = await adminRaw(url, 'GET', 'nothing');
     expect(unknown.status).toBe(404);
     expect(String((unknown.body as { error?: unknown }).error)).toContain('GET state');

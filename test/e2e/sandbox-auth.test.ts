@@ -38,8 +38,10 @@ beforeAll(async () => {
 afterAll(() => sandbox.close());
 beforeEach(() => reset(url));
 
-const listApps = (key: Key, extra: Record<string, unknown> = {}) => saeCall(openApiClient(url, key, extra), 'ListApplications', { PageSize: '50' });
-const listBoxes = (key: Key, extra: Record<string, unknown> = {}) => swas(openApiClient(url, key, extra), 'ListInstances', { RegionId: 'cn-hangzhou' });
+const listApps = (key: Key, extra: Record<string, unknown> = {}) =>
+  saeCall(openApiClient(url, key, extra), 'ListApplications', { PageSize: '50' });
+const listBoxes = (key: Key, extra: Record<string, unknown> = {}) =>
+  swas(openApiClient(url, key, extra), 'ListInstances', { RegionId: 'cn-hangzhou' });
 
 function appNames(result: CallResult): string[] {
   const apps = saeData(result).Applications;
@@ -220,7 +222,11 @@ describe('routing and request size', () => {
   });
 
   it('refuses a body over 1 MB with 413, declared or chunked, and keeps serving', async () => {
-    const declared = await fetch(`${url}/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(1024 * 1024 + 1, 0x61) });
+    const declared = await fetch(`${url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.alloc(1024 * 1024 + 1, 0x61),
+    });
     expect(declared.status).toBe(413);
     expect(((await declared.json()) as { Code?: unknown }).Code).toBe('RequestEntityTooLarge');
 

@@ -69,7 +69,9 @@ describe('error codes', () => {
   });
 
   it('uses the given httpStatus and message', async () => {
-    await setFaults(url, [{ product: 'sae', action: 'ListApplications', code: 'System.Upgrading', httpStatus: 503, message: 'down for upgrade', times: 1 }]);
+    await setFaults(url, [
+      { product: 'sae', action: 'ListApplications', code: 'System.Upgrading', httpStatus: 503, message: 'down for upgrade', times: 1 },
+    ]);
     const err = await failure(saeCall(client, 'ListApplications', {}));
     expect(err.code).toBe('System.Upgrading');
     expect(err.statusCode).toBe(503);
@@ -81,7 +83,11 @@ describe('seeded probabilities', () => {
   const rule = { product: 'sae', action: 'ListApplications', code: 'InternalError', probability: 0.5 };
   const pattern = async (on: OpenApiClient = client): Promise<string> => {
     let out = '';
-    for (let n = 0; n < 24; n++) out += await saeCall(on, 'ListApplications', {}).then(() => '.', (e: unknown) => ((e as { code?: unknown }).code === 'InternalError' ? 'X' : '?'));
+    for (let n = 0; n < 24; n++)
+      out += await saeCall(on, 'ListApplications', {}).then(
+        () => '.',
+        (e: unknown) => ((e as { code?: unknown }).code === 'InternalError' ? 'X' : '?'),
+      );
     return out;
   };
 
@@ -141,8 +147,13 @@ describe('dropped connections', () => {
     expect(await instanceStatus(url, DEV_BOX)).toBe('Running');
     expect((await calls(url)).at(-1)).toMatchObject({ action: 'StopInstance', code: 'ConnectionDropped', executed: false });
 
-    await setFaults(url, [{ product: 'swas', action: '*', drop: true, times: 2 }, { product: 'sae', action: '*', drop: true, times: 2 }]);
-    expect((await failure(swasSdk(url).listInstances(new $Swas.ListInstancesRequest({ regionId: 'cn-hangzhou' })))).code).toBe('ECONNRESET');
+    await setFaults(url, [
+      { product: 'swas', action: '*', drop: true, times: 2 },
+      { product: 'sae', action: '*', drop: true, times: 2 },
+    ]);
+    expect((await failure(swasSdk(url).listInstances(new $Swas.ListInstancesRequest({ regionId: 'cn-hangzhou' })))).code).toBe(
+      'ECONNRESET',
+    );
     expect((await failure(popRpc(url).request('ListInstances', { RegionId: 'cn-hangzhou' }, { method: 'POST' }))).code).toBe('ECONNRESET');
     expect((await failure(popRoa(url).request('GET', '/pop/v1/sam/app/listApplications', {}))).code).toBe('ECONNRESET');
     expect((await failure(saeCall(client, 'StopApplication', { AppId: DEV_API }))).code).toBe('ECONNRESET');
@@ -153,7 +164,12 @@ describe('dropped connections', () => {
 });
 
 describe('broken gateway (HTML 502)', () => {
-  beforeEach(() => setFaults(url, [{ product: 'swas', action: '*', html: true }, { product: 'sae', action: '*', html: true }]));
+  beforeEach(() =>
+    setFaults(url, [
+      { product: 'swas', action: '*', html: true },
+      { product: 'sae', action: '*', html: true },
+    ]),
+  );
 
   it('answers a 502 text/html page', async () => {
     const signed = signedSwasRequest(url, 'ListInstances', { RegionId: 'cn-hangzhou' });

@@ -1,7 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demoSeedPath, readSeed } from '../../lib/sandbox/seed.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/server.js';
-import { advance, appState, calls, failure, openApiClient, popRoa, reset, saeCall, saeData, setFaults, state, type OpenApiClient } from './support/clients.js';
+import {
+  advance,
+  appState,
+  calls,
+  failure,
+  openApiClient,
+  popRoa,
+  reset,
+  saeCall,
+  saeData,
+  setFaults,
+  state,
+  type OpenApiClient,
+} from './support/clients.js';
 
 /**
  * SAE over HTTP: change orders that take `changeOrderSeconds` of sandbox time, batch stops per
@@ -46,7 +59,13 @@ describe('change orders (changeOrderSeconds 2, rate scale 1)', () => {
     const orderId = saeData(stop).ChangeOrderId;
     if (typeof orderId !== 'string') throw new Error('no ChangeOrderId');
 
-    expect(await status(DEV_API)).toMatchObject({ CurrentStatus: 'RUNNING', RunningInstances: 2, LastChangeOrderRunning: true, LastChangeOrderId: orderId, LastChangeOrderStatus: 'RUNNING' });
+    expect(await status(DEV_API)).toMatchObject({
+      CurrentStatus: 'RUNNING',
+      RunningInstances: 2,
+      LastChangeOrderRunning: true,
+      LastChangeOrderId: orderId,
+      LastChangeOrderStatus: 'RUNNING',
+    });
     expect(await order(orderId)).toMatchObject({ ChangeOrderId: orderId, AppId: DEV_API, CoTypeCode: 'CoStop', Status: 1 });
 
     const again = await failure(saeCall(client, 'StopApplication', { AppId: DEV_API }));
@@ -56,7 +75,12 @@ describe('change orders (changeOrderSeconds 2, rate scale 1)', () => {
     await advance(url, 1);
     expect(await status(DEV_API)).toMatchObject({ CurrentStatus: 'RUNNING', LastChangeOrderRunning: true });
     await advance(url, 1);
-    expect(await status(DEV_API)).toMatchObject({ CurrentStatus: 'STOPPED', RunningInstances: 0, LastChangeOrderRunning: false, LastChangeOrderStatus: 'SUCCESS' });
+    expect(await status(DEV_API)).toMatchObject({
+      CurrentStatus: 'STOPPED',
+      RunningInstances: 0,
+      LastChangeOrderRunning: false,
+      LastChangeOrderStatus: 'SUCCESS',
+    });
     expect(await order(orderId)).toMatchObject({ Status: 2 });
     expect(await appState(url, DEV_API)).toMatchObject({ status: 'STOPPED', runningInstances: 0 });
 
@@ -114,12 +138,16 @@ describe('change orders (changeOrderSeconds 2, rate scale 1)', () => {
   });
 
   it('refuses a batch that names an app of another namespace, and changes none of them', async () => {
-    const err = await failure(saeCall(client, 'BatchStopApplications', { NamespaceId: 'cn-hangzhou:dev', AppIds: `${DEV_API},${PROD_API}` }));
+    const err = await failure(
+      saeCall(client, 'BatchStopApplications', { NamespaceId: 'cn-hangzhou:dev', AppIds: `${DEV_API},${PROD_API}` }),
+    );
     expect(err.code).toBe('InvalidApplication.NotFound');
     await advance(url, 2);
     expect(await appState(url, DEV_API)).toMatchObject({ status: 'RUNNING' });
     expect(await appState(url, PROD_API)).toMatchObject({ status: 'RUNNING' });
-    expect((await calls(url)).map((c) => [c.action, c.resourceIds, c.executed])).toEqual([['BatchStopApplications', [DEV_API, PROD_API], false]]);
+    expect((await calls(url)).map((c) => [c.action, c.resourceIds, c.executed])).toEqual([
+      ['BatchStopApplications', [DEV_API, PROD_API], false],
+    ]);
   });
 });
 
@@ -129,7 +157,11 @@ describe('SAE error shapes through openapi-client', () => {
     const err = await failure(saeCall(client, 'StopApplication', { AppId: DEV_API }));
     expect(err.code).toBe('Application.ChangerOrderRunning');
     expect(err.statusCode).toBe(400);
-    expect(err.data).toMatchObject({ Code: 'Application.ChangerOrderRunning', ErrorCode: 'Application.ChangerOrderRunning', Success: false });
+    expect(err.data).toMatchObject({
+      Code: 'Application.ChangerOrderRunning',
+      ErrorCode: 'Application.ChangerOrderRunning',
+      Success: false,
+    });
     expect(err.data?.RequestId).toEqual(expect.any(String));
     expect(err.message).toContain('Application.ChangerOrderRunning');
   });
@@ -153,7 +185,10 @@ describe('@alicloud/pop-core ROAClient (no x-acs-action: routed by method and pa
     const roa = popRoa(url);
     const stop = (await roa.request('PUT', '/pop/v1/sam/app/stopApplication', { AppId: DEV_API })) as Record<string, unknown>;
     expect(stop).toMatchObject({ Success: true, Data: { ChangeOrderId: expect.any(String) } });
-    const described = (await roa.request('GET', '/pop/v1/sam/app/describeApplicationStatus', { AppId: DEV_API })) as Record<string, unknown>;
+    const described = (await roa.request('GET', '/pop/v1/sam/app/describeApplicationStatus', { AppId: DEV_API })) as Record<
+      string,
+      unknown
+    >;
     expect(described).toMatchObject({ Data: { AppId: DEV_API, CurrentStatus: 'RUNNING', LastChangeOrderRunning: true } });
     await advance(url, 2);
     const after = (await roa.request('GET', '/pop/v1/sam/app/describeApplicationStatus', { AppId: DEV_API })) as Record<string, unknown>;

@@ -1,7 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { demoSeedPath, readSeed } from '../../lib/sandbox/seed.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/server.js';
-import { $Core, $Swas, DEMO_ACCOUNT, DEMO_KEY, DEMO_STS_KEY, advance, calls, failure, instanceStatus, popRpc, reset, swasSdk } from './support/clients.js';
+import {
+  $Core,
+  $Swas,
+  DEMO_ACCOUNT,
+  DEMO_KEY,
+  DEMO_STS_KEY,
+  advance,
+  calls,
+  failure,
+  instanceStatus,
+  popRpc,
+  reset,
+  swasSdk,
+} from './support/clients.js';
 
 /**
  * SWAS over HTTP through the official SDK (@alicloud/swas-open20200601, openapi-core) and pop-core's
@@ -136,7 +149,9 @@ describe('@alicloud/swas-open20200601', () => {
     const sdk = swasSdk(url);
     await sdk.stopInstance(stopRequest(id(5)));
     const status = async () => {
-      const r = await sdk.listInstanceStatus(new $Swas.ListInstanceStatusRequest({ regionId: 'cn-hangzhou', instanceIds: JSON.stringify([id(5)]) }));
+      const r = await sdk.listInstanceStatus(
+        new $Swas.ListInstanceStatusRequest({ regionId: 'cn-hangzhou', instanceIds: JSON.stringify([id(5)]) }),
+      );
       return r.body?.instanceStatuses?.map((s) => s.status);
     };
     expect(await status()).toEqual(['Stopping']);
@@ -155,13 +170,24 @@ describe('@alicloud/swas-open20200601', () => {
 describe('@alicloud/pop-core RPCClient (v1 signature)', () => {
   it('lists with GET and stops with POST (everything in the form body)', async () => {
     const client = popRpc(url);
-    const list = (await client.request('ListInstances', { RegionId: 'cn-hangzhou', PageSize: 100, PageNumber: 2 }, { method: 'GET' })) as Record<string, unknown>;
+    const list = (await client.request(
+      'ListInstances',
+      { RegionId: 'cn-hangzhou', PageSize: 100, PageNumber: 2 },
+      { method: 'GET' },
+    )) as Record<string, unknown>;
     expect(list.TotalCount).toBe(COUNT);
     expect(Array.isArray(list.Instances) && list.Instances.length).toBe(30);
-    const stop = (await client.request('StopInstance', { RegionId: 'cn-hangzhou', InstanceId: id(7), ClientToken: 'pop-1' }, { method: 'POST' })) as Record<string, unknown>;
+    const stop = (await client.request(
+      'StopInstance',
+      { RegionId: 'cn-hangzhou', InstanceId: id(7), ClientToken: 'pop-1' },
+      { method: 'POST' },
+    )) as Record<string, unknown>;
     expect(stop.RequestId).toEqual(expect.any(String));
     expect(await instanceStatus(url, id(7))).toBe('Stopping');
-    const get = (await client.request('StopInstance', { RegionId: 'cn-hangzhou', InstanceId: id(8) }, { method: 'GET' })) as Record<string, unknown>;
+    const get = (await client.request('StopInstance', { RegionId: 'cn-hangzhou', InstanceId: id(8) }, { method: 'GET' })) as Record<
+      string,
+      unknown
+    >;
     expect(get.RequestId).toEqual(expect.any(String));
     expect(await instanceStatus(url, id(8))).toBe('Stopping');
     expect((await calls(url)).map((c) => [c.action, c.resourceIds, c.clientToken, c.executed])).toEqual([
@@ -187,7 +213,10 @@ describe('@alicloud/pop-core RPCClient (v1 signature)', () => {
   });
 
   it('signs with the STS key (SecurityToken parameter), and refuses a wrong secret', async () => {
-    const list = (await popRpc(url, DEMO_STS_KEY).request('ListInstances', { RegionId: 'cn-hangzhou' }, { method: 'POST' })) as Record<string, unknown>;
+    const list = (await popRpc(url, DEMO_STS_KEY).request('ListInstances', { RegionId: 'cn-hangzhou' }, { method: 'POST' })) as Record<
+      string,
+      unknown
+    >;
     expect(list.TotalCount).toBe(COUNT);
     const err = await failure(popRpc(url, { ...DEMO_KEY, accessKeySecret: 'wrong' }).request('ListInstances', { RegionId: 'cn-hangzhou' }));
     expect(err.name).toBe('SignatureDoesNotMatchError');

@@ -1,7 +1,20 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseSeed } from '../../lib/sandbox/seed.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/server.js';
-import { DEMO_KEY, advance, appState, calls, failure, instanceStatus, openApiClient, reset, saeCall, swas, type Key, type OpenApiClient } from './support/clients.js';
+import {
+  DEMO_KEY,
+  advance,
+  appState,
+  calls,
+  failure,
+  instanceStatus,
+  openApiClient,
+  reset,
+  saeCall,
+  swas,
+  type Key,
+  type OpenApiClient,
+} from './support/clients.js';
 
 /**
  * Rate limits over HTTP: SAE allows 60 calls a minute per account across its APIs, SWAS 10 a
@@ -86,7 +99,8 @@ describe('SWAS: 10 calls a minute per account and action (rate scale 1)', () => 
   it('throttles the 11th StopInstance while ListInstances and StartInstance still pass', async () => {
     const url = scale1.url;
     const client = openApiClient(url);
-    for (let n = 0; n < 10; n++) expect((await swas(client, 'StopInstance', { RegionId: 'cn-hangzhou', InstanceId: box(n) })).statusCode).toBe(200);
+    for (let n = 0; n < 10; n++)
+      expect((await swas(client, 'StopInstance', { RegionId: 'cn-hangzhou', InstanceId: box(n) })).statusCode).toBe(200);
     const throttled = await failure(swas(client, 'StopInstance', { RegionId: 'cn-hangzhou', InstanceId: box(10) }));
     expect(throttled.code).toBe('Throttling.User');
     expect(throttled.statusCode).toBe(400);
@@ -94,9 +108,13 @@ describe('SWAS: 10 calls a minute per account and action (rate scale 1)', () => 
 
     expect((await swas(client, 'ListInstances', { RegionId: 'cn-hangzhou' })).body.TotalCount).toBe(12);
     // Another action has its own budget: StartInstance is judged on the instance, not throttled.
-    expect((await failure(swas(client, 'StartInstance', { RegionId: 'cn-hangzhou', InstanceId: box(11) }))).code).toBe('IncorrectInstanceStatus');
+    expect((await failure(swas(client, 'StartInstance', { RegionId: 'cn-hangzhou', InstanceId: box(11) }))).code).toBe(
+      'IncorrectInstanceStatus',
+    );
     // Another account has its own budget for the same action.
-    expect((await swas(openApiClient(url, OTHER_KEY), 'StopInstance', { RegionId: 'cn-hangzhou', InstanceId: 'other-box' })).statusCode).toBe(200);
+    expect(
+      (await swas(openApiClient(url, OTHER_KEY), 'StopInstance', { RegionId: 'cn-hangzhou', InstanceId: 'other-box' })).statusCode,
+    ).toBe(200);
 
     await advance(url, 60);
     expect((await swas(client, 'StopInstance', { RegionId: 'cn-hangzhou', InstanceId: box(10) })).statusCode).toBe(200);

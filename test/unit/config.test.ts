@@ -22,7 +22,15 @@ function refusal(env: Record<string, string>): SettingsError {
 describe('readSettings: defaults', () => {
   it('an empty environment gives tick 5m, 200 stops, no VPC, no batch, poll 5s, rate scale 1', () => {
     const settings = read({});
-    expect(settings).toEqual({ tick: 300_000, vpc: false, maxStopsPerRun: 200, saeBatch: false, schedules: '/code/schedules', rateScale: 1, pollMs: 5_000 });
+    expect(settings).toEqual({
+      tick: 300_000,
+      vpc: false,
+      maxStopsPerRun: 200,
+      saeBatch: false,
+      schedules: '/code/schedules',
+      rateScale: 1,
+      pollMs: 5_000,
+    });
     expect('endpoint' in settings).toBe(false);
   });
 
@@ -31,8 +39,23 @@ describe('readSettings: defaults', () => {
   });
 
   it('treats empty values of the optional variables as unset', () => {
-    const settings = read({ OFFPEAK_ENDPOINT: '', OFFPEAK_SCHEDULES: '', OFFPEAK_MAX_STOPS_PER_RUN: '', OFFPEAK_VPC: '', OFFPEAK_SAE_BATCH: '', OFFPEAK_RATE_SCALE: '' });
-    expect(settings).toEqual({ tick: 300_000, vpc: false, maxStopsPerRun: 200, saeBatch: false, schedules: '/code/schedules', rateScale: 1, pollMs: 5_000 });
+    const settings = read({
+      OFFPEAK_ENDPOINT: '',
+      OFFPEAK_SCHEDULES: '',
+      OFFPEAK_MAX_STOPS_PER_RUN: '',
+      OFFPEAK_VPC: '',
+      OFFPEAK_SAE_BATCH: '',
+      OFFPEAK_RATE_SCALE: '',
+    });
+    expect(settings).toEqual({
+      tick: 300_000,
+      vpc: false,
+      maxStopsPerRun: 200,
+      saeBatch: false,
+      schedules: '/code/schedules',
+      rateScale: 1,
+      pollMs: 5_000,
+    });
   });
 });
 
@@ -96,7 +119,16 @@ describe('readSettings: each variable', () => {
         OFFPEAK_RATE_SCALE: '10',
         OFFPEAK_POLL: '10s',
       }),
-    ).toEqual({ tick: 900_000, endpoint: 'http://127.0.0.1:9', vpc: true, maxStopsPerRun: 7, saeBatch: true, schedules: '/s', rateScale: 10, pollMs: 1_000 });
+    ).toEqual({
+      tick: 900_000,
+      endpoint: 'http://127.0.0.1:9',
+      vpc: true,
+      maxStopsPerRun: 7,
+      saeBatch: true,
+      schedules: '/s',
+      rateScale: 10,
+      pollMs: 1_000,
+    });
   });
 });
 
@@ -119,11 +151,15 @@ describe('readSettings: wrong values', () => {
   });
 
   it.each(['0', '-1', '1.5', 'many', 'Infinity', 'NaN'])('OFFPEAK_MAX_STOPS_PER_RUN=%s is refused: a positive whole number', (value) => {
-    expect(refusal({ OFFPEAK_MAX_STOPS_PER_RUN: value }).message).toBe(`OFFPEAK_MAX_STOPS_PER_RUN='${value}' must be a positive whole number`);
+    expect(refusal({ OFFPEAK_MAX_STOPS_PER_RUN: value }).message).toBe(
+      `OFFPEAK_MAX_STOPS_PER_RUN='${value}' must be a positive whole number`,
+    );
   });
 
   it.each(['0', '-2', 'fast', 'Infinity'])('OFFPEAK_RATE_SCALE=%s is refused: a positive number', (value) => {
-    expect(refusal({ OFFPEAK_ENDPOINT: 'http://127.0.0.1:9', OFFPEAK_RATE_SCALE: value }).message).toBe(`OFFPEAK_RATE_SCALE='${value}' must be a positive number`);
+    expect(refusal({ OFFPEAK_ENDPOINT: 'http://127.0.0.1:9', OFFPEAK_RATE_SCALE: value }).message).toBe(
+      `OFFPEAK_RATE_SCALE='${value}' must be a positive number`,
+    );
   });
 
   it('refuses OFFPEAK_RATE_SCALE without OFFPEAK_ENDPOINT: it is for the sandbox only', () => {

@@ -31,7 +31,12 @@ function refusal(text: string): EventError {
 
 describe('parseEvent: timer events', () => {
   it('reads a timer event from a Buffer: trigger timer, at = triggerTime', () => {
-    expect(parse('{"triggerTime":"2026-11-24T12:00:00Z","triggerName":"t","payload":"x"}')).toEqual({ trigger: 'timer', at: T, dryRun: false, force: false });
+    expect(parse('{"triggerTime":"2026-11-24T12:00:00Z","triggerName":"t","payload":"x"}')).toEqual({
+      trigger: 'timer',
+      at: T,
+      dryRun: false,
+      force: false,
+    });
   });
 
   it('reads the same event given as a string, and without the optional fields', () => {
@@ -44,7 +49,9 @@ describe('parseEvent: timer events', () => {
 
   it('refuses a triggerTime that is not a date, naming triggerTime and the form', () => {
     const e = refusal('{"triggerTime":"yesterday","triggerName":"t"}');
-    expect(e.message).toBe(`timer event: field "triggerTime": 'yesterday' is not an ISO instant with Z or an offset, e.g. "2026-11-24T12:00:00Z"`);
+    expect(e.message).toBe(
+      `timer event: field "triggerTime": 'yesterday' is not an ISO instant with Z or an offset, e.g. "2026-11-24T12:00:00Z"`,
+    );
   });
 
   it('refuses a triggerTime that is not text, naming triggerTime and an example', () => {
@@ -97,7 +104,13 @@ describe('parseEvent: manual events', () => {
   });
 
   it('reads rules and action', () => {
-    expect(parse('{"rules":["dev-nights"],"action":"stop"}')).toEqual({ trigger: 'manual', rules: ['dev-nights'], action: 'stop', dryRun: false, force: false });
+    expect(parse('{"rules":["dev-nights"],"action":"stop"}')).toEqual({
+      trigger: 'manual',
+      rules: ['dev-nights'],
+      action: 'stop',
+      dryRun: false,
+      force: false,
+    });
     expect(parse('{"rules":["dev-nights","demo-boxes"],"action":"start","force":true,"dryRun":true}')).toEqual({
       trigger: 'manual',
       rules: ['dev-nights', 'demo-boxes'],
@@ -163,7 +176,9 @@ describe('parseEvent: wrong events', () => {
   });
 
   it('says "no rules" when the schedules have none', () => {
-    expect(() => parseEvent('{"rules":["dev-nights"]}', [])).toThrow(`field "rules": no rule named 'dev-nights'; the schedules have no rules`);
+    expect(() => parseEvent('{"rules":["dev-nights"]}', [])).toThrow(
+      `field "rules": no rule named 'dev-nights'; the schedules have no rules`,
+    );
   });
 
   it('refuses an empty rules list and a rule name that cannot exist', () => {

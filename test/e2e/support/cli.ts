@@ -46,7 +46,9 @@ export interface Finished {
 }
 
 /** The environment without any OFFPEAK_* setting of the shell that runs the tests. */
-export const cleanEnv: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OFFPEAK_')));
+export const cleanEnv: Record<string, string | undefined> = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !name.startsWith('OFFPEAK_')),
+);
 
 /** Runs `offpeak ARGS` to its end; resolves with its exit code and output. */
 export function offpeak(args: string[], env: Record<string, string | undefined> = cleanEnv): Promise<Finished> {

@@ -53,19 +53,46 @@ export interface CallResult {
 function asResult(value: unknown): CallResult {
   if (typeof value !== 'object' || value === null) throw new Error(`callApi answered ${String(value)}`);
   const { statusCode, body } = value as { statusCode?: unknown; body?: unknown };
-  if (typeof statusCode !== 'number' || typeof body !== 'object' || body === null) throw new Error(`callApi answered ${JSON.stringify(value)}`);
+  if (typeof statusCode !== 'number' || typeof body !== 'object' || body === null)
+    throw new Error(`callApi answered ${JSON.stringify(value)}`);
   return { statusCode, body: body as Record<string, unknown> };
 }
 
 /** An SAE call through `callApi` with ROA params, as the product makes it. */
-export async function sae(client: OpenApiClient, action: string, method: 'GET' | 'PUT', pathname: string, query: Record<string, string>): Promise<CallResult> {
-  const params = new $OpenApi.Params({ action, version: '2019-05-06', protocol: 'HTTP', pathname, method, authType: 'AK', style: 'ROA', reqBodyType: 'json', bodyType: 'json' });
+export async function sae(
+  client: OpenApiClient,
+  action: string,
+  method: 'GET' | 'PUT',
+  pathname: string,
+  query: Record<string, string>,
+): Promise<CallResult> {
+  const params = new $OpenApi.Params({
+    action,
+    version: '2019-05-06',
+    protocol: 'HTTP',
+    pathname,
+    method,
+    authType: 'AK',
+    style: 'ROA',
+    reqBodyType: 'json',
+    bodyType: 'json',
+  });
   return asResult(await client.callApi(params, new $OpenApi.OpenApiRequest({ query }), new $Util.RuntimeOptions({})));
 }
 
 /** A SWAS call through `callApi` with RPC params. */
 export async function swas(client: OpenApiClient, action: string, query: Record<string, string>): Promise<CallResult> {
-  const params = new $OpenApi.Params({ action, version: '2020-06-01', protocol: 'HTTP', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json' });
+  const params = new $OpenApi.Params({
+    action,
+    version: '2020-06-01',
+    protocol: 'HTTP',
+    pathname: '/',
+    method: 'POST',
+    authType: 'AK',
+    style: 'RPC',
+    reqBodyType: 'formData',
+    bodyType: 'json',
+  });
   return asResult(await client.callApi(params, new $OpenApi.OpenApiRequest({ query }), new $Util.RuntimeOptions({})));
 }
 
@@ -97,7 +124,15 @@ export function saeData(result: CallResult): Record<string, unknown> {
 /** The official SWAS SDK pointed at the sandbox (Config from openapi-core, ACS3 by default). */
 export function swasSdk(url: string, key: Key = DEMO_KEY, extra: Record<string, unknown> = {}): SwasClient {
   const { host } = new URL(url);
-  const config = new $Core.$OpenApiUtil.Config({ ...key, endpoint: host, protocol: 'http', regionId: 'cn-hangzhou', readTimeout: 5000, connectTimeout: 5000, ...extra });
+  const config = new $Core.$OpenApiUtil.Config({
+    ...key,
+    endpoint: host,
+    protocol: 'http',
+    regionId: 'cn-hangzhou',
+    readTimeout: 5000,
+    connectTimeout: 5000,
+    ...extra,
+  });
   return new $Swas.default(config);
 }
 
@@ -106,7 +141,14 @@ export interface PopRpcClient {
   request(action: string, params: Record<string, unknown>, options?: { method?: 'GET' | 'POST'; timeout?: number }): Promise<unknown>;
 }
 export interface PopRoaClient {
-  request(method: string, path: string, query?: Record<string, string>, body?: string, headers?: Record<string, string>, opts?: Record<string, unknown>): Promise<unknown>;
+  request(
+    method: string,
+    path: string,
+    query?: Record<string, string>,
+    body?: string,
+    headers?: Record<string, string>,
+    opts?: Record<string, unknown>,
+  ): Promise<unknown>;
 }
 interface PopConfig {
   endpoint: string;
@@ -171,7 +213,10 @@ export async function adminRaw(url: string, method: string, path: string, body?:
 
 /** The admin API; throws on a non-2xx answer. */
 export async function admin<T = unknown>(url: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${url}/_sandbox/${path}`, body === undefined ? {} : { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const response = await fetch(
+    `${url}/_sandbox/${path}`,
+    body === undefined ? {} : { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) },
+  );
   const value = (await response.json()) as T;
   if (!response.ok) throw new Error(`admin ${path}: ${response.status} ${JSON.stringify(value)}`);
   return value;
@@ -235,9 +280,17 @@ export function signedSwasRequest(
     'x-acs-content-sha256': createHash('sha256').update('').digest('hex'),
     ...(key.securityToken ? { 'x-acs-security-token': key.securityToken } : {}),
   };
-  const authorization = $OpenApiUtil.default.getAuthorization(request, 'ACS3-HMAC-SHA256', request.headers['x-acs-content-sha256']!, key.accessKeyId, key.accessKeySecret);
+  const authorization = $OpenApiUtil.default.getAuthorization(
+    request,
+    'ACS3-HMAC-SHA256',
+    request.headers['x-acs-content-sha256']!,
+    key.accessKeyId,
+    key.accessKeySecret,
+  );
   const { host: _host, ...headers } = request.headers;
-  const search = Object.entries(query).map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
+  const search = Object.entries(query)
+    .map(([k, v]) => `${pct(k)}=${pct(v)}`)
+    .join('&');
   return { url: `${url}/${search ? `?${search}` : ''}`, init: { method: 'POST', headers: { ...headers, authorization } } };
 }
 

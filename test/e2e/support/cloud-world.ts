@@ -82,7 +82,12 @@ export function recordingGate(): { gate: Gate; calls: Array<{ product: string; a
 /** CloudOptions pointed at the sandbox with static keys. */
 export function sandboxOptions(sandbox: Sandbox, extra: Partial<CloudOptions> = {}, key: Key = DEMO_KEY): CloudOptions {
   return {
-    credentials: { kind: 'static', accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret, ...(key.securityToken ? { securityToken: key.securityToken } : {}) },
+    credentials: {
+      kind: 'static',
+      accessKeyId: key.accessKeyId,
+      accessKeySecret: key.accessKeySecret,
+      ...(key.securityToken ? { securityToken: key.securityToken } : {}),
+    },
     endpointOverride: sandbox.url,
     ...extra,
   };

@@ -34,7 +34,10 @@ export function instant(iso: string): number {
 
 /** Compiles schedule text into rules; fails loudly with the diagnostics when it has an error. */
 export function rulesFrom(yaml: string): Rule[] {
-  const set = compileSchedules([parseSource('schedules/story.yaml', yaml)], new Map(), { at: Date.parse('2036-01-01T00:00:00Z'), warnings: false });
+  const set = compileSchedules([parseSource('schedules/story.yaml', yaml)], new Map(), {
+    at: Date.parse('2036-01-01T00:00:00Z'),
+    warnings: false,
+  });
   const errors = set.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`the story's schedule has errors:\n${errors.map(formatDiagnostic).join('\n')}`);
   return set.rules;
@@ -59,7 +62,12 @@ export interface SeedInstance {
 }
 
 /** A seed of the demo account with these apps and instances (cn-hangzhou unless told). */
-export function seedOf(world: { apps?: readonly SeedApp[]; instances?: readonly SeedInstance[]; changeOrderSeconds?: number; transitionSeconds?: number }): string {
+export function seedOf(world: {
+  apps?: readonly SeedApp[];
+  instances?: readonly SeedInstance[];
+  changeOrderSeconds?: number;
+  transitionSeconds?: number;
+}): string {
   const seed = {
     accounts: [{ id: DEMO_ACCOUNT, accessKeys: [{ id: DEMO_KEY.accessKeyId, secret: DEMO_KEY.accessKeySecret }] }],
     sae: {
@@ -139,7 +147,8 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
     if (!response.ok) throw new Error(`admin ${method} ${path}: ${response.status} ${JSON.stringify(value)}`);
     return value;
   };
-  const advance = async (seconds: number): Promise<number> => instant((await adminCall<{ now: string }>('advance', 'POST', { seconds })).now);
+  const advance = async (seconds: number): Promise<number> =>
+    instant((await adminCall<{ now: string }>('advance', 'POST', { seconds })).now);
   const state = () => adminCall<SandboxState>('state');
 
   const world: World = {
@@ -157,7 +166,8 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
       const target = instant(iso);
       const now = await advance(0);
       if (now < target) await advance((target - now) / 1000);
-      else if (now - target > 24 * 3_600_000) throw new Error(`sandbox time ${new Date(now).toISOString()} is far past ${iso}: choose a later instant for this story`);
+      else if (now - target > 24 * 3_600_000)
+        throw new Error(`sandbox time ${new Date(now).toISOString()} is far past ${iso}: choose a later instant for this story`);
     },
     async appStatus(appId) {
       const app = (await state()).sae.apps.find((a) => a.appId === appId);
@@ -192,7 +202,12 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
       };
       const deadline = new Deadline(systemClock.now() + (o.deadlineMs ?? 15_000), systemClock);
       try {
-        const { apis } = connect({ credentials: { kind: 'static', accessKeyId: DEMO_KEY.accessKeyId, accessKeySecret: DEMO_KEY.accessKeySecret }, settings, deadline, clock: systemClock });
+        const { apis } = connect({
+          credentials: { kind: 'static', accessKeyId: DEMO_KEY.accessKeyId, accessKeySecret: DEMO_KEY.accessKeySecret },
+          settings,
+          deadline,
+          clock: systemClock,
+        });
         return await runTick({
           at: instant(o.at),
           tick: settings.tick,
@@ -238,7 +253,16 @@ export function callsOf(log: readonly CallRecord[], actions: string | readonly s
 export const executed = (log: readonly CallRecord[]): CallRecord[] => log.filter((c) => c.executed);
 
 /** Mutating actions of either product. */
-export const MUTATING = ['StopApplication', 'StartApplication', 'BatchStopApplications', 'BatchStartApplications', 'StopInstance', 'StartInstance', 'StopInstances', 'StartInstances'] as const;
+export const MUTATING = [
+  'StopApplication',
+  'StartApplication',
+  'BatchStopApplications',
+  'BatchStartApplications',
+  'StopInstance',
+  'StartInstance',
+  'StopInstances',
+  'StartInstances',
+] as const;
 
 /** The dev world of the stories: three dev apps (one never to be touched), a prod app, a dev box and a prod box. */
 export const DEV = {

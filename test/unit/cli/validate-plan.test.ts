@@ -69,7 +69,7 @@ describe('offpeak plan', () => {
     });
   });
 
-  it('prints a readable table in each rule\'s local time', async () => {
+  it("prints a readable table in each rule's local time", async () => {
     const { code, out } = await run('plan', '--at', '2026-11-23T20:02:00+08:00', '--days', '1');
     expect(code).toBe(0);
     expect(out).toContain('dev-nights  OFF-PEAK');
@@ -89,7 +89,9 @@ describe('offpeak plan', () => {
 describe('the offpeak binary', () => {
   it('reports bad input without a stack trace', async () => {
     const dir = await scheduleDir('version: 1\nrules: [\n');
-    const result = await promisify(execFile)(process.execPath, ['bin/offpeak.js', 'validate', dir]).catch((e: { code: number; stderr: string }) => e);
+    const result = await promisify(execFile)(process.execPath, ['bin/offpeak.js', 'validate', dir]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect('code' in result ? result.code : 0).toBe(2);
     expect(result.stderr).toMatch(/rules\.yaml:\d+:\d+: error: invalid YAML/);
     expect(result.stderr).not.toMatch(/^\s+at /m);

@@ -53,7 +53,11 @@ describe('the default chain', () => {
   });
 
   it('reads an STS key with its token from the environment', async () => {
-    setEnv({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.sandbox', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sts-secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'sts-token' });
+    setEnv({
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.sandbox',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sts-secret',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'sts-token',
+    });
     expect(await chainApis().sae.listApplications('cn-hangzhou', { appName: 'app-010' })).toHaveLength(1);
   });
 
@@ -84,7 +88,9 @@ describe('the default chain', () => {
 
 describe('static keys and Function Compute', () => {
   it('takes the STS keys Function Compute passes in the context', async () => {
-    const source = fcCredentials({ credentials: { accessKeyId: 'STS.sandbox', accessKeySecret: 'sts-secret', securityToken: 'sts-token' } });
+    const source = fcCredentials({
+      credentials: { accessKeyId: 'STS.sandbox', accessKeySecret: 'sts-secret', securityToken: 'sts-token' },
+    });
     expect(source).toEqual({ kind: 'static', accessKeyId: 'STS.sandbox', accessKeySecret: 'sts-secret', securityToken: 'sts-token' });
     const apis = createCloudApis({ credentials: source, endpointOverride: sandbox.url });
     expect(await apis.swas.listInstances('cn-shanghai', {})).toHaveLength(20);
@@ -97,7 +103,9 @@ describe('static keys and Function Compute', () => {
   });
 
   it('refuses empty static keys when the APIs are made', () => {
-    expect(() => createCloudApis({ credentials: { kind: 'static', accessKeyId: '', accessKeySecret: 'x' }, endpointOverride: sandbox.url })).toThrow(/ALIBABA_CLOUD_ACCESS_KEY_ID/);
+    expect(() =>
+      createCloudApis({ credentials: { kind: 'static', accessKeyId: '', accessKeySecret: 'x' }, endpointOverride: sandbox.url }),
+    ).toThrow(/ALIBABA_CLOUD_ACCESS_KEY_ID/);
   });
 
   it('refuses an unusable OFFPEAK_ENDPOINT and timeouts when the APIs are made', () => {

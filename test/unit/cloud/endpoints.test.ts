@@ -12,7 +12,10 @@ describe('endpointOf', () => {
   it('sends every product and region to the override', () => {
     for (const product of ['sae', 'swas'] as const) {
       for (const region of ['cn-hangzhou', 'eu-central-1']) {
-        expect(endpointOf(product, region, { override: 'http://127.0.0.1:8090', vpc: true })).toEqual({ protocol: 'http', host: '127.0.0.1:8090' });
+        expect(endpointOf(product, region, { override: 'http://127.0.0.1:8090', vpc: true })).toEqual({
+          protocol: 'http',
+          host: '127.0.0.1:8090',
+        });
       }
     }
     expect(endpointOf('sae', 'cn-hangzhou', { override: '' })).toEqual({ protocol: 'https', host: 'sae.cn-hangzhou.aliyuncs.com' });

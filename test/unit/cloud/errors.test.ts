@@ -18,8 +18,10 @@ beforeEach(() => admin(sandbox.url, 'reset', ''));
 
 const APP = saeApp(0).appId;
 const INSTANCE = swasInstance('cn-hangzhou', 0).instanceId;
-const stopApp = (client = openApiClient(sandbox.url), appId = APP) => sae(client, 'StopApplication', 'PUT', '/pop/v1/sam/app/stopApplication', { AppId: appId });
-const stopInstance = (client = openApiClient(sandbox.url), id = INSTANCE) => swas(client, 'StopInstances', { RegionId: 'cn-hangzhou', InstanceIds: JSON.stringify([id]), ClientToken: `t-${Math.random()}` });
+const stopApp = (client = openApiClient(sandbox.url), appId = APP) =>
+  sae(client, 'StopApplication', 'PUT', '/pop/v1/sam/app/stopApplication', { AppId: appId });
+const stopInstance = (client = openApiClient(sandbox.url), id = INSTANCE) =>
+  swas(client, 'StopInstances', { RegionId: 'cn-hangzhou', InstanceIds: JSON.stringify([id]), ClientToken: `t-${Math.random()}` });
 
 async function caught(promise: Promise<unknown>, product: 'sae' | 'swas', action: string): Promise<CloudError> {
   return toCloudError(await failure(promise), product, action);
@@ -35,16 +37,29 @@ describe('toCloudError on SAE errors', () => {
     expect(raw.code).toBe('400'); // the client's own code is the HTTP status here (wire facts §5)
     const numeric = toCloudError(raw, 'sae', 'StopApplication');
     for (const error of [plain, numeric]) {
-      expect(error).toMatchObject({ code: 'Application.ChangerOrderRunning', kind: 'busy', httpStatus: 400, product: 'sae', action: 'StopApplication' });
+      expect(error).toMatchObject({
+        code: 'Application.ChangerOrderRunning',
+        kind: 'busy',
+        httpStatus: 400,
+        product: 'sae',
+        action: 'StopApplication',
+      });
       expect(error.requestId).toMatch(/^[0-9A-F-]{36}$/);
       expect(error.message).toContain('change order in progress');
     }
   });
 
   it('not found, throttled and internal errors', async () => {
-    expect(await caught(stopApp(undefined, 'missing'), 'sae', 'StopApplication')).toMatchObject({ code: 'InvalidApplication.NotFound', kind: 'not-found' });
+    expect(await caught(stopApp(undefined, 'missing'), 'sae', 'StopApplication')).toMatchObject({
+      code: 'InvalidApplication.NotFound',
+      kind: 'not-found',
+    });
     await faults([{ product: 'sae', code: 'Throttling.User', times: 1 }]);
-    expect(await caught(stopApp(), 'sae', 'StopApplication')).toMatchObject({ code: 'Throttling.User', kind: 'throttled', retryable: true });
+    expect(await caught(stopApp(), 'sae', 'StopApplication')).toMatchObject({
+      code: 'Throttling.User',
+      kind: 'throttled',
+      retryable: true,
+    });
     await faults([{ product: 'sae', code: 'InternalError', times: 1 }]);
     expect(await caught(stopApp(), 'sae', 'StopApplication')).toMatchObject({ code: 'InternalError', kind: 'transient', httpStatus: 500 });
   });
@@ -56,7 +71,11 @@ describe('toCloudError on SWAS errors', () => {
     const state = await caught(stopInstance(), 'swas', 'StopInstances');
     expect(state).toMatchObject({ code: 'IncorrectInstanceStatus', kind: 'state', httpStatus: 403 });
     expect(state.requestId).toMatch(/^[0-9A-F-]{36}$/);
-    expect(await caught(stopInstance(undefined, 'missing'), 'swas', 'StopInstances')).toMatchObject({ code: 'InvalidInstanceId.NotFound', kind: 'not-found', httpStatus: 404 });
+    expect(await caught(stopInstance(undefined, 'missing'), 'swas', 'StopInstances')).toMatchObject({
+      code: 'InvalidInstanceId.NotFound',
+      kind: 'not-found',
+      httpStatus: 404,
+    });
     await faults([{ product: 'swas', code: 'Throttling.User', times: 1 }]);
     expect(await caught(stopInstance(), 'swas', 'StopInstances')).toMatchObject({ code: 'Throttling.User', kind: 'throttled' });
   });
@@ -65,11 +84,21 @@ describe('toCloudError on SWAS errors', () => {
 describe('toCloudError on credential errors', () => {
   it('a wrong secret, an unknown key and a wrong STS token are permission errors', async () => {
     const wrongSecret = openApiClient(sandbox.url, { ...DEMO_KEY, accessKeySecret: 'wrong' });
-    expect(await caught(stopApp(wrongSecret), 'sae', 'StopApplication')).toMatchObject({ code: 'SignatureDoesNotMatch', kind: 'permission' });
+    expect(await caught(stopApp(wrongSecret), 'sae', 'StopApplication')).toMatchObject({
+      code: 'SignatureDoesNotMatch',
+      kind: 'permission',
+    });
     const unknownKey = openApiClient(sandbox.url, { accessKeyId: 'nobody', accessKeySecret: 'x' });
-    expect(await caught(stopInstance(unknownKey), 'swas', 'StopInstances')).toMatchObject({ code: 'InvalidAccessKeyId.NotFound', kind: 'permission', httpStatus: 404 });
+    expect(await caught(stopInstance(unknownKey), 'swas', 'StopInstances')).toMatchObject({
+      code: 'InvalidAccessKeyId.NotFound',
+      kind: 'permission',
+      httpStatus: 404,
+    });
     const wrongToken = openApiClient(sandbox.url, { ...DEMO_STS_KEY, securityToken: 'stale' });
-    expect(await caught(stopApp(wrongToken), 'sae', 'StopApplication')).toMatchObject({ code: 'InvalidSecurityToken.MismatchWithAccessKey', kind: 'permission' });
+    expect(await caught(stopApp(wrongToken), 'sae', 'StopApplication')).toMatchObject({
+      code: 'InvalidSecurityToken.MismatchWithAccessKey',
+      kind: 'permission',
+    });
   });
 });
 

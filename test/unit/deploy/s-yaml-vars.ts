@@ -65,7 +65,9 @@ function evaluate(expression: string, vars: Json, ctx: MagicContext): Json {
 /** One string: a typed value when it is one `${...}`, else text with every `${...}` filled in. */
 export function resolveString(text: string, vars: Json, ctx: MagicContext): Json {
   const whole = WHOLE.exec(text);
-  const value = whole ? evaluate(whole[1]!, vars, ctx) : text.replace(ANY, (_, expression: string) => String(evaluate(expression, vars, ctx)));
+  const value = whole
+    ? evaluate(whole[1]!, vars, ctx)
+    : text.replace(ANY, (_, expression: string) => String(evaluate(expression, vars, ctx)));
   // devs-compile compiles once more when the result still holds a variable (a var naming a var).
   return typeof value === 'string' && value !== text && /\$\{/.test(value) ? resolveString(value, vars, ctx) : value;
 }

@@ -95,7 +95,10 @@ function closedSchema(): Schema {
   definitions.ITrigger = {
     allOf: [
       object(definitions.ITrigger, 'ITrigger'),
-      { if: { type: 'object', properties: { triggerType: { const: 'timer' } }, required: ['triggerType'] }, then: { type: 'object', properties: { triggerConfig: { $ref: '#/definitions/ITimerTriggerConfig' } } } },
+      {
+        if: { type: 'object', properties: { triggerType: { const: 'timer' } }, required: ['triggerType'] },
+        then: { type: 'object', properties: { triggerConfig: { $ref: '#/definitions/ITimerTriggerConfig' } } },
+      },
     ],
   };
   return schema;
@@ -107,7 +110,10 @@ const strict: ValidateFunction = new Ajv({ allErrors: true }).compile(closedSche
 /** Each error as "instancePath keyword" (with the offending key for additionalProperties). */
 function errorsOf(validate: ValidateFunction, data: Json): string[] {
   if (validate(data)) return [];
-  return (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.keyword}${e.keyword === 'additionalProperties' ? ` ${String(e.params.additionalProperty)}` : ''}`);
+  return (validate.errors ?? []).map(
+    (e: ErrorObject) =>
+      `${e.instancePath || '/'} ${e.keyword}${e.keyword === 'additionalProperties' ? ` ${String(e.params.additionalProperty)}` : ''}`,
+  );
 }
 
 const clone = (value: { [key: string]: Json }): { [key: string]: Json } => structuredClone(value);
@@ -133,7 +139,16 @@ describe('s.yaml: the file', () => {
   });
 
   it('takes the knobs from the shell when they are set there', () => {
-    const p = resolvedProps({ env: { ALIBABA_CLOUD_REGION_ID: 'cn-shanghai', OFFPEAK_FUNCTION_NAME: 'offpeak-staging', OFFPEAK_MAX_STOPS_PER_RUN: '400', OFFPEAK_SAE_BATCH: 'true', OFFPEAK_VPC: '' }, config: DEFAULTS.config });
+    const p = resolvedProps({
+      env: {
+        ALIBABA_CLOUD_REGION_ID: 'cn-shanghai',
+        OFFPEAK_FUNCTION_NAME: 'offpeak-staging',
+        OFFPEAK_MAX_STOPS_PER_RUN: '400',
+        OFFPEAK_SAE_BATCH: 'true',
+        OFFPEAK_VPC: '',
+      },
+      config: DEFAULTS.config,
+    });
     expect([p.region, p.functionName]).toEqual(['cn-shanghai', 'offpeak-staging']);
     expect(env(p)).toMatchObject({ OFFPEAK_MAX_STOPS_PER_RUN: '400', OFFPEAK_SAE_BATCH: 'true', OFFPEAK_VPC: 'false' }); // an empty value falls back to the default
     expect(errorsOf(strict, p)).toEqual([]);
@@ -168,7 +183,9 @@ describe("s.yaml: the function's props against the fc3 schema", () => {
     delete p.memorySize;
     delete object(timer(p).triggerConfig, 'triggerConfig').cronExpression;
     expect(errorsOf(asShipped, p)).toEqual([]);
-    expect(errorsOf(strict, p)).toEqual(expect.arrayContaining(['/ additionalProperties memorySzie', '/triggers/0/triggerConfig required']));
+    expect(errorsOf(strict, p)).toEqual(
+      expect.arrayContaining(['/ additionalProperties memorySzie', '/triggers/0/triggerConfig required']),
+    );
   });
 
   const mutations: Array<[string, (p: { [key: string]: Json }) => void, string]> = [
@@ -178,13 +195,41 @@ describe("s.yaml: the function's props against the fc3 schema", () => {
     ['a timeout as text, as ${env(...)} would give it', (p) => (p.timeout = '280'), '/timeout type'],
     ['memorySize not a multiple of 64', (p) => (p.memorySize = 500), '/memorySize multipleOf'],
     ['memorySize under 128', (p) => (p.memorySize = 64), '/memorySize minimum'],
-    ['a timer trigger without cronExpression', (p) => delete object(timer(p).triggerConfig, 'triggerConfig').cronExpression, '/triggers/0/triggerConfig required'],
-    ['a misspelled cronExpression', (p) => { const c = object(timer(p).triggerConfig, 'triggerConfig'); c.cronExpresion = c.cronExpression!; delete c.cronExpression; }, '/triggers/0/triggerConfig additionalProperties cronExpresion'],
-    ['a timer trigger without enable', (p) => delete object(timer(p).triggerConfig, 'triggerConfig').enable, '/triggers/0/triggerConfig required'],
+    [
+      'a timer trigger without cronExpression',
+      (p) => delete object(timer(p).triggerConfig, 'triggerConfig').cronExpression,
+      '/triggers/0/triggerConfig required',
+    ],
+    [
+      'a misspelled cronExpression',
+      (p) => {
+        const c = object(timer(p).triggerConfig, 'triggerConfig');
+        c.cronExpresion = c.cronExpression!;
+        delete c.cronExpression;
+      },
+      '/triggers/0/triggerConfig additionalProperties cronExpresion',
+    ],
+    [
+      'a timer trigger without enable',
+      (p) => delete object(timer(p).triggerConfig, 'triggerConfig').enable,
+      '/triggers/0/triggerConfig required',
+    ],
     ['a misspelled trigger type', (p) => (timer(p).triggerType = 'timmer'), '/triggers/0/triggerType enum'],
-    ['an environment variable that is a number', (p) => (object(p.environmentVariables, 'environmentVariables').OFFPEAK_MAX_STOPS_PER_RUN = 200), '/environmentVariables/OFFPEAK_MAX_STOPS_PER_RUN type'],
-    ['more async retries than FC allows', (p) => (object(p.asyncInvokeConfig, 'asyncInvokeConfig').maxAsyncRetryAttempts = 9), '/asyncInvokeConfig/maxAsyncRetryAttempts maximum'],
-    ['a misspelled async key', (p) => (object(p.asyncInvokeConfig, 'asyncInvokeConfig').maxAsyncRetryAttempt = 3), '/asyncInvokeConfig additionalProperties maxAsyncRetryAttempt'],
+    [
+      'an environment variable that is a number',
+      (p) => (object(p.environmentVariables, 'environmentVariables').OFFPEAK_MAX_STOPS_PER_RUN = 200),
+      '/environmentVariables/OFFPEAK_MAX_STOPS_PER_RUN type',
+    ],
+    [
+      'more async retries than FC allows',
+      (p) => (object(p.asyncInvokeConfig, 'asyncInvokeConfig').maxAsyncRetryAttempts = 9),
+      '/asyncInvokeConfig/maxAsyncRetryAttempts maximum',
+    ],
+    [
+      'a misspelled async key',
+      (p) => (object(p.asyncInvokeConfig, 'asyncInvokeConfig').maxAsyncRetryAttempt = 3),
+      '/asyncInvokeConfig additionalProperties maxAsyncRetryAttempt',
+    ],
     ['a misspelled region', (p) => (p.region = 'cn-hangzou'), '/region enum'],
     ['no handler', (p) => delete p.handler, '/ required'],
     ['a logConfig that is neither auto nor a project and logstore', (p) => (p.logConfig = 'on'), '/logConfig anyOf'],

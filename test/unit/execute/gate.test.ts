@@ -8,7 +8,8 @@ import { FakeClock } from './fake-clock.js';
 
 const MIN = 60_000;
 const busy = () => new CloudError('swas', 'StopInstances', 'IncorrectInstanceStatus.Busy', 'busy', 'busy');
-const throttled = () => new CloudError('swas', 'StopInstances', 'Throttling.User', 'throttled', 'Request was denied due to user flow control.');
+const throttled = () =>
+  new CloudError('swas', 'StopInstances', 'Throttling.User', 'throttled', 'Request was denied due to user flow control.');
 
 function setup(deadlineAt = 10 * MIN, maxConcurrent = 4) {
   const clock = new FakeClock();
@@ -23,7 +24,9 @@ describe('createGate', () => {
   it('paces every call through the pacer', async () => {
     const { clock, gate, pacer, deadline } = setup();
     const ran: number[] = [];
-    const results = await clock.drive(Promise.all(Array.from({ length: 10 }, (_, i) => gate('swas', 'StopInstances', async () => (ran.push(clock.now()), i)))));
+    const results = await clock.drive(
+      Promise.all(Array.from({ length: 10 }, (_, i) => gate('swas', 'StopInstances', async () => (ran.push(clock.now()), i)))),
+    );
     expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(ran).toEqual([...Array(9).fill(0), MIN]);
     expect(pacer.stats()).toMatchObject({ calls: 10, waits: 1, throttles: 0 });
@@ -45,14 +48,19 @@ describe('createGate', () => {
     // The retry waits one slot (60 s / 9), not the 500 ms backoff.
     expect(ran).toEqual([0, MIN / 9]);
     expect(pacer.stats()).toMatchObject({ calls: 2, throttles: 1 });
-    expect(attempts.map((a) => `${a.product}:${a.action}:${a.attempt}:${a.outcome}`)).toEqual(['swas:StopInstances:1:retry', 'swas:StopInstances:2:ok']);
+    expect(attempts.map((a) => `${a.product}:${a.action}:${a.attempt}:${a.outcome}`)).toEqual([
+      'swas:StopInstances:1:retry',
+      'swas:StopInstances:2:ok',
+    ]);
     deadline.dispose();
   });
 
   it('refuses with DeadlineError, without calling, when no slot comes before the deadline', async () => {
     const { clock, gate, deadline, attempts } = setup(30_000);
     let calls = 0;
-    const settled = await clock.drive(Promise.allSettled(Array.from({ length: 10 }, () => gate('swas', 'StopInstances', async () => ++calls))));
+    const settled = await clock.drive(
+      Promise.allSettled(Array.from({ length: 10 }, () => gate('swas', 'StopInstances', async () => ++calls))),
+    );
     expect(calls).toBe(9);
     expect(settled.map((s) => s.status)).toEqual([...Array(9).fill('fulfilled'), 'rejected']);
     expect(settled[9]!.status === 'rejected' && settled[9]!.reason).toBeInstanceOf(DeadlineError);

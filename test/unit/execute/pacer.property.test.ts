@@ -13,7 +13,11 @@ import { FakeClock } from './fake-clock.js';
 
 const MIN = 60_000;
 // floor(limit × headroom), worked out by hand so the test does not share the pacer's arithmetic.
-const USED: Record<string, Record<Product, number>> = { '0.5': { sae: 30, swas: 5 }, '0.9': { sae: 54, swas: 9 }, '1': { sae: 60, swas: 10 } };
+const USED: Record<string, Record<Product, number>> = {
+  '0.5': { sae: 30, swas: 5 },
+  '0.9': { sae: 54, swas: 9 },
+  '1': { sae: 60, swas: 10 },
+};
 
 const arrival = fc.record({
   at: fc.integer({ min: 0, max: 3 * MIN }),
@@ -28,9 +32,11 @@ const setup = fc.record({
   rateScale: fc.constantFrom(1, 4, 60),
   maxConcurrent: fc.integer({ min: 1, max: 6 }),
   // Bursts: many calls at a few instants, which is where limits bite.
-  arrivals: fc.array(arrival, { minLength: 1, maxLength: 120, size: 'max' }).chain((list) =>
-    fc.integer({ min: 1, max: 6 }).map((instants) => list.map((a, i) => (i % 2 === 0 ? { ...a, at: (a.at % instants) * 7_919 } : a))),
-  ),
+  arrivals: fc
+    .array(arrival, { minLength: 1, maxLength: 120, size: 'max' })
+    .chain((list) =>
+      fc.integer({ min: 1, max: 6 }).map((instants) => list.map((a, i) => (i % 2 === 0 ? { ...a, at: (a.at % instants) * 7_919 } : a))),
+    ),
 });
 
 describe('Pacer (property)', () => {

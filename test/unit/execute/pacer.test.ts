@@ -48,7 +48,10 @@ const many = <T>(n: number, make: (i: number) => T): T[] => Array.from({ length:
 
 describe('Pacer limits', () => {
   it('admits 54 SAE calls a minute (60 less 10% headroom), then waits for the window to move', async () => {
-    const { admitted, pacer } = await admit(many(60, (i) => ({ at: 0, product: 'sae', action: `Action${i % 3}` })), { maxConcurrent: 100 });
+    const { admitted, pacer } = await admit(
+      many(60, (i) => ({ at: 0, product: 'sae', action: `Action${i % 3}` })),
+      { maxConcurrent: 100 },
+    );
     expect(times(admitted)).toEqual([...Array(54).fill(0), ...Array(6).fill(MIN)]);
     expect(pacer.stats()).toEqual({ calls: 60, waits: 6, waitedMs: 6 * MIN, throttles: 0 });
   });
@@ -68,14 +71,23 @@ describe('Pacer limits', () => {
   });
 
   it('keeps the same ratios with a rate scale', async () => {
-    const { admitted } = await admit(many(20, () => ({ at: 0, product: 'swas', action: 'StopInstances' })), { rateScale: 60 });
+    const { admitted } = await admit(
+      many(20, () => ({ at: 0, product: 'swas', action: 'StopInstances' })),
+      { rateScale: 60 },
+    );
     expect(times(admitted)).toEqual([...Array(9).fill(0), ...Array(9).fill(1_000), 2_000, 2_000]);
   });
 
   it('uses the whole documented limit with headroom 1, and a tenth of it with 0.1', async () => {
-    const full = await admit(many(11, () => ({ at: 0, product: 'swas', action: 'StopInstances' })), { headroom: 1 });
+    const full = await admit(
+      many(11, () => ({ at: 0, product: 'swas', action: 'StopInstances' })),
+      { headroom: 1 },
+    );
     expect(times(full.admitted)).toEqual([...Array(10).fill(0), MIN]);
-    const tenth = await admit(many(3, () => ({ at: 0, product: 'swas', action: 'StopInstances' })), { headroom: 0.1 });
+    const tenth = await admit(
+      many(3, () => ({ at: 0, product: 'swas', action: 'StopInstances' })),
+      { headroom: 0.1 },
+    );
     expect(times(tenth.admitted)).toEqual([0, MIN, 2 * MIN]);
   });
 
@@ -85,7 +97,10 @@ describe('Pacer limits', () => {
     // One call every 10 s is 6 a minute: under the limit, nobody waits.
     expect(times(admitted)).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 80_000, 90_000, 100_000, 110_000]);
     // 9 at 0 fill the window; a call at 30 s waits until those leave it at 60 s, not for a new minute.
-    const crowded = await admit([...many(9, () => ({ at: 0, product: 'swas' as const, action: 'A' })), { at: 30_000, product: 'swas', action: 'A' }]);
+    const crowded = await admit([
+      ...many(9, () => ({ at: 0, product: 'swas' as const, action: 'A' })),
+      { at: 30_000, product: 'swas', action: 'A' },
+    ]);
     expect(times(crowded.admitted).at(-1)).toBe(MIN);
   });
 
@@ -234,7 +249,9 @@ describe('Pacer and the deadline', () => {
     const deadline = new Deadline(5_000, clock);
     const held = await clock.drive(pacer.acquire('sae', 'A', deadline));
     // B waits in the semaphore, C behind B in the bucket's queue: both give up at the deadline.
-    const [waiting, queued] = await clock.drive(Promise.allSettled([pacer.acquire('sae', 'B', deadline), pacer.acquire('sae', 'C', deadline)]));
+    const [waiting, queued] = await clock.drive(
+      Promise.allSettled([pacer.acquire('sae', 'B', deadline), pacer.acquire('sae', 'C', deadline)]),
+    );
     expect(waiting.status === 'rejected' && waiting.reason).toBeInstanceOf(DeadlineError);
     expect(queued.status === 'rejected' && queued.reason).toBeInstanceOf(DeadlineError);
     expect(clock.now()).toBe(5_000);

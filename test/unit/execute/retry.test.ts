@@ -6,7 +6,8 @@ import { backoffMs, isRetryable, withRetry, type Attempt, type RetryOptions } fr
 import { FakeClock } from './fake-clock.js';
 
 const busy = () => new CloudError('sae', 'StopApplication', 'Application.ChangerOrderRunning', 'busy', 'a change order is running');
-const throttled = () => new CloudError('swas', 'StopInstances', 'Throttling.User', 'throttled', 'Request was denied due to user flow control.');
+const throttled = () =>
+  new CloudError('swas', 'StopInstances', 'Throttling.User', 'throttled', 'Request was denied due to user flow control.');
 const transient = () => new CloudError('sae', 'StopApplication', 'InternalError', 'transient', 'internal error');
 const errorOf = (kind: ErrorKind, code: string = kind) => new CloudError('sae', 'StopApplication', code, kind, `a ${kind} error`);
 
@@ -28,19 +29,31 @@ function script(...errors: unknown[]) {
 /** A ThrottleFeedback that records what it is told. */
 function fakePacer(spacing: number) {
   const told: string[] = [];
-  const pacer: ThrottleFeedback = { throttled: (product: Product, action: string) => void told.push(`${product}:${action}`), spacingMs: () => spacing };
+  const pacer: ThrottleFeedback = {
+    throttled: (product: Product, action: string) => void told.push(`${product}:${action}`),
+    spacingMs: () => spacing,
+  };
   return { told, pacer };
 }
 
 /** Runs withRetry on a fake clock from 0, no jitter, deadline at `deadlineAt`. */
-async function run(calls: ReturnType<typeof script>, options: { deadlineAt?: number; pacer?: ThrottleFeedback; retry?: RetryOptions; product?: Product; action?: string } = {}) {
+async function run(
+  calls: ReturnType<typeof script>,
+  options: { deadlineAt?: number; pacer?: ThrottleFeedback; retry?: RetryOptions; product?: Product; action?: string } = {},
+) {
   const clock = new FakeClock();
   const deadline = new Deadline(options.deadlineAt ?? 600_000, clock);
   const attempts: Attempt[] = [];
   const result = clock.drive(
     withRetry(
       calls.call(clock),
-      { product: options.product ?? 'sae', action: options.action ?? 'StopApplication', deadline, onAttempt: (a) => attempts.push(a), ...(options.pacer ? { pacer: options.pacer } : {}) },
+      {
+        product: options.product ?? 'sae',
+        action: options.action ?? 'StopApplication',
+        deadline,
+        onAttempt: (a) => attempts.push(a),
+        ...(options.pacer ? { pacer: options.pacer } : {}),
+      },
       { random: () => 0, ...options.retry },
     ),
   );
@@ -49,7 +62,12 @@ async function run(calls: ReturnType<typeof script>, options: { deadlineAt?: num
     (error: unknown) => ({ value: undefined, error }),
   );
   deadline.dispose();
-  return { ...outcome, attempts, clock, summary: attempts.map((a) => `${a.attempt}:${a.outcome}${a.delayMs === undefined ? '' : `+${a.delayMs}`}`) };
+  return {
+    ...outcome,
+    attempts,
+    clock,
+    summary: attempts.map((a) => `${a.attempt}:${a.outcome}${a.delayMs === undefined ? '' : `+${a.delayMs}`}`),
+  };
 }
 
 describe('backoffMs', () => {
@@ -63,15 +81,9 @@ describe('backoffMs', () => {
 
 describe('isRetryable', () => {
   it('is true for throttled, busy and transient CloudErrors only', () => {
-    expect((['throttled', 'busy', 'transient', 'state', 'not-found', 'invalid', 'permission'] as const).map((k) => isRetryable(errorOf(k)))).toEqual([
-      true,
-      true,
-      true,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect(
+      (['throttled', 'busy', 'transient', 'state', 'not-found', 'invalid', 'permission'] as const).map((k) => isRetryable(errorOf(k))),
+    ).toEqual([true, true, true, false, false, false, false]);
     expect(isRetryable(new Error('Throttling'))).toBe(false);
   });
 });
@@ -197,7 +209,14 @@ describe('withRetry', () => {
     const deadline = new Deadline(600_000, clock);
     const calls = script(busy(), busy());
     const delays: number[] = [];
-    await clock.drive(withRetry(calls.call(clock), { product: 'sae', action: 'StopApplication', deadline, onAttempt: (a) => a.delayMs !== undefined && delays.push(a.delayMs) }));
+    await clock.drive(
+      withRetry(calls.call(clock), {
+        product: 'sae',
+        action: 'StopApplication',
+        deadline,
+        onAttempt: (a) => a.delayMs !== undefined && delays.push(a.delayMs),
+      }),
+    );
     expect(delays).toHaveLength(2);
     expect(delays[0]).toBeGreaterThanOrEqual(500);
     expect(delays[0]).toBeLessThan(1_000);

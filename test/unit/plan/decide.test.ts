@@ -40,7 +40,13 @@ function rule(name: string): Rule {
 }
 
 const stopEdge: Intent = { action: 'stop', reason: 'off-peak began Tue 2026-11-24 20:00 +08:00', edgeAt: AT, catchUp: false, kind: 'edge' };
-const startEdge: Intent = { action: 'start', reason: 'off-peak ended Tue 2026-11-24 20:00 +08:00', edgeAt: AT, catchUp: false, kind: 'edge' };
+const startEdge: Intent = {
+  action: 'start',
+  reason: 'off-peak ended Tue 2026-11-24 20:00 +08:00',
+  edgeAt: AT,
+  catchUp: false,
+  kind: 'edge',
+};
 
 function swas(id: string, state: ResourceState, over: Partial<Resource> = {}): Resource {
   const status = { running: 'Running', stopped: 'Stopped', stopping: 'Stopping', starting: 'Starting', unavailable: 'Resetting' }[state];
@@ -48,7 +54,17 @@ function swas(id: string, state: ResourceState, over: Partial<Resource> = {}): R
 }
 
 function sae(id: string, state: ResourceState, over: Partial<Resource> = {}): Resource {
-  return { product: 'sae', id, name: `api-${id}`, region: 'cn-hangzhou', tags: {}, state, status: state === 'running' ? '2/2 instances running' : '0/2 instances running', namespaceId: 'cn-hangzhou:dev', ...over };
+  return {
+    product: 'sae',
+    id,
+    name: `api-${id}`,
+    region: 'cn-hangzhou',
+    tags: {},
+    state,
+    status: state === 'running' ? '2/2 instances running' : '0/2 instances running',
+    namespaceId: 'cn-hangzhou:dev',
+    ...over,
+  };
 }
 
 const run = (intents: RuleIntent[], selected: Record<string, Resource[]>, options: Partial<DecideOptions> = {}): Decided =>
@@ -97,7 +113,9 @@ describe('one rule, one resource', () => {
   });
 
   it('a start intent: acts on a stopped resource, skips a running or starting one', () => {
-    const decided = run([{ rule: rule('nights'), intent: startEdge }], { nights: [swas('a', 'stopped'), swas('b', 'running'), swas('c', 'starting')] });
+    const decided = run([{ rule: rule('nights'), intent: startEdge }], {
+      nights: [swas('a', 'stopped'), swas('b', 'running'), swas('c', 'starting')],
+    });
     expect(decided.decisions.map((d) => [d.resource.id, d.action, d.verdict, d.skip ?? '-', d.reason])).toEqual([
       ['a', 'start', 'act', '-', 'off-peak ended Tue 2026-11-24 20:00 +08:00'],
       ['b', 'start', 'skip', 'already', 'already running'],
@@ -134,7 +152,13 @@ describe('one rule, one resource', () => {
 
 describe('holds', () => {
   // berlin-days: on-peak Mon-Fri 13:00-17:00 Europe/Berlin; Tue 2026-11-24 17:00 +01:00 is a stop edge.
-  const berlinStop: Intent = { action: 'stop', reason: 'off-peak began Tue 2026-11-24 17:00 +01:00', edgeAt: t('2026-11-24T17:00:00+01:00'), catchUp: false, kind: 'edge' };
+  const berlinStop: Intent = {
+    action: 'stop',
+    reason: 'off-peak began Tue 2026-11-24 17:00 +01:00',
+    edgeAt: t('2026-11-24T17:00:00+01:00'),
+    catchUp: false,
+    kind: 'edge',
+  };
   const at = t('2026-11-24T17:00:00+01:00');
 
   it('a resource excluded by id is skipped as excluded, even when it would be acted on', () => {
@@ -147,7 +171,13 @@ describe('holds', () => {
   });
 
   it('a resource excluded by tag is skipped as excluded', () => {
-    const d = only(run([{ rule: rule('berlin-days'), intent: berlinStop }], { 'berlin-days': [sae('app-1', 'running', { tags: { keep: 'yes' } })] }, { at }));
+    const d = only(
+      run(
+        [{ rule: rule('berlin-days'), intent: berlinStop }],
+        { 'berlin-days': [sae('app-1', 'running', { tags: { keep: 'yes' } })] },
+        { at },
+      ),
+    );
     expect(d.skip).toBe('excluded');
     expect(d.reason).toBe('excluded by tag keep=yes');
   });
@@ -158,7 +188,9 @@ describe('holds', () => {
     expect(held.verdict).toBe('skip');
     expect(held.skip).toBe('snoozed');
     expect(held.reason).toBe('snoozed until 2026-11-24T17:00:00.000Z');
-    const later = only(run([{ rule: rule('berlin-days'), intent: berlinStop }], { 'berlin-days': [resource] }, { at: t('2026-11-24T18:00:00+01:00') }));
+    const later = only(
+      run([{ rule: rule('berlin-days'), intent: berlinStop }], { 'berlin-days': [resource] }, { at: t('2026-11-24T18:00:00+01:00') }),
+    );
     expect(later.verdict).toBe('act');
   });
 
@@ -169,7 +201,11 @@ describe('holds', () => {
       { at, maxStopsPerRun: 1 },
     );
     expect(decided.guard).toBeUndefined();
-    expect(decided.decisions.map((d) => `${d.resource.id}:${d.verdict}:${d.skip ?? ''}`)).toEqual(['app-2:skip:excluded', 'app-3:act:', 'app-excluded:skip:excluded']);
+    expect(decided.decisions.map((d) => `${d.resource.id}:${d.verdict}:${d.skip ?? ''}`)).toEqual([
+      'app-2:skip:excluded',
+      'app-3:act:',
+      'app-excluded:skip:excluded',
+    ]);
   });
 });
 
@@ -192,15 +228,36 @@ describe('several rules on one resource', () => {
 
   it('two agreeing rules on an already stopped resource: one skip naming both', () => {
     const resource = swas('i-1', 'stopped');
-    const d = only(run([{ rule: rule('nights'), intent: stopEdge }, { rule: rule('evenings'), intent: stopEdge }], { nights: [resource], evenings: [resource] }));
+    const d = only(
+      run(
+        [
+          { rule: rule('nights'), intent: stopEdge },
+          { rule: rule('evenings'), intent: stopEdge },
+        ],
+        { nights: [resource], evenings: [resource] },
+      ),
+    );
     expect(d.skip).toBe('already');
     expect(d.rules).toEqual(['nights', 'evenings']);
   });
 
   it('when agreeing rules differ in catch-up, the fresh edge decides', () => {
     const resource = swas('i-1', 'running');
-    const caught: Intent = { ...stopEdge, reason: 'off-peak began Tue 2026-11-24 19:55 +08:00 (caught up)', edgeAt: t('2026-11-24T19:55:00+08:00'), catchUp: true };
-    const d = only(run([{ rule: rule('nights'), intent: caught }, { rule: rule('evenings'), intent: stopEdge }], { nights: [resource], evenings: [resource] }));
+    const caught: Intent = {
+      ...stopEdge,
+      reason: 'off-peak began Tue 2026-11-24 19:55 +08:00 (caught up)',
+      edgeAt: t('2026-11-24T19:55:00+08:00'),
+      catchUp: true,
+    };
+    const d = only(
+      run(
+        [
+          { rule: rule('nights'), intent: caught },
+          { rule: rule('evenings'), intent: stopEdge },
+        ],
+        { nights: [resource], evenings: [resource] },
+      ),
+    );
     expect(d.catchUp).toBe(false);
     expect(d.edgeAt).toBe(AT);
     expect(d.reason).toContain('off-peak began Tue 2026-11-24 20:00 +08:00');
@@ -232,7 +289,13 @@ describe('several rules on one resource', () => {
     const a = swas('x-1', 'running');
     const b = swas('x-1', 'running', { region: 'cn-shanghai' });
     const c = sae('x-1', 'running');
-    const decided = run([{ rule: rule('nights'), intent: stopEdge }, { rule: rule('evenings'), intent: startEdge }], { nights: [a, c], evenings: [b] });
+    const decided = run(
+      [
+        { rule: rule('nights'), intent: stopEdge },
+        { rule: rule('evenings'), intent: startEdge },
+      ],
+      { nights: [a, c], evenings: [b] },
+    );
     expect(decided.decisions.map((d) => `${d.resource.product}/${d.resource.region}:${d.action}:${d.verdict}`)).toEqual([
       'sae/cn-hangzhou:stop:act',
       'swas/cn-hangzhou:stop:act',

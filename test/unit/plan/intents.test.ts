@@ -50,7 +50,10 @@ describe('an offPeak rule "daily 20:00-08:00" (Asia/Shanghai, tick 5m)', () => {
   });
 
   it('is quiet in the next run at 20:05 (the edge belonged to the previous run), and says why', () => {
-    expect(quietOf(plain, '2026-11-24T20:05:00+08:00')).toEqual({ rule: 'r', reason: 'off-peak, no edge due at Tue 2026-11-24 20:05 +08:00' });
+    expect(quietOf(plain, '2026-11-24T20:05:00+08:00')).toEqual({
+      rule: 'r',
+      reason: 'off-peak, no edge due at Tue 2026-11-24 20:05 +08:00',
+    });
   });
 
   it('is quiet in the run just before the edge, on-peak', () => {
@@ -163,7 +166,9 @@ rules:
     expect(intentsAt(nights, at, TICK, scheduled).intents.map((i) => i.intent.action)).toEqual(['start']);
     const narrowed = intentsAt(nights, at, TICK, { manual: false, action: 'stop' });
     expect(narrowed.intents).toEqual([]);
-    expect(narrowed.quiet).toEqual([{ rule: 'nights', reason: 'the start edge at Wed 2026-11-25 08:00 +08:00 is due, and this run only stops' }]);
+    expect(narrowed.quiet).toEqual([
+      { rule: 'nights', reason: 'the start edge at Wed 2026-11-25 08:00 +08:00 is due, and this run only stops' },
+    ]);
   });
 
   it("by action: a stop edge is dropped when the action is 'start'", () => {
@@ -196,7 +201,9 @@ describe('manual runs', () => {
 
   it('a manual start for a rule without restore is quiet, on-peak or off', () => {
     for (const at of ['2026-11-24T12:00:00+08:00', '2026-11-24T22:00:00+08:00']) {
-      expect(quietOf(plain, at, { manual: true, action: 'start' }).reason).toBe('the rule never starts its targets (no restore, no start cron)');
+      expect(quietOf(plain, at, { manual: true, action: 'start' }).reason).toBe(
+        'the rule never starts its targets (no restore, no start cron)',
+      );
     }
   });
 
@@ -207,7 +214,9 @@ describe('manual runs', () => {
       catchUp: false,
       kind: 'manual',
     });
-    expect(quietOf(restore, '2026-11-24T22:00:00+08:00', { manual: true, action: 'start' }).reason).toContain('a manual start never goes beyond the schedule');
+    expect(quietOf(restore, '2026-11-24T22:00:00+08:00', { manual: true, action: 'start' }).reason).toContain(
+      'a manual start never goes beyond the schedule',
+    );
   });
 
   it('a manual run without an action reads edges like a scheduled run', () => {

@@ -85,7 +85,13 @@ describe('offPeakMs', () => {
 
   it('agrees with the engine when summed piece by piece', () => {
     // Splitting the week at arbitrary instants must not lose or add time at the cuts.
-    const cuts = ['2026-11-23T00:00:00+08:00', '2026-11-24T07:59:59+08:00', '2026-11-27T20:00:00+08:00', '2026-11-28T13:17:00+08:00', '2026-11-30T00:00:00+08:00'];
+    const cuts = [
+      '2026-11-23T00:00:00+08:00',
+      '2026-11-24T07:59:59+08:00',
+      '2026-11-27T20:00:00+08:00',
+      '2026-11-28T13:17:00+08:00',
+      '2026-11-30T00:00:00+08:00',
+    ];
     let sum = 0;
     for (let i = 1; i < cuts.length; i++) sum += hours(nightsAndWeekends, cuts[i - 1]!, cuts[i]!);
     expect(sum).toBeCloseTo(108, 9);
@@ -286,7 +292,11 @@ describe('the savings line of `offpeak plan`', () => {
     const weekends = ruleFrom(ruleYaml('offPeak: ["Sat-Sun"]'));
     const monday = Date.parse('2026-11-23T00:00:00+08:00');
     // 10 days from Mon 2026-11-23 hold one weekend: 48 h in 10 days → 48 × 7 / 10 = 33.6 h a week, 33.6 / 168 = 20 %.
-    const text = outlookText(outlook([weekends], { at: monday, tick: 300_000, horizon: 10 * 86_400_000 }), { at: monday, tick: 300_000, days: 10 });
+    const text = outlookText(outlook([weekends], { at: monday, tick: 300_000, horizon: 10 * 86_400_000 }), {
+      at: monday,
+      tick: 300_000,
+      days: 10,
+    });
     expect(text).toContain(`  savings    off 33.6 h a week (20% of the next 10 days); ${SWAS_PREPAID_NOTE}`);
   });
 });

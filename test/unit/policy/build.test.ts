@@ -39,12 +39,19 @@ describe('buildPolicy: explicit ids', () => {
       Version: '1',
       Statement: [
         { Effect: 'Allow', Action: READS, Resource: ['*'] },
-        { Effect: 'Allow', Action: ['sae:StopApplication'], Resource: [`acs:sae:cn-hangzhou:${ACCOUNT}:application/*/0099b7be-5f5b-4512-a7fc-56049ef1aaaa`] },
+        {
+          Effect: 'Allow',
+          Action: ['sae:StopApplication'],
+          Resource: [`acs:sae:cn-hangzhou:${ACCOUNT}:application/*/0099b7be-5f5b-4512-a7fc-56049ef1aaaa`],
+        },
         { Effect: 'Allow', Action: ['swas-open:ListInstances'], Resource: [`acs:swas-open:cn-hangzhou:${ACCOUNT}:instance/*`] },
         {
           Effect: 'Allow',
           Action: ['swas-open:StopInstances'],
-          Resource: [`acs:swas-open:cn-hangzhou:${ACCOUNT}:instance/ace0706b2ac4454d984295a94213aaaa`, `acs:swas-open:cn-hangzhou:${ACCOUNT}:instance/ace0706b2ac4454d984295a94213bbbb`],
+          Resource: [
+            `acs:swas-open:cn-hangzhou:${ACCOUNT}:instance/ace0706b2ac4454d984295a94213aaaa`,
+            `acs:swas-open:cn-hangzhou:${ACCOUNT}:instance/ace0706b2ac4454d984295a94213bbbb`,
+          ],
         },
       ],
     });
@@ -54,7 +61,9 @@ describe('buildPolicy: explicit ids', () => {
     const { warnings } = buildPolicy(explicit, { account: ACCOUNT });
     expect(warnings.map((w) => w.kind)).toEqual(['app-namespace', 'unscoped', 'list']);
     expect(warnings[0]!.message).toMatch(/\(rules nights\) is granted on acs:sae:\{region\}:\{account\}:application\/\*\/\{appId\}: /);
-    expect(warnings[1]!.message).toMatch(/^sae:ListApplications, sae:DescribeApplicationStatus, sae:DescribeChangeOrder are granted on "\*": .*without resource-level authorization/);
+    expect(warnings[1]!.message).toMatch(
+      /^sae:ListApplications, sae:DescribeApplicationStatus, sae:DescribeChangeOrder are granted on "\*": .*without resource-level authorization/,
+    );
   });
 
   it('names account "*" and says so when no account is given', () => {
@@ -93,8 +102,12 @@ describe('buildPolicy: selectors', () => {
         'acs:sae:cn-hangzhou:*:application/cn-hangzhou:dev/*, every app of that namespace, because RAM cannot match app names or tags. ' +
         'Name the apps with appId entries instead to grant exactly them.',
     );
-    expect(selectors[1]!.message).toMatch(/selects by appName api-\*: .* on acs:sae:cn-beijing:\*:application\/\*, every app of the region.*Add namespaceId.*appId/);
-    expect(selectors[2]!.message).toMatch(/selects by tags team=web: swas-open:StopInstances is granted on acs:swas-open:cn-shanghai:\*:instance\/\*, every instance of the region.*instanceIds/);
+    expect(selectors[1]!.message).toMatch(
+      /selects by appName api-\*: .* on acs:sae:cn-beijing:\*:application\/\*, every app of the region.*Add namespaceId.*appId/,
+    );
+    expect(selectors[2]!.message).toMatch(
+      /selects by tags team=web: swas-open:StopInstances is granted on acs:swas-open:cn-shanghai:\*:instance\/\*, every instance of the region.*instanceIds/,
+    );
   });
 
   it('leaves out ARNs a wildcard of the same action already covers', () => {
@@ -154,7 +167,9 @@ describe('buildPolicy: starts', () => {
     // Only the rule that starts gets StartInstances; the other rule's instance stays stop-only.
     expect(g['swas-open:StartInstances']).toEqual(['acs:swas-open:cn-hangzhou:*:instance/i-2']);
     expect(g['swas-open:StopInstances']).toEqual(['acs:swas-open:cn-hangzhou:*:instance/i-1', 'acs:swas-open:cn-hangzhou:*:instance/i-2']);
-    expect(warnings.find((w) => w.message.startsWith('sae:StartApplication'))!.message).toMatch(/rules cron-both start SAE apps.*without resource-level authorization/);
+    expect(warnings.find((w) => w.message.startsWith('sae:StartApplication'))!.message).toMatch(
+      /rules cron-both start SAE apps.*without resource-level authorization/,
+    );
   });
 
   it('a window rule with restore gets the start actions', () => {
@@ -193,7 +208,9 @@ describe('buildPolicy: --sae-batch', () => {
     expect(grants(document)['sae:StopApplication']).toEqual(['acs:sae:cn-hangzhou:*:application/cn-hangzhou:dev/*']);
     const batch = warnings.filter((w) => w.kind === 'batch');
     expect(batch).toHaveLength(1);
-    expect(batch[0]!.message).toMatch(/^--sae-batch: sae:BatchStopApplications and sae:BatchStartApplications are granted on "\*".*every app of every namespace.*broader/);
+    expect(batch[0]!.message).toMatch(
+      /^--sae-batch: sae:BatchStopApplications and sae:BatchStartApplications are granted on "\*".*every app of every namespace.*broader/,
+    );
   });
 
   it('adds only the batch stop when no SAE rule starts, and nothing without SAE targets', () => {
@@ -204,7 +221,9 @@ describe('buildPolicy: --sae-batch', () => {
       sae: [{ region: cn-hangzhou, appId: app-a }]
       swas: [{ region: cn-hangzhou, instanceIds: [i-1] }]
 `);
-    expect(actions(buildPolicy(stopping, { saeBatch: true }).document).filter((a) => a.includes('Batch'))).toEqual(['sae:BatchStopApplications']);
+    expect(actions(buildPolicy(stopping, { saeBatch: true }).document).filter((a) => a.includes('Batch'))).toEqual([
+      'sae:BatchStopApplications',
+    ]);
     expect(actions(buildPolicy(stopping).document).filter((a) => a.includes('Batch'))).toEqual([]);
     const swasOnly = rules(`
   - name: boxes
@@ -272,12 +291,17 @@ describe('buildPolicy: regions and order', () => {
 `);
     const size = buildPolicy(many, { account: ACCOUNT }).warnings.filter((w) => w.kind === 'size');
     expect(size).toHaveLength(1);
-    expect(size[0]!.message).toMatch(/^the document has \d+ characters \(\d+ without spaces\); RAM takes at most 6144 in one custom policy\. .*split its statements/);
+    expect(size[0]!.message).toMatch(
+      /^the document has \d+ characters \(\d+ without spaces\); RAM takes at most 6144 in one custom policy\. .*split its statements/,
+    );
     expect(buildPolicy(regional).warnings.map((w) => w.kind)).not.toContain('size');
   });
 
   it('an empty rule set grants nothing and says so', () => {
-    expect(buildPolicy([])).toEqual({ document: { Version: '1', Statement: [] }, warnings: [{ kind: 'empty', message: expect.stringMatching(/grants nothing/) }] });
+    expect(buildPolicy([])).toEqual({
+      document: { Version: '1', Statement: [] },
+      warnings: [{ kind: 'empty', message: expect.stringMatching(/grants nothing/) }],
+    });
   });
 });
 

@@ -87,7 +87,9 @@ describe('DST days in the display zone', () => {
       ['2026-03-29', 23, '2026-03-28T23:00:00.000Z'],
     ]);
     expect(week.to).toBe(t('2026-03-29T22:00:00Z'));
-    expect(week.dst.map((c) => [iso(c.at), c.day.date, c.before, c.after, c.label])).toEqual([['2026-03-29T01:00:00.000Z', '2026-03-29', 60, 120, 'clocks go forward 02:00 → 03:00']]);
+    expect(week.dst.map((c) => [iso(c.at), c.day.date, c.before, c.after, c.label])).toEqual([
+      ['2026-03-29T01:00:00.000Z', '2026-03-29', 60, 120, 'clocks go forward 02:00 → 03:00'],
+    ]);
     const sunday = week.rows[0]!.blocks.filter((b) => b.date === '2026-03-29');
     expect(spansOf(sunday)).toEqual([
       ['2026-03-28T23:00:00.000Z', '2026-03-29T01:00:00.000Z'],
@@ -121,13 +123,25 @@ describe('DST days in the display zone', () => {
 
 describe('holidays and make-up workdays', () => {
   const calendar = { 'schedules/calendars/cn.yaml': CN_CALENDAR };
-  const devNights = ruleFrom(ruleYaml('offPeak: ["daily 20:00-08:00", "Sat-Sun"]\nrestore: true\ncalendar: cn', 'Asia/Shanghai', 'calendars: { cn: calendars/cn.yaml }'), { calendars: calendar });
+  const devNights = ruleFrom(
+    ruleYaml(
+      'offPeak: ["daily 20:00-08:00", "Sat-Sun"]\nrestore: true\ncalendar: cn',
+      'Asia/Shanghai',
+      'calendars: { cn: calendars/cn.yaml }',
+    ),
+    { calendars: calendar },
+  );
 
-  it('are marked as the rule calendar\'s local days, and shape the off-peak stretches', () => {
+  it("are marked as the rule calendar's local days, and shape the off-peak stretches", () => {
     const week = model([devNights], 'Asia/Shanghai', '2026-09-30', 11);
     const row = week.rows[0]!;
     expect(row.marks.map((m) => [m.kind, m.date, iso(m.start), iso(m.end)])).toEqual([
-      ...['01', '02', '03', '04', '05', '06', '07'].map((d) => ['holiday', `2026-10-${d}`, iso(t(`2026-10-${d}T00:00+08:00`)), iso(t(`2026-10-${d}T00:00+08:00`) + 86_400_000)]),
+      ...['01', '02', '03', '04', '05', '06', '07'].map((d) => [
+        'holiday',
+        `2026-10-${d}`,
+        iso(t(`2026-10-${d}T00:00+08:00`)),
+        iso(t(`2026-10-${d}T00:00+08:00`) + 86_400_000),
+      ]),
       ['workday', '2026-10-10', iso(t('2026-10-10T00:00+08:00')), iso(t('2026-10-11T00:00+08:00'))],
     ]);
     // Dark from Wednesday 20:00 through the whole holiday to Thursday 8 October 08:00; the make-up
@@ -148,7 +162,13 @@ describe('holidays and make-up workdays', () => {
 
   it('the page draws one band per marked day with its instants', () => {
     const html = weekHtml(model([devNights], 'Asia/Shanghai', '2026-10-05', 7), { files: [], generatedAt: 0 });
-    expect([...html.matchAll(/data-kind="(holiday|workday)" data-rule="r" data-date="([\d-]+)" data-start="([^"]+)"/g)].map((m) => [m[1], m[2], m[3]])).toEqual([
+    expect(
+      [...html.matchAll(/data-kind="(holiday|workday)" data-rule="r" data-date="([\d-]+)" data-start="([^"]+)"/g)].map((m) => [
+        m[1],
+        m[2],
+        m[3],
+      ]),
+    ).toEqual([
       ['holiday', '2026-10-05', '2026-10-04T16:00:00.000Z'],
       ['holiday', '2026-10-06', '2026-10-05T16:00:00.000Z'],
       ['holiday', '2026-10-07', '2026-10-06T16:00:00.000Z'],
@@ -167,9 +187,12 @@ describe('hours off per week', () => {
   it('"nights and weekends" is 108 hours in an ordinary week and 132 in the National Day week', () => {
     const plain = ruleFrom(ruleYaml('offPeak: ["daily 20:00-08:00", "Sat-Sun"]'));
     expect(model([plain], 'Asia/Shanghai', '2026-11-23', 7).rows[0]!.hoursOffPerWeek).toBe(108);
-    const withCalendar = ruleFrom(ruleYaml('offPeak: ["daily 20:00-08:00", "Sat-Sun"]\ncalendar: cn', 'Asia/Shanghai', 'calendars: { cn: calendars/cn.yaml }'), {
-      calendars: { 'schedules/calendars/cn.yaml': CN_CALENDAR },
-    });
+    const withCalendar = ruleFrom(
+      ruleYaml('offPeak: ["daily 20:00-08:00", "Sat-Sun"]\ncalendar: cn', 'Asia/Shanghai', 'calendars: { cn: calendars/cn.yaml }'),
+      {
+        calendars: { 'schedules/calendars/cn.yaml': CN_CALENDAR },
+      },
+    );
     // Mon 5 - Wed 7 are holidays (72 h), Thu and Fri nights (12 h each), Saturday works (12 h), Sunday (24 h).
     expect(model([withCalendar], 'Asia/Shanghai', '2026-10-05', 7).rows[0]!.hoursOffPerWeek).toBe(132);
   });
@@ -185,12 +208,21 @@ describe('hours off per week', () => {
 
 describe('savings in the week model', () => {
   const nights = ruleFrom(ruleYaml('offPeak: ["daily 20:00-08:00", "Sat-Sun"]\nexclude: { tags: { offpeak: never } }'));
-  const sae = (id: string, tags: Record<string, string> = {}): WeekResource => ({ product: 'sae', id, name: id, region: 'cn-hangzhou', tags, size: { instances: 2, cpu: 1000, memory: 2048 } });
+  const sae = (id: string, tags: Record<string, string> = {}): WeekResource => ({
+    product: 'sae',
+    id,
+    name: id,
+    region: 'cn-hangzhou',
+    tags,
+    size: { instances: 2, cpu: 1000, memory: 2048 },
+  });
   const box: WeekResource = { product: 'swas', id: 'i-1', name: 'box', region: 'cn-hangzhou', tags: {} };
   const pricing: Pricing = { currency: 'EUR', saeVcpuHour: 0.05, saeGibHour: 0.01, source: 'test prices' };
 
   it('prices SAE apps by saeSaving, says SWAS is prepaid, and leaves excluded apps out', () => {
-    const resources = new Map([['r', [sae('a'), sae('never', { offpeak: 'never' }), box, { ...sae('unsized'), size: undefined } as WeekResource]]]);
+    const resources = new Map([
+      ['r', [sae('a'), sae('never', { offpeak: 'never' }), box, { ...sae('unsized'), size: undefined } as WeekResource]],
+    ]);
     const week = model([nights], 'Asia/Shanghai', '2026-11-23', 7, { resources, pricing });
     const [a, never, swas, unsized] = week.rows[0]!.resources;
     expect(a!.saving).toEqual(saeSaving(108, { instances: 2, cpu: 1000, memory: 2048 }, pricing));
@@ -240,9 +272,21 @@ describe('the page', () => {
 
   it('escapes rule names, resource names, file paths and warnings', () => {
     const evil = { ...rule, name: `x<img src=y onerror="alert('1')">&` };
-    const resources = new Map([[evil.name, [{ product: 'swas' as const, id: 'i-"1"', name: '<script>alert(1)</script>', region: 'cn-hangzhou', tags: {} }]]]);
-    const warning = { severity: 'warning' as const, file: 'schedules/<b>&"odd".yaml', line: 1, col: 2, path: 'rules[0]', message: 'window <ends> at "02:30"' };
-    const html = weekHtml(model([evil], 'Asia/Shanghai', '2026-11-23', 7, { resources, warnings: [warning] }), { files: ['schedules/<b>&"odd".yaml'], generatedAt: 0 });
+    const resources = new Map([
+      [evil.name, [{ product: 'swas' as const, id: 'i-"1"', name: '<script>alert(1)</script>', region: 'cn-hangzhou', tags: {} }]],
+    ]);
+    const warning = {
+      severity: 'warning' as const,
+      file: 'schedules/<b>&"odd".yaml',
+      line: 1,
+      col: 2,
+      path: 'rules[0]',
+      message: 'window <ends> at "02:30"',
+    };
+    const html = weekHtml(model([evil], 'Asia/Shanghai', '2026-11-23', 7, { resources, warnings: [warning] }), {
+      files: ['schedules/<b>&"odd".yaml'],
+      generatedAt: 0,
+    });
     expect(html).not.toMatch(/<img|<script|<b>|<ends>/);
     expect(html).toContain('x&lt;img src=y onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -264,14 +308,18 @@ describe('the page', () => {
     const restore = ruleFrom(ruleYaml('offPeak: ["daily 20:00-08:00"]\nrestore: true'));
     const week = model([restore], 'Asia/Shanghai', '2026-11-23', 1);
     const html = weekHtml(week, { files: [], generatedAt: 0 });
-    const offs = [...html.matchAll(/data-kind="off" data-rule="r" data-date="2026-11-23" data-start="([^"]+)" data-end="([^"]+)"/g)].map((m) => [m[1], m[2]]);
+    const offs = [...html.matchAll(/data-kind="off" data-rule="r" data-date="2026-11-23" data-start="([^"]+)" data-end="([^"]+)"/g)].map(
+      (m) => [m[1], m[2]],
+    );
     expect(offs).toEqual(spansOf(week.rows[0]!.blocks));
     expect(html).toContain(`data-kind="start" data-rule="r" data-at="${iso(t('2026-11-23T08:00+08:00'))}"`);
     expect(html).toContain(`data-kind="stop" data-rule="r" data-at="${iso(t('2026-11-23T20:00+08:00'))}"`);
   });
 
-  it('lists validate\'s warnings, or says there are none', () => {
-    const { rules, diagnostics } = compileText(ruleYaml('offPeak: ["daily 22:00-02:30"]', 'Europe/Berlin'), { at: t('2026-03-01T00:00:00Z') });
+  it("lists validate's warnings, or says there are none", () => {
+    const { rules, diagnostics } = compileText(ruleYaml('offPeak: ["daily 22:00-02:30"]', 'Europe/Berlin'), {
+      at: t('2026-03-01T00:00:00Z'),
+    });
     const html = weekHtml(model(rules, 'Europe/Berlin', '2026-03-23', 7, { warnings: diagnostics }), { files: [], generatedAt: 0 });
     expect(diagnostics.length).toBeGreaterThan(0);
     expect(html).toContain('Warnings from validate (2)');

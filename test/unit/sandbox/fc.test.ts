@@ -19,7 +19,13 @@ const ACCOUNT = '1234567890123456';
 const SEED = parseSeed(
   JSON.stringify({
     accounts: [
-      { id: ACCOUNT, accessKeys: [{ id: 'testid', secret: 'testsecret' }, { id: 'STS.role', secret: 'role-secret', securityToken: 'role-token' }] },
+      {
+        id: ACCOUNT,
+        accessKeys: [
+          { id: 'testid', secret: 'testsecret' },
+          { id: 'STS.role', secret: 'role-secret', securityToken: 'role-token' },
+        ],
+      },
       { id: '6543210987654321', accessKeys: [{ id: 'other', secret: 'other-secret' }] },
     ],
     fc: { functions: [{ name: 'fn', service: 'svc' }, { name: 'offpeak' }] },
@@ -37,14 +43,27 @@ const fcSign = (secret: string, method: string, path: string, headers: Record<st
 };
 
 /** A request signed as @alicloud/fc2 signs it (content-md5 = base64 of the hex MD5). */
-function fcRequest(options: { path: string; body?: string; headers?: Record<string, string>; key?: string; secret?: string; date?: string; method?: string }): ReceivedRequest {
+function fcRequest(options: {
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+  key?: string;
+  secret?: string;
+  date?: string;
+  method?: string;
+}): ReceivedRequest {
   const body = options.body ?? '';
   const headers: Record<string, string> = {
     accept: 'application/json',
     date: options.date ?? VECTOR_DATE,
     host: '1234567890.cn-hangzhou.fc.aliyuncs.com',
     'x-fc-account-id': '1234567890',
-    ...(body ? { 'content-type': 'application/octet-stream', 'content-md5': Buffer.from(createHash('md5').update(body).digest('hex')).toString('base64') } : {}),
+    ...(body
+      ? {
+          'content-type': 'application/octet-stream',
+          'content-md5': Buffer.from(createHash('md5').update(body).digest('hex')).toString('base64'),
+        }
+      : {}),
     ...options.headers,
   };
   const method = options.method ?? 'POST';
@@ -53,7 +72,13 @@ function fcRequest(options: { path: string; body?: string; headers?: Record<stri
 }
 
 /** A request signed with ACS3-HMAC-SHA256 as openapi-client signs it (client-wire-facts.md §1). */
-function acs3Request(options: { url: string; body?: string; headers?: Record<string, string>; key?: string; secret?: string }): ReceivedRequest {
+function acs3Request(options: {
+  url: string;
+  body?: string;
+  headers?: Record<string, string>;
+  key?: string;
+  secret?: string;
+}): ReceivedRequest {
   const body = Buffer.from(options.body ?? '');
   const headers: Record<string, string> = {
     host: '1234567890123456.cn-shanghai.fc.aliyuncs.com',
@@ -65,7 +90,9 @@ function acs3Request(options: { url: string; body?: string; headers?: Record<str
     ...(body.length ? { 'content-type': 'application/octet-stream' } : {}),
     ...options.headers,
   };
-  const signed = Object.keys(headers).filter((k) => k.startsWith('x-acs-') || k === 'host' || k === 'content-type').sort();
+  const signed = Object.keys(headers)
+    .filter((k) => k.startsWith('x-acs-') || k === 'host' || k === 'content-type')
+    .sort();
   const [path, query = ''] = options.url.split('?');
   const canonicalQuery = query
     .split('&')
@@ -74,9 +101,18 @@ function acs3Request(options: { url: string; body?: string; headers?: Record<str
     .sort((a, b) => (a[0]! < b[0]! ? -1 : 1))
     .map(([k, v]) => `${k}=${v ?? ''}`)
     .join('&');
-  const canonical = ['POST', path, canonicalQuery, signed.map((k) => `${k}:${headers[k]!.trim()}\n`).join(''), signed.join(';'), headers['x-acs-content-sha256']].join('\n');
+  const canonical = [
+    'POST',
+    path,
+    canonicalQuery,
+    signed.map((k) => `${k}:${headers[k]!.trim()}\n`).join(''),
+    signed.join(';'),
+    headers['x-acs-content-sha256'],
+  ].join('\n');
   const toSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonical).digest('hex')}`;
-  const signature = createHmac('sha256', options.secret ?? 'testsecret').update(toSign).digest('hex');
+  const signature = createHmac('sha256', options.secret ?? 'testsecret')
+    .update(toSign)
+    .digest('hex');
   headers.authorization = `ACS3-HMAC-SHA256 Credential=${options.key ?? 'testid'},SignedHeaders=${signed.join(';')},Signature=${signature}`;
   return { method: 'POST', url: options.url, headers, body };
 }
@@ -113,7 +149,10 @@ describe('FC paths', () => {
     ['/2023-03-30/functions/offpeak/invocations', { api: 'fc3', functionName: 'offpeak' }],
     ['/2023-03-30/functions/offpeak/invocations?qualifier=LATEST', { api: 'fc3', functionName: 'offpeak', qualifier: 'LATEST' }],
     ['/2016-08-15/services/svc/functions/fn/invocations', { api: 'fc2', serviceName: 'svc', functionName: 'fn' }],
-    ['/2016-08-15/services/svc.LATEST/functions/fn/invocations', { api: 'fc2', serviceName: 'svc', functionName: 'fn', qualifier: 'LATEST' }],
+    [
+      '/2016-08-15/services/svc.LATEST/functions/fn/invocations',
+      { api: 'fc2', serviceName: 'svc', functionName: 'fn', qualifier: 'LATEST' },
+    ],
     ['/2016-08-15/services/svc/functions/f%6E/invocations', { api: 'fc2', serviceName: 'svc', functionName: 'fn' }],
   ])('%s', (url, route) => {
     expect(fcRouteOf('POST', url)).toEqual(route);
@@ -159,7 +198,9 @@ describe('FC 2.0 with the FC signature', () => {
     expect(answer.headers['x-fc-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     await fc.idle(1_000);
     expect(events).toEqual(['{"a":1}']);
-    expect(gateway.calls()).toEqual([expect.objectContaining({ product: 'fc', action: 'InvokeFunction', resourceIds: ['fn'], code: null, executed: true })]);
+    expect(gateway.calls()).toEqual([
+      expect.objectContaining({ product: 'fc', action: 'InvokeFunction', resourceIds: ['fn'], code: null, executed: true }),
+    ]);
   });
 
   it('sync: 200 with the output as JSON, and the function gets an FC context with the role (STS) keys', async () => {
@@ -199,14 +240,23 @@ describe('FC 2.0 with the FC signature', () => {
     }
     // Within 15 minutes is fine; an STS key with its token too.
     expect((await fc.handle(fcRequest({ path: FC2_PATH, date: 'Sun, 31 Dec 2023 23:45:01 GMT' }))).status).toBe(200);
-    expect((await fc.handle(fcRequest({ path: FC2_PATH, key: 'STS.role', secret: 'role-secret', headers: { 'x-fc-security-token': 'role-token' } }))).status).toBe(200);
+    expect(
+      (
+        await fc.handle(
+          fcRequest({ path: FC2_PATH, key: 'STS.role', secret: 'role-secret', headers: { 'x-fc-security-token': 'role-token' } }),
+        )
+      ).status,
+    ).toBe(200);
     expect(events).toHaveLength(2);
   });
 
   it('finds functions per service and per account', async () => {
     const { fc } = host();
     const noService = await fc.handle(fcRequest({ path: '/2016-08-15/services/nope/functions/fn/invocations' }));
-    expect([noService.status, json(noService.body)]).toEqual([404, { ErrorCode: 'ServiceNotFound', ErrorMessage: "service 'nope' does not exist" }]);
+    expect([noService.status, json(noService.body)]).toEqual([
+      404,
+      { ErrorCode: 'ServiceNotFound', ErrorMessage: "service 'nope' does not exist" },
+    ]);
     const noFunction = await fc.handle(fcRequest({ path: '/2016-08-15/services/svc/functions/offpeak/invocations' }));
     expect([noFunction.status, json(noFunction.body).ErrorCode]).toEqual([404, 'FunctionNotFound']);
     // Another account's key sees none of the first account's functions.
@@ -227,7 +277,10 @@ describe('FC 3.0', () => {
     expect(contexts[0]?.service.name).toBe('offpeak');
     expect((await fc.handle(fcRequest({ path: '/2023-03-30/functions/offpeak/invocations' }))).status).toBe(200);
 
-    const tampered = await fc.handle({ ...acs3Request({ url: '/2023-03-30/functions/offpeak/invocations', body: '{}' }), body: Buffer.from('{"x":1}') });
+    const tampered = await fc.handle({
+      ...acs3Request({ url: '/2023-03-30/functions/offpeak/invocations', body: '{}' }),
+      body: Buffer.from('{"x":1}'),
+    });
     expect(tampered.status).toBe(403);
     const body = json(tampered.body);
     expect(Object.keys(body)).toEqual(['Code', 'Message', 'RequestId']);
@@ -253,7 +306,9 @@ describe('FC 3.0', () => {
     expect(answer.headers['content-type']).toBe('application/json');
     expect(json(answer.body)).toEqual({ errorMessage: 'no good', errorType: 'OffpeakError', stackTrace: ['OffpeakError: no good'] });
     const requestId = answer.headers['x-fc-request-id']!;
-    expect(Buffer.from(answer.headers['x-fc-log-result']!, 'base64').toString()).toBe(`FC Invoke Start RequestId: ${requestId}\nworking\nFC Invoke End RequestId: ${requestId}\n`);
+    expect(Buffer.from(answer.headers['x-fc-log-result']!, 'base64').toString()).toBe(
+      `FC Invoke Start RequestId: ${requestId}\nworking\nFC Invoke End RequestId: ${requestId}\n`,
+    );
     expect(gateway.calls().map((c) => c.code)).toEqual(['UnhandledInvocationError']);
   });
 
@@ -261,7 +316,9 @@ describe('FC 3.0', () => {
     const { fc } = host(async () => undefined);
     const empty = await fc.handle(acs3Request({ url: '/2023-03-30/functions/offpeak/invocations' }));
     expect([empty.status, empty.body.length, empty.headers['content-type']]).toEqual([200, 0, undefined]);
-    const odd = await fc.handle(acs3Request({ url: '/2023-03-30/functions/offpeak/invocations', headers: { 'x-fc-invocation-type': 'Later' } }));
+    const odd = await fc.handle(
+      acs3Request({ url: '/2023-03-30/functions/offpeak/invocations', headers: { 'x-fc-invocation-type': 'Later' } }),
+    );
     expect([odd.status, json(odd.body).Code]).toEqual([400, 'InvalidArgument']);
   });
 });

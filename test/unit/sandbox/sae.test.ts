@@ -46,7 +46,12 @@ function call(model: ProductModel<SaeState>, action: string, params: Record<stri
 }
 
 /** The `Data` of a successful call, as a loose record for field checks. */
-function data(model: ProductModel<SaeState>, action: string, params: Record<string, string>, options: CallOptions = {}): Record<string, unknown> {
+function data(
+  model: ProductModel<SaeState>,
+  action: string,
+  params: Record<string, string>,
+  options: CallOptions = {},
+): Record<string, unknown> {
   return call(model, action, params, options).body.Data as Record<string, unknown>;
 }
 
@@ -196,11 +201,29 @@ describe('change orders', () => {
     const list = data(model, 'ListChangeOrders', { AppId: 'app-api' }, { now: T0 + MS + 1 });
     expect(list).toMatchObject({ CurrentPage: 1, PageSize: 10, TotalSize: 2 });
     expect(list.ChangeOrderList).toEqual([
-      { ChangeOrderId: start, CoTypeCode: 'CoStart', CoType: 'Start application', CreateTime: '2025-06-03 06:00:03', FinishTime: '', Status: 1, Source: 'console' },
-      { ChangeOrderId: stop, CoTypeCode: 'CoStop', CoType: 'Stop application', CreateTime: '2025-06-03 06:00:00', FinishTime: '2025-06-03 06:00:03', Status: 2, Source: 'console' },
+      {
+        ChangeOrderId: start,
+        CoTypeCode: 'CoStart',
+        CoType: 'Start application',
+        CreateTime: '2025-06-03 06:00:03',
+        FinishTime: '',
+        Status: 1,
+        Source: 'console',
+      },
+      {
+        ChangeOrderId: stop,
+        CoTypeCode: 'CoStop',
+        CoType: 'Stop application',
+        CreateTime: '2025-06-03 06:00:00',
+        FinishTime: '2025-06-03 06:00:03',
+        Status: 2,
+        Source: 'console',
+      },
     ]);
     expect(data(model, 'ListChangeOrders', { AppId: 'app-api', CoType: 'CoStop' }).TotalSize).toBe(1);
-    expect(data(model, 'ListChangeOrders', { AppId: 'app-api', PageSize: '1', CurrentPage: '2' }).ChangeOrderList).toEqual([expect.objectContaining({ ChangeOrderId: stop })]);
+    expect(data(model, 'ListChangeOrders', { AppId: 'app-api', PageSize: '1', CurrentPage: '2' }).ChangeOrderList).toEqual([
+      expect.objectContaining({ ChangeOrderId: stop }),
+    ]);
     expectError(() => call(model, 'ListChangeOrders', { AppId: 'app-api', PageSize: '201' }), 400, 'InvalidParameter');
     expectError(() => call(model, 'ListChangeOrders', { AppId: 'nope' }), 400, 'InvalidApplication.NotFound');
   });
@@ -212,9 +235,15 @@ describe('BatchStopApplications and BatchStartApplications', () => {
     const outcome = call(model, 'BatchStopApplications', { NamespaceId: 'cn-hangzhou:dev', AppIds: 'app-api, app-web,app-api' });
     expect(outcome.executed).toBe(true);
     const id = orderId(outcome);
-    expect(data(model, 'DescribeChangeOrder', { ChangeOrderId: id })).toMatchObject({ AppId: 'app-api', CoTypeCode: 'CoBatchStopApplication' });
+    expect(data(model, 'DescribeChangeOrder', { ChangeOrderId: id })).toMatchObject({
+      AppId: 'app-api',
+      CoTypeCode: 'CoBatchStopApplication',
+    });
     for (const appId of ['app-api', 'app-web']) {
-      expect(data(model, 'DescribeApplicationStatus', { AppId: appId })).toMatchObject({ LastChangeOrderId: id, LastChangeOrderRunning: true });
+      expect(data(model, 'DescribeApplicationStatus', { AppId: appId })).toMatchObject({
+        LastChangeOrderId: id,
+        LastChangeOrderRunning: true,
+      });
       expect(stateOf(model, appId, T0 + MS)).toMatchObject({ status: 'STOPPED', runningInstances: 0 });
     }
     const start = call(model, 'BatchStartApplications', { NamespaceId: 'cn-hangzhou:dev', AppIds: 'app-api,app-web' }, { now: T0 + MS });
@@ -225,7 +254,9 @@ describe('BatchStopApplications and BatchStartApplications', () => {
   it('is all or nothing: one app mid-change-order fails the batch and changes nothing', () => {
     const model = fresh();
     const single = orderId(call(model, 'StopApplication', { AppId: 'app-web' }));
-    const error = failure(() => call(model, 'BatchStopApplications', { NamespaceId: 'cn-hangzhou:dev', AppIds: 'app-api,app-web' }, { now: T0 + 1 }));
+    const error = failure(() =>
+      call(model, 'BatchStopApplications', { NamespaceId: 'cn-hangzhou:dev', AppIds: 'app-api,app-web' }, { now: T0 + 1 }),
+    );
     expect(error).toMatchObject({ httpStatus: 400, code: 'Application.ChangerOrderRunning' });
     expect(error.message).toContain('app-web');
     expect(data(model, 'DescribeApplicationStatus', { AppId: 'app-api' }, { now: T0 + 1 })).toMatchObject({ LastChangeOrderId: '' });
@@ -236,11 +267,25 @@ describe('BatchStopApplications and BatchStartApplications', () => {
   it('names the app that is missing, foreign, in another namespace or already in the target state', () => {
     const model = fresh();
     const batchStop = (AppIds: string) => failure(() => call(model, 'BatchStopApplications', { NamespaceId: 'cn-hangzhou:dev', AppIds }));
-    expect(batchStop('app-api,nope')).toMatchObject({ code: 'InvalidApplication.NotFound', message: expect.stringContaining('nope') as unknown });
+    expect(batchStop('app-api,nope')).toMatchObject({
+      code: 'InvalidApplication.NotFound',
+      message: expect.stringContaining('nope') as unknown,
+    });
     expect(batchStop('app-api,app-foreign')).toMatchObject({ code: 'InvalidApplication.NotFound' });
-    expect(batchStop('app-api,app-stg')).toMatchObject({ code: 'InvalidApplication.NotFound', message: expect.stringContaining('app-stg') as unknown });
-    expect(batchStop('app-api,app-off')).toMatchObject({ code: 'Application.InvalidStatus', message: expect.stringContaining('app-off') as unknown });
-    expect(model.snapshot(T0 + MS).apps.filter((a) => a.status === 'STOPPED').map((a) => a.appId)).toEqual(['app-off']);
+    expect(batchStop('app-api,app-stg')).toMatchObject({
+      code: 'InvalidApplication.NotFound',
+      message: expect.stringContaining('app-stg') as unknown,
+    });
+    expect(batchStop('app-api,app-off')).toMatchObject({
+      code: 'Application.InvalidStatus',
+      message: expect.stringContaining('app-off') as unknown,
+    });
+    expect(
+      model
+        .snapshot(T0 + MS)
+        .apps.filter((a) => a.status === 'STOPPED')
+        .map((a) => a.appId),
+    ).toEqual(['app-off']);
     expectError(() => call(model, 'BatchStopApplications', { AppIds: 'app-api' }), 400, 'MissingNamespaceId');
     expectError(() => call(model, 'BatchStartApplications', { NamespaceId: 'cn-hangzhou:dev' }), 400, 'MissingAppIds');
     expectError(() => call(model, 'BatchStartApplications', { NamespaceId: 'cn-hangzhou:dev', AppIds: ' , ' }), 400, 'InvalidParameter');
@@ -260,7 +305,14 @@ describe('ListApplications', () => {
     expect(listIds(second)).toEqual(Array.from({ length: 10 }, (_, i) => `id-${String(14 - i).padStart(2, '0')}`));
     expect(listIds(data(model, 'ListApplications', { CurrentPage: '4' }))).toEqual([]);
     expect(listIds(data(model, 'ListApplications', { PageSize: '200' }))).toHaveLength(25);
-    const bads: Array<Record<string, string>> = [{ PageSize: '201' }, { PageSize: '0' }, { CurrentPage: '0' }, { CurrentPage: 'two' }, { PageSize: '1.5' }, { PageSize: '-1' }];
+    const bads: Array<Record<string, string>> = [
+      { PageSize: '201' },
+      { PageSize: '0' },
+      { CurrentPage: '0' },
+      { CurrentPage: 'two' },
+      { PageSize: '1.5' },
+      { PageSize: '-1' },
+    ];
     for (const bad of bads) {
       expectError(() => call(model, 'ListApplications', bad), 400, 'InvalidParameter');
     }
@@ -271,7 +323,19 @@ describe('ListApplications', () => {
     call(model, 'StopApplication', { AppId: 'app-api' });
     const listed = data(model, 'ListApplications', { FieldType: 'appIds', FieldValue: 'app-api' }, { now: T0 + MS });
     expect(listed.Applications).toEqual([
-      { AppId: 'app-api', AppName: 'dev-api', NamespaceId: 'cn-hangzhou:dev', RegionId: 'cn-hangzhou', AppDescription: '', AppDeletingStatus: false, Instances: 3, RunningInstances: 0, Cpu: 500, Mem: 1024, Tags: [{ Key: 'env', Value: 'dev' }] },
+      {
+        AppId: 'app-api',
+        AppName: 'dev-api',
+        NamespaceId: 'cn-hangzhou:dev',
+        RegionId: 'cn-hangzhou',
+        AppDescription: '',
+        AppDeletingStatus: false,
+        Instances: 3,
+        RunningInstances: 0,
+        Cpu: 500,
+        Mem: 1024,
+        Tags: [{ Key: 'env', Value: 'dev' }],
+      },
     ]);
   });
 
@@ -280,9 +344,14 @@ describe('ListApplications', () => {
     expect(listIds(data(model, 'ListApplications', { NamespaceId: 'cn-shanghai:staging' }))).toEqual(['app-stg']);
     expect(listIds(data(model, 'ListApplications', { AppName: 'DEV-' }))).toEqual(['app-ci', 'app-api', 'app-off', 'app-web']);
     expect(listIds(data(model, 'ListApplications', { FieldType: 'appName', FieldValue: 'ci-run' }))).toEqual(['app-ci']);
-    expect(listIds(data(model, 'ListApplications', { FieldType: 'appIds', FieldValue: 'app-web,app-stg,app-foreign' }))).toEqual(['app-web', 'app-stg']);
+    expect(listIds(data(model, 'ListApplications', { FieldType: 'appIds', FieldValue: 'app-web,app-stg,app-foreign' }))).toEqual([
+      'app-web',
+      'app-stg',
+    ]);
     expect(listIds(data(model, 'ListApplications', { Tags: '[{"key":"offpeak","value":"never"}]' }))).toEqual(['app-ci']);
-    expect(listIds(data(model, 'ListApplications', { Tags: '[{"key":"env","value":"dev"},{"key":"offpeak","value":"never"}]' }))).toEqual(['app-ci']);
+    expect(listIds(data(model, 'ListApplications', { Tags: '[{"key":"env","value":"dev"},{"key":"offpeak","value":"never"}]' }))).toEqual([
+      'app-ci',
+    ]);
     expect(listIds(data(model, 'ListApplications', { Tags: '[{"key":"env","value":"prod"}]' }))).toEqual([]);
     for (const Tags of ['{', '{"key":"env"}', '[{"key":"env"}]', '[1]', '[{"key":"","value":"x"}]']) {
       expectError(() => call(model, 'ListApplications', { Tags }), 400, 'InvalidParameter');
@@ -324,10 +393,42 @@ describe('resourceIds', () => {
 
 describe('garbage parameters', () => {
   const actions = [...SAE_ROUTES.map((r) => r.action), 'Nope', 'toString', '__proto__'];
-  const names = ['AppId', 'AppIds', 'NamespaceId', 'ChangeOrderId', 'AppName', 'FieldType', 'FieldValue', 'Tags', 'CurrentPage', 'PageSize', 'CoType', '__proto__', 'constructor', 'hasOwnProperty'];
+  const names = [
+    'AppId',
+    'AppIds',
+    'NamespaceId',
+    'ChangeOrderId',
+    'AppName',
+    'FieldType',
+    'FieldValue',
+    'Tags',
+    'CurrentPage',
+    'PageSize',
+    'CoType',
+    '__proto__',
+    'constructor',
+    'hasOwnProperty',
+  ];
   const values = fc.oneof(
     fc.string(),
-    fc.constantFrom('app-api', 'app-web,app-api', 'app-off', 'cn-hangzhou:dev', 'appIds', 'appName', '[{"key":"env","value":"dev"}]', '[{"key":{}}]', 'null', '0', '-1', '1e3', '200', '9007199254740993', 'CoStop', '00000000-0000-4000-8000-000000000001'),
+    fc.constantFrom(
+      'app-api',
+      'app-web,app-api',
+      'app-off',
+      'cn-hangzhou:dev',
+      'appIds',
+      'appName',
+      '[{"key":"env","value":"dev"}]',
+      '[{"key":{}}]',
+      'null',
+      '0',
+      '-1',
+      '1e3',
+      '200',
+      '9007199254740993',
+      'CoStop',
+      '00000000-0000-4000-8000-000000000001',
+    ),
   );
   const step = fc.record({
     action: fc.constantFrom(...actions),
@@ -349,7 +450,13 @@ describe('garbage parameters', () => {
           for (const [k, v] of s.entries) params[k] = v;
           expect(() => model.resourceIds(s.action, params)).not.toThrow();
           try {
-            const outcome = model.handle({ action: s.action, params, accountId: s.accountId, now, ...(s.hostRegion === undefined ? {} : { hostRegion: s.hostRegion }) });
+            const outcome = model.handle({
+              action: s.action,
+              params,
+              accountId: s.accountId,
+              now,
+              ...(s.hostRegion === undefined ? {} : { hostRegion: s.hostRegion }),
+            });
             expect(Object.keys(outcome.body)).toEqual(['Data']);
           } catch (error) {
             expect(error).toBeInstanceOf(ApiError);

@@ -10,7 +10,16 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 const MS = 3000;
 
 function inst(instanceId: string, over: Partial<SeedInstance> = {}): SeedInstance {
-  return { instanceId, instanceName: `web-${instanceId}`, regionId: HZ, status: 'Running', planId: 'swas.s2.c2m4s80b4t1', tags: {}, accountId: A, ...over };
+  return {
+    instanceId,
+    instanceName: `web-${instanceId}`,
+    regionId: HZ,
+    status: 'Running',
+    planId: 'swas.s2.c2m4s80b4t1',
+    tags: {},
+    accountId: A,
+    ...over,
+  };
 }
 
 const defaultSeed = (): SeedInstance[] => [
@@ -28,7 +37,12 @@ function world(seed: SeedInstance[] = defaultSeed()) {
     model.handle({ action, params: { RegionId: HZ, ...params }, accountId, now: at });
   const status = (id: string, at: number): string | undefined => model.snapshot(at).instances.find((i) => i.instanceId === id)?.status;
   const list = (params: Record<string, string> = {}, at = T0, accountId = A) => {
-    const body = call('ListInstances', params, at, accountId).body as { TotalCount: number; PageNumber: number; PageSize: number; Instances: Array<{ InstanceId: string }> };
+    const body = call('ListInstances', params, at, accountId).body as {
+      TotalCount: number;
+      PageNumber: number;
+      PageSize: number;
+      Instances: Array<{ InstanceId: string }>;
+    };
     return { ...body, ids: body.Instances.map((i) => i.InstanceId) };
   };
   return { model, call, status, list };
@@ -67,7 +81,11 @@ describe('SWAS state machine', () => {
     const { call } = world();
     const expectStatusError = (action: string, id: string, at: number) => {
       const e = failure(() => call(action, { InstanceId: id }, at));
-      expect([e.httpStatus, e.code, e.message]).toEqual([403, 'IncorrectInstanceStatus', 'The current status of the resource does not support this operation.']);
+      expect([e.httpStatus, e.code, e.message]).toEqual([
+        403,
+        'IncorrectInstanceStatus',
+        'The current status of the resource does not support this operation.',
+      ]);
     };
     expectStatusError('StopInstance', 'i-3', T0);
     expectStatusError('StartInstance', 'i-1', T0);
@@ -80,7 +98,13 @@ describe('SWAS state machine', () => {
 
   it('answers 404 InvalidInstanceId.NotFound for unknown ids, other accounts and other regions', () => {
     const { call, status } = world();
-    for (const [id, region, account] of [['nope', HZ, A], ['i-b', HZ, A], ['i-sh', HZ, A], ['i-1', 'cn-shanghai', A], ['i-1', HZ, B]] as const) {
+    for (const [id, region, account] of [
+      ['nope', HZ, A],
+      ['i-b', HZ, A],
+      ['i-sh', HZ, A],
+      ['i-1', 'cn-shanghai', A],
+      ['i-1', HZ, B],
+    ] as const) {
       const e = failure(() => call('StopInstance', { InstanceId: id, RegionId: region }, T0, account));
       expect([e.httpStatus, e.code]).toEqual([404, 'InvalidInstanceId.NotFound']);
       expect(e.message).toContain(id);
@@ -152,9 +176,17 @@ describe('SWAS ClientToken', () => {
   it('answers IdempotentParameterMismatch for other parameters or another action', () => {
     const { call } = world();
     call('StopInstance', { InstanceId: 'i-1', ClientToken: 'tok' });
-    for (const [action, params] of [['StopInstance', { InstanceId: 'i-2' }], ['StartInstance', { InstanceId: 'i-1' }], ['StopInstances', { InstanceIds: '["i-1"]' }]] as const) {
+    for (const [action, params] of [
+      ['StopInstance', { InstanceId: 'i-2' }],
+      ['StartInstance', { InstanceId: 'i-1' }],
+      ['StopInstances', { InstanceIds: '["i-1"]' }],
+    ] as const) {
       const e = failure(() => call(action, { ...params, ClientToken: 'tok' }));
-      expect([e.httpStatus, e.code, e.message]).toEqual([400, 'IdempotentParameterMismatch', 'The specified parameters are different from before.']);
+      expect([e.httpStatus, e.code, e.message]).toEqual([
+        400,
+        'IdempotentParameterMismatch',
+        'The specified parameters are different from before.',
+      ]);
     }
   });
 
@@ -193,7 +225,14 @@ describe('SWAS ListInstances', () => {
 
   it('rejects page sizes outside 1..100 and non-numeric paging with 400 InvalidParameter', () => {
     const { call } = world();
-    for (const params of <Array<Record<string, string>>>[{ PageSize: '101' }, { PageSize: '0' }, { PageSize: 'ten' }, { PageNumber: '0' }, { PageNumber: '-1' }, { PageNumber: '1.5' }]) {
+    for (const params of <Array<Record<string, string>>>[
+      { PageSize: '101' },
+      { PageSize: '0' },
+      { PageSize: 'ten' },
+      { PageNumber: '0' },
+      { PageNumber: '-1' },
+      { PageNumber: '1.5' },
+    ]) {
       const e = failure(() => call('ListInstances', params));
       expect([e.httpStatus, e.code]).toEqual([400, 'InvalidParameter']);
     }
@@ -201,9 +240,21 @@ describe('SWAS ListInstances', () => {
 
   it('describes each instance in full', () => {
     const [row] = world().call('ListInstances', { InstanceIds: '["i-1"]' }).body['Instances'] as Array<Record<string, unknown>>;
-    expect(row).toMatchObject({ InstanceId: 'i-1', InstanceName: 'web-prod-1', Status: 'Running', BusinessStatus: 'Normal', ChargeType: 'PrePaid', RegionId: HZ, PlanId: 'swas.s2.c2m4s80b4t1' });
-    expect(row!['Tags']).toEqual([{ Key: 'env', Value: 'prod' }, { Key: 'team', Value: 'a' }]);
-    for (const field of ['CreationTime', 'ExpiredTime', 'PublicIpAddress', 'InnerIpAddress', 'ResourceGroupId']) expect(typeof row![field]).toBe('string');
+    expect(row).toMatchObject({
+      InstanceId: 'i-1',
+      InstanceName: 'web-prod-1',
+      Status: 'Running',
+      BusinessStatus: 'Normal',
+      ChargeType: 'PrePaid',
+      RegionId: HZ,
+      PlanId: 'swas.s2.c2m4s80b4t1',
+    });
+    expect(row!['Tags']).toEqual([
+      { Key: 'env', Value: 'prod' },
+      { Key: 'team', Value: 'a' },
+    ]);
+    for (const field of ['CreationTime', 'ExpiredTime', 'PublicIpAddress', 'InnerIpAddress', 'ResourceGroupId'])
+      expect(typeof row![field]).toBe('string');
   });
 
   it('filters by InstanceName with * wildcard, exact otherwise', () => {
@@ -246,8 +297,13 @@ describe('SWAS ListInstances', () => {
   it('answers ListInstanceStatus with ids and statuses', () => {
     const { call } = world();
     expect(call('ListInstanceStatus', { InstanceIds: '["i-1","i-3"]' }).body).toEqual({
-      TotalCount: 2, PageNumber: 1, PageSize: 10,
-      InstanceStatuses: [{ InstanceId: 'i-1', Status: 'Running' }, { InstanceId: 'i-3', Status: 'Stopped' }],
+      TotalCount: 2,
+      PageNumber: 1,
+      PageSize: 10,
+      InstanceStatuses: [
+        { InstanceId: 'i-1', Status: 'Running' },
+        { InstanceId: 'i-3', Status: 'Stopped' },
+      ],
     });
   });
 });
@@ -261,10 +317,16 @@ describe('SWAS resourceIds and snapshot', () => {
     expect(model.resourceIds('ListInstances', {})).toEqual([]);
   });
 
-  it('shows every account\'s instances, ordered by id, without owners', () => {
+  it("shows every account's instances, ordered by id, without owners", () => {
     const snap = world().model.snapshot(T0);
     expect(snap.instances.map((i) => i.instanceId)).toEqual(['i-1', 'i-2', 'i-3', 'i-b', 'i-sh']);
-    expect(snap.instances[0]).toEqual({ instanceId: 'i-1', instanceName: 'web-prod-1', regionId: HZ, status: 'Running', tags: { env: 'prod', team: 'a' } });
+    expect(snap.instances[0]).toEqual({
+      instanceId: 'i-1',
+      instanceName: 'web-prod-1',
+      regionId: HZ,
+      status: 'Running',
+      tags: { env: 'prod', team: 'a' },
+    });
   });
 });
 
@@ -279,12 +341,79 @@ describe('SWAS under garbage input', () => {
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-    const keys = ['RegionId', 'InstanceId', 'InstanceIds', 'InstanceName', 'Status', 'PageNumber', 'PageSize', 'Tag.1.Key', 'Tag.1.Value',
-      'Tag.20.Key', 'Tag.21.Key', 'Tag.0.Key', 'Tag.x.Value', 'Tag.', 'ClientToken', 'ForceStop', '__proto__', 'constructor', 'toString', ''];
-    const values = ['', ' ', HZ, 'cn-shanghai', 'i-1', 'i-2', 'i-3', 'i-b', '[', '[]', '["i-1"]', '["i-1","i-2","i-3"]', '[1,2]', '[null]', '{"a":1}',
-      'null', 'true', 'false', '1e400', '-1', '0', '1', '100', '101', 'NaN', '*', '**a*', '*'.repeat(50), 'x'.repeat(300), '\u0000', '\uD800',
-      'Running', 'Stopped', 'env', 'prod', '__proto__', JSON.stringify(Array.from({ length: 101 }, (_, n) => `i-${n}`))];
-    const actions = ['ListInstances', 'ListInstanceStatus', 'StopInstance', 'StartInstance', 'StopInstances', 'StartInstances', '', 'DeleteInstance', '__proto__', 'constructor'];
+    const keys = [
+      'RegionId',
+      'InstanceId',
+      'InstanceIds',
+      'InstanceName',
+      'Status',
+      'PageNumber',
+      'PageSize',
+      'Tag.1.Key',
+      'Tag.1.Value',
+      'Tag.20.Key',
+      'Tag.21.Key',
+      'Tag.0.Key',
+      'Tag.x.Value',
+      'Tag.',
+      'ClientToken',
+      'ForceStop',
+      '__proto__',
+      'constructor',
+      'toString',
+      '',
+    ];
+    const values = [
+      '',
+      ' ',
+      HZ,
+      'cn-shanghai',
+      'i-1',
+      'i-2',
+      'i-3',
+      'i-b',
+      '[',
+      '[]',
+      '["i-1"]',
+      '["i-1","i-2","i-3"]',
+      '[1,2]',
+      '[null]',
+      '{"a":1}',
+      'null',
+      'true',
+      'false',
+      '1e400',
+      '-1',
+      '0',
+      '1',
+      '100',
+      '101',
+      'NaN',
+      '*',
+      '**a*',
+      '*'.repeat(50),
+      'x'.repeat(300),
+      '\u0000',
+      '\uD800',
+      'Running',
+      'Stopped',
+      'env',
+      'prod',
+      '__proto__',
+      JSON.stringify(Array.from({ length: 101 }, (_, n) => `i-${n}`)),
+    ];
+    const actions = [
+      'ListInstances',
+      'ListInstanceStatus',
+      'StopInstance',
+      'StartInstance',
+      'StopInstances',
+      'StartInstances',
+      '',
+      'DeleteInstance',
+      '__proto__',
+      'constructor',
+    ];
     const readOnly = new Set(['ListInstances', 'ListInstanceStatus']);
     const { model } = world();
     let now = T0;

@@ -16,7 +16,14 @@ const DAY = 86_400_000;
 // and none at all.
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'Asia/Shanghai', 'UTC'];
 // Start instants a few days before DST changes of 2026 and 2027, and an ordinary week.
-const STARTS = ['2026-03-25T00:00:00Z', '2026-10-21T00:00:00Z', '2026-10-30T00:00:00Z', '2026-04-01T00:00:00Z', '2027-03-10T00:00:00Z', '2026-08-30T00:00:00Z'].map(Date.parse);
+const STARTS = [
+  '2026-03-25T00:00:00Z',
+  '2026-10-21T00:00:00Z',
+  '2026-10-30T00:00:00Z',
+  '2026-04-01T00:00:00Z',
+  '2027-03-10T00:00:00Z',
+  '2026-08-30T00:00:00Z',
+].map(Date.parse);
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;

@@ -162,7 +162,11 @@ describe('DST: America/New_York', () => {
 
 describe('calendars', () => {
   const calendar = `holidays: [2026-11-25]\nworkdays: [2026-11-28]\n`;
-  const text = ruleYaml('offPeak: ["daily 20:00-08:00", "Sat-Sun"]\nrestore: true\ncalendar: test', 'Asia/Shanghai', 'calendars: { test: calendars/test.yaml }');
+  const text = ruleYaml(
+    'offPeak: ["daily 20:00-08:00", "Sat-Sun"]\nrestore: true\ncalendar: test',
+    'Asia/Shanghai',
+    'calendars: { test: calendars/test.yaml }',
+  );
   const rule = ruleFrom(text, { calendars: { 'schedules/calendars/test.yaml': calendar } });
 
   it('a holiday Wednesday is off-peak all day, like a Sunday', () => {

@@ -39,7 +39,10 @@ function fixtures(): Fixture[] {
   return found.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-const expectedLines = (file: string): string[] => readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+const expectedLines = (file: string): string[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 
 const corpus = fixtures();
 
@@ -49,8 +52,9 @@ describe('invalid schedule files', () => {
   });
 
   it('every .yaml directly in the folder has an expected file', () => {
-    const orphans = readdirSync(FOLDER)
-      .filter((name) => name.endsWith('.yaml') && !existsSync(join(FOLDER, name.replace(/\.yaml$/, '.expected'))));
+    const orphans = readdirSync(FOLDER).filter(
+      (name) => name.endsWith('.yaml') && !existsSync(join(FOLDER, name.replace(/\.yaml$/, '.expected'))),
+    );
     expect(orphans).toEqual([]);
   });
 

@@ -12,7 +12,8 @@ import { parseSource } from '../../../lib/schedule/source.js';
 import { AT, compileText, ruleYaml } from './compile-text.js';
 
 const PRICING = 'pricing: { currency: CNY, saeVcpuHour: 0.2, saeGibHour: 0.05 }';
-const rule = (name: string) => `  - name: ${name}\n    offPeak: ["Sat-Sun"]\n    targets:\n      sae: [{ region: cn-hangzhou, appId: app-${name} }]\n`;
+const rule = (name: string) =>
+  `  - name: ${name}\n    offPeak: ["Sat-Sun"]\n    targets:\n      sae: [{ region: cn-hangzhou, appId: app-${name} }]\n`;
 const file = (pricing: string, name: string) => `version: 1\ntimezone: Asia/Shanghai\n${pricing}\nrules:\n${rule(name)}`;
 
 function compileFiles(files: Record<string, string>) {
@@ -35,7 +36,11 @@ describe('the pricing block', () => {
   });
 
   it('may be repeated in several files when every block is the same', () => {
-    const set = compileFiles({ 'schedules/a.yaml': file(PRICING, 'a'), 'schedules/b.yaml': file(PRICING, 'b'), 'schedules/c.yaml': file('', 'c') });
+    const set = compileFiles({
+      'schedules/a.yaml': file(PRICING, 'a'),
+      'schedules/b.yaml': file(PRICING, 'b'),
+      'schedules/c.yaml': file('', 'c'),
+    });
     expect(set.lines).toEqual([]);
     expect(set.rules.map((r) => r.name)).toEqual(['a', 'b', 'c']);
     expect(set.pricing?.source).toBe('the pricing block of schedules/a.yaml');
@@ -45,7 +50,7 @@ describe('the pricing block', () => {
     const other = 'pricing:\n  currency: CNY\n  saeVcpuHour: 0.2\n  saeGibHour: 0.04';
     const set = compileFiles({ 'schedules/a.yaml': file(PRICING, 'a'), 'schedules/b.yaml': file(other, 'b') });
     expect(set.lines).toEqual([
-      "schedules/b.yaml:3:1: error: pricing: differs from the pricing block at schedules/a.yaml:3 (there CNY 0.2 per vCPU-hour and 0.05 per GiB-hour; here CNY 0.2 per vCPU-hour and 0.04 per GiB-hour); set prices in one file, or make every block the same",
+      'schedules/b.yaml:3:1: error: pricing: differs from the pricing block at schedules/a.yaml:3 (there CNY 0.2 per vCPU-hour and 0.05 per GiB-hour; here CNY 0.2 per vCPU-hour and 0.04 per GiB-hour); set prices in one file, or make every block the same',
     ]);
     expect(set.rules).toEqual([]);
     expect(set.pricing).toBeUndefined();
@@ -65,7 +70,12 @@ describe('the pricing block', () => {
     await writeFile(join(dir, 'rules.yaml'), file(PRICING, 'a'));
     const loaded = await loadSchedules([dir], { at: AT });
     expect(loaded.diagnostics).toEqual([]);
-    expect(loaded.pricing).toEqual({ currency: 'CNY', saeVcpuHour: 0.2, saeGibHour: 0.05, source: `the pricing block of ${join(dir, 'rules.yaml')}` });
+    expect(loaded.pricing).toEqual({
+      currency: 'CNY',
+      saeVcpuHour: 0.2,
+      saeGibHour: 0.05,
+      source: `the pricing block of ${join(dir, 'rules.yaml')}`,
+    });
   });
 
   it('the published JSON Schema accepts a good block and rejects what the runtime rejects', () => {

@@ -12,9 +12,7 @@ const warnings = (text: string, options?: Parameters<typeof compileText>[1]) =>
 describe('validation errors name file:line:col, the field and the fix', () => {
   it('an unknown key, with a did-you-mean', () => {
     const text = ruleYaml('offpeak: ["Sat-Sun"]');
-    expect(errors(text)).toEqual([
-      "schedules/test.yaml:6:5: error: rules[0].offpeak: unknown key 'offpeak'; did you mean 'offPeak'?",
-    ]);
+    expect(errors(text)).toEqual(["schedules/test.yaml:6:5: error: rules[0].offpeak: unknown key 'offpeak'; did you mean 'offPeak'?"]);
   });
 
   it('a bad window, at the window', () => {
@@ -42,7 +40,9 @@ describe('validation errors name file:line:col, the field and the fix', () => {
   });
 
   it('a misspelt zone, with a suggestion', () => {
-    expect(errors(ruleYaml('offPeak: ["Sat-Sun"]', 'Europe/Berln'))[0]).toMatch(/'Europe\/Berln' is not an IANA time zone; did you mean 'Europe\/Berlin'\?/);
+    expect(errors(ruleYaml('offPeak: ["Sat-Sun"]', 'Europe/Berln'))[0]).toMatch(
+      /'Europe\/Berln' is not an IANA time zone; did you mean 'Europe\/Berlin'\?/,
+    );
   });
 
   it('duplicate names across files name the first place', () => {

@@ -46,7 +46,15 @@ describe('window grammar', () => {
 
   it('reads absolute intervals with and without offsets', () => {
     const abs = parseWindow('2026-12-24T18:00+08:00/2026-12-27T08:00+08:00', 'UTC');
-    expect(abs).toEqual({ ok: true, value: { kind: 'absolute', text: '2026-12-24T18:00+08:00/2026-12-27T08:00+08:00', start: Date.parse('2026-12-24T10:00:00Z'), end: Date.parse('2026-12-27T00:00:00Z') } });
+    expect(abs).toEqual({
+      ok: true,
+      value: {
+        kind: 'absolute',
+        text: '2026-12-24T18:00+08:00/2026-12-27T08:00+08:00',
+        start: Date.parse('2026-12-24T10:00:00Z'),
+        end: Date.parse('2026-12-27T00:00:00Z'),
+      },
+    });
     const local = parseWindow('2026-12-24T18:00/2026-12-27T08:00', 'Asia/Shanghai');
     expect(local.ok && local.value.kind === 'absolute' && local.value.start).toBe(Date.parse('2026-12-24T10:00:00Z'));
     expect(error('2026-12-27T08:00+08:00/2026-12-24T18:00+08:00')).toMatch(/ends before it starts/);
