@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { RULE_NAME } from './schedule/schema.js';
 import { parseInstant } from './schedule/window.js';
+import type { RunRequest } from './request.js';
 
 /**
  * The Function Compute event, read strictly: a timer event (T is its triggerTime) or a manual
@@ -8,15 +9,7 @@ import { parseInstant } from './schedule/window.js';
  * widen it. A wrong event is an error naming the field and the fix; nothing runs.
  */
 
-export interface RunRequest {
-  readonly trigger: 'timer' | 'manual';
-  /** T; undefined for a manual event without `at` (the handler's "now"). */
-  readonly at?: number;
-  readonly dryRun: boolean;
-  readonly rules?: readonly string[];
-  readonly action?: 'stop' | 'start';
-  readonly force: boolean;
-}
+export type { RunRequest };
 
 /** An event that cannot be run: the message says which field and how to fix it. */
 export class EventError extends Error {
@@ -42,7 +35,7 @@ const MANUAL_FORM =
  * Reads the raw event (FC passes a Buffer). An empty event is a manual run at "now".
  * @example parseEvent(Buffer.from('{"dryRun":true}')) // { trigger: 'manual', dryRun: true, force: false }
  */
-export function parseEvent(raw: Buffer | string | undefined | null, knownRules: readonly string[]): RunRequest {
+export function parseEvent(raw: Buffer | string | undefined | null): RunRequest {
   const text = raw === undefined || raw === null ? '' : typeof raw === 'string' ? raw : raw.toString('utf8');
   if (text.trim() === '') return { trigger: 'manual', dryRun: false, force: false };
   let value: unknown;
@@ -92,11 +85,6 @@ export function parseEvent(raw: Buffer | string | undefined | null, knownRules: 
     if (!parsed.ok) throw new EventError(`field "at": ${parsed.message}`);
     at = parsed.value;
   }
-  const unknown = (event.rules ?? []).filter((r) => !knownRules.includes(r));
-  if (unknown.length)
-    throw new EventError(
-      `field "rules": no rule named ${unknown.map((r) => `'${r}'`).join(', ')}; the schedules have ${knownRules.map((r) => `'${r}'`).join(', ') || 'no rules'}`,
-    );
   return {
     trigger: 'manual',
     ...(at !== undefined ? { at } : {}),

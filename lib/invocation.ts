@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
-import { fcCredentials } from './cloud/credentials.js';
-import { readSettings } from './config.js';
+import { CredentialsError, fcCredentials } from './cloud/credentials.js';
+import { readSettings, SettingsError } from './config.js';
 import { connect } from './connect.js';
 import { EventError, parseEvent } from './event.js';
 import { Deadline } from './execute/deadline.js';
 import { systemClock, type Clock } from './execute/clock.js';
 import { failureLine, reportLogLines } from './report/run.js';
 import { runTick, type RunReport } from './run.js';
-import { formatDiagnostic, hasErrors, sortDiagnostics } from './schedule/diagnostics.js';
-import { loadSchedules } from './schedule/files.js';
+import { RequestError } from './request.js';
+import { loadRules, SchedulesInvalid } from './schedule/files.js';
 
 /**
  * A Function Compute invocation as a run: the event and context in, the report out. Every mistake
@@ -50,63 +50,37 @@ export async function runInvocation(
   context: FcContext,
   deps: InvocationDeps = { clock: systemClock, env: process.env, log: (line) => console.log(line) },
 ): Promise<RunReport> {
-  const startedAt = deps.clock.now();
   const fail = (message: string): never => {
     deps.log(JSON.stringify({ type: 'error', message }));
     throw new InvocationError(message);
   };
-  let settings;
+  const now = deps.clock.now();
+  const deadline = Deadline.fromFunctionTimeout(now, context.function?.timeout ?? DEFAULT_TIMEOUT_SECONDS, deps.clock);
   try {
-    settings = readSettings(deps.env, { schedules: resolve(process.cwd(), 'schedules') });
-  } catch (error) {
-    return fail(`settings: ${(error as Error).message}`);
-  }
-  // A scheduled run needs only the errors: the DST look-ahead of the warnings is validate's job.
-  const loaded = await loadSchedules([settings.schedules], { at: startedAt, warnings: false });
-  const diagnostics = sortDiagnostics(loaded.diagnostics).filter((d) => d.severity === 'error');
-  if (hasErrors(diagnostics)) return fail(`the schedules have errors, nothing was done:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
-
-  let request;
-  try {
-    request = parseEvent(
-      event,
-      loaded.rules.map((r) => r.name),
-    );
-  } catch (error) {
-    if (error instanceof EventError) return fail(`event: ${error.message}`);
-    throw error;
-  }
-  let credentials;
-  try {
-    credentials = context.credentials ? fcCredentials(context) : ({ kind: 'chain' } as const);
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  const deadline = Deadline.fromFunctionTimeout(startedAt, context.function?.timeout ?? DEFAULT_TIMEOUT_SECONDS, deps.clock);
-  try {
+    const settings = readSettings(deps.env, { schedules: resolve(process.cwd(), 'schedules') });
+    const { rules } = await loadRules(settings.schedules, now);
+    const request = parseEvent(event);
+    const credentials = context.credentials ? fcCredentials(context) : ({ kind: 'chain' } as const);
     const { apis } = connect({ credentials, settings, deadline, clock: deps.clock });
-    const report = await runTick({
-      at: request.at ?? startedAt,
-      tick: settings.tick,
-      rules: loaded.rules,
-      apis,
-      deadline,
-      dryRun: request.dryRun,
-      narrowing: {
-        manual: request.trigger === 'manual',
-        ...(request.rules ? { rules: request.rules } : {}),
-        ...(request.action ? { action: request.action } : {}),
-      },
-      maxStopsPerRun: settings.maxStopsPerRun,
-      force: request.force,
-      saeBatch: settings.saeBatch,
-      pollMs: settings.pollMs,
-      sleep: (ms) => deps.clock.sleep(ms),
-    });
+    const report = await runTick(request, settings, { rules, apis, clock: deps.clock, deadline });
     for (const line of reportLogLines(report)) deps.log(line);
     if (!report.ok) fail(failureLine(report));
     return report;
+  } catch (error) {
+    const message = inputMessage(error);
+    if (message === undefined) throw error;
+    return fail(message);
   } finally {
     deadline.dispose();
   }
+}
+
+/** The one line for a mistake in the function's input; undefined for anything else. */
+function inputMessage(error: unknown): string | undefined {
+  if (error instanceof SettingsError) return `settings: ${error.message}`;
+  if (error instanceof SchedulesInvalid) return error.message;
+  if (error instanceof EventError) return `event: ${error.message}`;
+  if (error instanceof RequestError) return `event: field "${error.field}": ${error.message}`;
+  if (error instanceof CredentialsError) return error.message;
+  return undefined;
 }

@@ -1,36 +1,34 @@
 import type { CloudApis } from './cloud/api.js';
 import { decide } from './plan/decide.js';
-import { intentsAt, type Narrowing, type Quiet } from './plan/intents.js';
+import { intentsAt, type Quiet } from './plan/intents.js';
 import { resolveTargets, type Missing } from './plan/resolve.js';
-import type { Progress } from './execute/context.js';
+import { readOnly, refusing } from './cloud/refuse.js';
+import type { Settings } from './config.js';
+import type { Clock } from './execute/clock.js';
+import type { ExecuteContext, Progress } from './execute/context.js';
 import type { Deadline } from './execute/deadline.js';
 import { executeSae } from './execute/sae.js';
 import { executeSwas } from './execute/swas.js';
 import { OUTCOMES, skippedResult, type Outcome, type ResourceResult } from './execute/result.js';
-import type { Rule } from './schedule/rule.js';
-import type { Action } from './schedule/rule.js';
+import { narrowingOf, type RunRequest } from './request.js';
+import type { Action, Rule } from './schedule/rule.js';
 
 /**
  * runTick: the one core that the Function Compute handler, `offpeak run` and the tests all call.
- * Load (done by the caller) → intents at T → resolve targets → decide → act → report.
+ * Every door only turns its input into a RunRequest; this reads it the same way for all of them.
+ * Load (done by the door) → intents at `at` → resolve targets → decide → act → report.
  */
 
-export interface TickOptions {
-  /** The run's instant T (a timer's triggerTime, or a manual `at`). */
-  readonly at: number;
-  /** The timer's period; the run covers edges in (T − tick − catchUp, T]. */
-  readonly tick: number;
+/** The settings a run reads (lib/config.ts makes them from the environment). */
+export type RunSettings = Pick<Settings, 'tick' | 'maxStopsPerRun' | 'saeBatch' | 'pollMs'>;
+
+/** What a run is given rather than told: the loaded rules, the clients, the clock and the deadline. */
+export interface RunDeps {
   readonly rules: readonly Rule[];
   /** The clients, already behind the gate (pacing, retries, deadline). */
   readonly apis: CloudApis;
+  readonly clock: Clock;
   readonly deadline: Deadline;
-  readonly dryRun: boolean;
-  readonly narrowing: Narrowing;
-  readonly maxStopsPerRun: number;
-  readonly force: boolean;
-  readonly saeBatch: boolean;
-  readonly pollMs: number;
-  readonly sleep: (ms: number) => Promise<void>;
   /** Hears progress: resources done of those acted on, and what the run waits for. */
   readonly onProgress?: (progress: { done: number; total: number; waitingFor?: string }) => void;
 }
@@ -59,31 +57,34 @@ export interface RunReport {
 }
 
 /**
- * One run for instant T.
- * @example await runTick({ at: Date.parse(event.triggerTime), tick: 300_000, rules, apis, deadline, dryRun: false, ... })
+ * One run at the request's tick instant (its `at`, else now by the clock).
+ * @throws RequestError before any cloud call when the request names a rule the schedules lack.
+ * @example await runTick({ trigger: 'timer', at: Date.parse(event.triggerTime), dryRun: false, force: false }, settings, deps)
  */
-export async function runTick(options: TickOptions): Promise<RunReport> {
-  const T = options.at;
-  const { intents, quiet } = intentsAt(options.rules, T, options.tick, options.narrowing);
-  const resolution = await resolveTargets(intents, options.apis);
-  const { decisions, guard } = decide(intents, resolution.selected, {
-    at: T,
-    maxStopsPerRun: options.maxStopsPerRun,
-    force: options.force,
-  });
+export async function runTick(request: RunRequest, settings: RunSettings, deps: RunDeps): Promise<RunReport> {
+  const narrowing = narrowingOf(
+    request,
+    deps.rules.map((r) => r.name),
+  );
+  const at = request.at ?? deps.clock.now();
+  const { intents, quiet } = intentsAt(deps.rules, at, settings.tick, narrowing);
+  // A dry run's client cannot mutate at all; it lists and reads exactly as a real run does.
+  const apis = request.dryRun ? readOnly(deps.apis) : deps.apis;
+  const resolution = await resolveTargets(intents, apis);
+  const { decisions, guard } = decide(intents, resolution.selected, { at, maxStopsPerRun: settings.maxStopsPerRun, force: request.force });
 
-  const context = {
-    apis: options.apis,
-    deadline: options.deadline,
-    dryRun: options.dryRun || guard !== undefined,
-    sleep: options.sleep,
-    pollMs: options.pollMs,
-    runAt: T,
-    saeBatch: options.saeBatch,
-    denied: new Map(),
-    ...(options.onProgress ? { progress: progressOf(options.onProgress, () => acting.length) } : {}),
-  };
   const acting = decisions.filter((d) => d.verdict === 'act');
+  const context: ExecuteContext = {
+    // The guard holds the stops only (decide made them `held`); its client refuses any stop all the same.
+    apis: guard === undefined ? apis : refusing(apis, ['stop'], 'guard'),
+    deadline: deps.deadline,
+    sleep: (ms) => deps.clock.sleep(ms),
+    pollMs: settings.pollMs,
+    at,
+    saeBatch: settings.saeBatch,
+    denied: new Map(),
+    ...(deps.onProgress ? { progress: progressOf(deps.onProgress, () => acting.length) } : {}),
+  };
   const [sae, swas] = await Promise.all([
     executeSae(
       acting.filter((d) => d.resource.product === 'sae'),
@@ -112,9 +113,9 @@ export async function runTick(options: TickOptions): Promise<RunReport> {
   // A missing explicit id is reported, not failed: retrying the run would not make it appear.
   const ok = counts.failed === 0 && counts.deferred === 0 && unresolved.length === 0 && guard === undefined;
   return {
-    at: new Date(T).toISOString(),
-    tick: options.tick,
-    dryRun: options.dryRun,
+    at: new Date(at).toISOString(),
+    tick: settings.tick,
+    dryRun: request.dryRun,
     rules: [
       ...intents.map(({ rule, intent }) => ({ name: rule.name, action: intent.action, reason: intent.reason })),
       ...quiet.map((q: Quiet) => ({ name: q.rule, reason: q.reason })),
@@ -128,7 +129,7 @@ export async function runTick(options: TickOptions): Promise<RunReport> {
   };
 }
 
-function progressOf(listener: NonNullable<TickOptions['onProgress']>, total: () => number): Progress {
+function progressOf(listener: NonNullable<RunDeps['onProgress']>, total: () => number): Progress {
   let done = 0;
   return {
     finished: () => listener({ done: ++done, total: total() }),

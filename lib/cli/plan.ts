@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { CloudApis } from '../cloud/api.js';
+import { readOnly } from '../cloud/refuse.js';
 import { readSettings, SettingsError, type Settings } from '../config.js';
 import { connect } from '../connect.js';
 import { systemClock } from '../execute/clock.js';
@@ -153,8 +153,6 @@ interface Listed {
   readonly problems: string[];
 }
 
-const refuse = (what: string) => (): Promise<never> => Promise.reject(new Error(`offpeak plan only lists; it never calls ${what}`));
-
 /**
  * `--resolve`: the rules' targets as a run would resolve them, through clients that can only list.
  */
@@ -181,22 +179,8 @@ async function listTargets(
   const deadline = new Deadline(systemClock.now() + 60_000, systemClock);
   try {
     const { apis } = connect({ credentials, settings, deadline, clock: systemClock });
-    const listOnly: CloudApis = {
-      sae: {
-        listApplications: (region, filter) => apis.sae.listApplications(region, filter),
-        describeStatus: refuse('DescribeApplicationStatus'),
-        stop: refuse('StopApplication'),
-        start: refuse('StartApplication'),
-        batchStop: refuse('BatchStopApplications'),
-        batchStart: refuse('BatchStartApplications'),
-        describeChangeOrder: refuse('DescribeChangeOrder'),
-      },
-      swas: {
-        listInstances: (region, filter) => apis.swas.listInstances(region, filter),
-        stopInstances: refuse('StopInstances'),
-        startInstances: refuse('StartInstances'),
-      },
-    };
+    // The same read-only client a dry run holds: a plan cannot stop or start anything.
+    const listOnly = readOnly(apis);
     // resolveTargets takes intents; any intent will do, since it only reads the rules' targets.
     const intents = rules.map((rule) => ({
       rule,

@@ -4,10 +4,11 @@ import { connect } from '../connect.js';
 import { Deadline } from '../execute/deadline.js';
 import { systemClock } from '../execute/clock.js';
 import { reportText } from '../report/run.js';
+import { narrowingOf, RequestError, type RunRequest } from '../request.js';
 import { runTick } from '../run.js';
-import { formatDiagnostic, hasErrors, sortDiagnostics } from '../schedule/diagnostics.js';
+import { formatDiagnostic } from '../schedule/diagnostics.js';
 import { nextEdges } from '../schedule/engine.js';
-import { loadSchedules } from '../schedule/files.js';
+import { loadRules, SchedulesInvalid } from '../schedule/files.js';
 import type { Rule } from '../schedule/rule.js';
 import { formatLocal } from '../schedule/zone.js';
 import type { Io } from './io.js';
@@ -71,52 +72,49 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     if (error instanceof SettingsError) throw new UsageError(error.message);
     throw error;
   }
-  const loaded = await loadSchedules([settings.schedules], { at: now, warnings: false });
-  const diagnostics = sortDiagnostics(loaded.diagnostics).filter((d) => d.severity === 'error');
-  if (hasErrors(diagnostics)) {
-    for (const d of diagnostics) io.err(formatDiagnostic(d));
+  let rules: readonly Rule[];
+  try {
+    ({ rules } = await loadRules(settings.schedules, now));
+  } catch (error) {
+    if (!(error instanceof SchedulesInvalid)) throw error;
+    for (const d of error.diagnostics) io.err(formatDiagnostic(d));
     io.err("the schedules have errors; nothing was done. Run 'offpeak validate' and fix them first");
     return 2;
   }
-  const known = loaded.rules.map((r) => r.name);
-  const unknown = (values.rule ?? []).filter((r) => !known.includes(r));
-  if (unknown.length)
-    throw new UsageError(`--rule: no rule named ${unknown.join(', ')}; the schedules have ${known.join(', ') || 'no rules'}`);
 
-  const at = values.at === 'next-stop' ? nextStop(loaded.rules, now) : values.at === undefined ? now : instantFlag('at', values.at);
+  const at = values.at === 'next-stop' ? nextStop(rules, now) : values.at === undefined ? now : instantFlag('at', values.at);
   if (at === undefined) {
     io.err('offpeak run: --at next-stop: no rule stops anything in the next 30 days');
     return 2;
   }
   if (values.at === 'next-stop')
-    io.err(
-      `running as of the next stop edge: ${new Date(at).toISOString()}${loaded.rules[0] ? ` (${formatLocal(at, loaded.rules[0].timezone)})` : ''}`,
-    );
-
+    io.err(`running as of the next stop edge: ${new Date(at).toISOString()}${rules[0] ? ` (${formatLocal(at, rules[0].timezone)})` : ''}`);
+  const request: RunRequest = {
+    trigger: 'manual',
+    at,
+    dryRun: values['dry-run'] ?? false,
+    force: values.force ?? false,
+    ...(values.rule ? { rules: values.rule } : {}),
+    ...(action ? { action } : {}),
+  };
+  // Asked of the core before a sandbox starts, so a typo is one line and costs nothing.
+  checked(() =>
+    narrowingOf(
+      request,
+      rules.map((r) => r.name),
+    ),
+  );
   const target = await cloudTarget(settings, { sandbox: values.sandbox, seed: values.seed, rateScale: values['rate-scale'] }, io.cwd);
   ({ settings } = target);
-  const { credentials } = target;
   if (target.sandboxUrl) io.err(`sandbox at ${target.sandboxUrl} (rate scale ${settings.rateScale})`);
   const deadline = new Deadline(systemClock.now() + deadlineMs, systemClock);
   try {
-    const { apis } = connect({ credentials, settings, deadline, clock: systemClock });
-    const report = await runTick({
-      at,
-      tick: settings.tick,
-      rules: loaded.rules,
+    const { apis } = connect({ credentials: target.credentials, settings, deadline, clock: systemClock });
+    const report = await runTick(request, settings, {
+      rules,
       apis,
+      clock: systemClock,
       deadline,
-      dryRun: values['dry-run'] ?? false,
-      narrowing: {
-        manual: values.rule !== undefined || action !== undefined,
-        ...(values.rule ? { rules: values.rule } : {}),
-        ...(action ? { action } : {}),
-      },
-      maxStopsPerRun: settings.maxStopsPerRun,
-      force: values.force ?? false,
-      saeBatch: settings.saeBatch,
-      pollMs: settings.pollMs,
-      sleep: (ms) => systemClock.sleep(ms),
       // Big runs take minutes under the rate limits: a terminal shows how far along they are.
       ...(io.interactive && io.status && !values.json
         ? { onProgress: ({ done, total, waitingFor }) => io.status?.(`[${done}/${total} done]${waitingFor ? ` ${waitingFor}` : ''}`) }
@@ -128,6 +126,16 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
   } finally {
     deadline.dispose();
     await target.close();
+  }
+}
+
+/** The request's mistakes (a rule name the schedules lack) as the flags' usage errors. */
+function checked<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof RequestError) throw new UsageError(`--rule: ${error.message}`);
+    throw error;
   }
 }
 

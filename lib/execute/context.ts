@@ -1,6 +1,7 @@
 import type { CloudApis } from '../cloud/api.js';
 import { withLedger } from '../cloud/ledger.js';
 import { CloudError } from '../cloud/errors.js';
+import { MutationRefused } from '../cloud/refuse.js';
 import { DeadlineError, type Deadline } from './deadline.js';
 import type { ResourceResult } from './result.js';
 
@@ -9,12 +10,11 @@ export interface ExecuteContext {
   /** The clients, already behind the gate (pacing, retries, deadline). */
   readonly apis: CloudApis;
   readonly deadline: Deadline;
-  readonly dryRun: boolean;
   readonly sleep: (ms: number) => Promise<void>;
   /** Base interval for following change orders and transitions (grows by half each poll, capped at 4x). */
   readonly pollMs: number;
-  /** The run's instant T: the edge instant of tokens for intents without an edge. */
-  readonly runAt: number;
+  /** The tick instant: the edge instant of tokens for intents without an edge. */
+  readonly at: number;
   /** SAE: stop and start per namespace with the batch APIs (needs a broader RAM grant). */
   readonly saeBatch: boolean;
   /** Products and regions that refused us with a permission error: not tried again this run. */
@@ -42,6 +42,11 @@ export const nextPoll = (ctx: ExecuteContext, ms: number): number => Math.min(Ma
 /** A failed, deferred or denied result for an error thrown while acting on a resource. */
 export function resultOfError(base: Omit<ResourceResult, 'outcome'>, error: unknown, ctx: ExecuteContext): ResourceResult {
   if (error instanceof DeadlineError) return { ...base, outcome: 'deferred', detail: error.message };
+  // The run's client refused a mutation (a dry run, or stops held by the guard): nothing was sent.
+  if (error instanceof MutationRefused) {
+    const outcome = error.reason === 'guard' ? 'held' : error.mutation === 'stop' ? 'would-stop' : 'would-start';
+    return { ...base, outcome, detail: error.message };
+  }
   if (error instanceof CloudError) {
     if (error.kind === 'permission') ctx.denied.set(`${error.product}:${base.region}`, error);
     return {

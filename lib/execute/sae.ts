@@ -1,5 +1,6 @@
 import type { SaeAppStatus } from '../cloud/api.js';
 import { CloudError } from '../cloud/errors.js';
+import { MutationRefused } from '../cloud/refuse.js';
 import { withLedger } from '../cloud/ledger.js';
 import type { Decision } from '../plan/decide.js';
 import { deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
@@ -34,8 +35,7 @@ interface Requested {
 
 /** Carries out SAE decisions (all `act`). */
 export async function executeSae(decisions: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
-  const requested =
-    ctx.saeBatch && !ctx.dryRun ? await requestBatches(decisions, ctx) : await Promise.all(decisions.map((d) => requestOne(d, ctx)));
+  const requested = ctx.saeBatch ? await requestBatches(decisions, ctx) : await Promise.all(decisions.map((d) => requestOne(d, ctx)));
   const byRegion = new Map<string, Requested[]>();
   for (const r of requested) {
     if (r.done) {
@@ -93,13 +93,8 @@ async function requestOne(decision: Decision, ctx: ExecuteContext): Promise<Requ
           }
         }
       }
-      // A dry run trusts the listing that selected the app: reading more would spend the same budget.
-      if (ctx.dryRun)
-        return void (request.done = {
-          ...base,
-          outcome: decision.action === 'stop' ? 'would-stop' : 'would-start',
-          detail: decision.resource.status,
-        });
+      // A dry run's client refuses the call below before it is sent (the result says `would-stop`):
+      // it trusts the listing that selected the app, since reading more would spend the same budget.
       let poll = ctx.pollMs;
       while (request.orderId === undefined) {
         // A stop sent in the run's last moments could not be confirmed: leave it to the next try.
@@ -233,7 +228,8 @@ async function requestBatch(group: readonly Decision[], ctx: ExecuteContext): Pr
     );
     return requests.map((r) => ({ ...r, orderId }));
   } catch (error) {
-    if (error instanceof CloudError && error.kind === 'permission')
+    // Splitting helps only against one bad app: a refusal or a denial is the same for all of them.
+    if ((error instanceof CloudError && error.kind === 'permission') || error instanceof MutationRefused)
       return requests.map((r) => ({ ...r, done: resultOfError(identity(r.decision), error, ctx) }));
     const middle = Math.ceil(group.length / 2);
     const halves = await Promise.all([requestBatch(group.slice(0, middle), ctx), requestBatch(group.slice(middle), ctx)]);

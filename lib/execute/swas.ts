@@ -19,7 +19,7 @@ const MAX_ROUNDS = 4;
 export async function executeSwas(decisions: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
   const groups = new Map<string, Decision[]>();
   for (const d of decisions) {
-    const key = JSON.stringify([d.resource.region, d.action, [...d.rules].sort(), d.edgeAt ?? ctx.runAt]);
+    const key = JSON.stringify([d.resource.region, d.action, [...d.rules].sort(), d.edgeAt ?? ctx.at]);
     groups.set(key, [...(groups.get(key) ?? []), d]);
   }
   const batches: Decision[][] = [];
@@ -50,17 +50,12 @@ async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promis
   const action = first.action;
   const denied = deniedResult(identity(first), ctx);
   if (denied) return batch.map((d) => deniedResult(identity(d), ctx)!);
-  const at = first.edgeAt ?? ctx.runAt;
+  const at = first.edgeAt ?? ctx.at;
   const results = new Map<string, ResourceResult>();
   let pending = [...batch];
   for (let round = 0; pending.length > 0; round++) {
     const ids = pending.map((d) => d.resource.id);
     const token = clientToken({ rules: first.rules, action, at, ids });
-    if (ctx.dryRun) {
-      for (const d of pending)
-        results.set(d.resource.id, { ...identity(d), outcome: action === 'stop' ? 'would-stop' : 'would-start', clientToken: token });
-      break;
-    }
     try {
       if (round >= MAX_ROUNDS)
         throw new CloudError(

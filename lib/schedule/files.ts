@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileSchedules, declaredCalendars, type CompileOptions, type ScheduleSet } from './compile.js';
-import type { Diagnostic } from './diagnostics.js';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { parseSource, type Source } from './source.js';
 
 /**
@@ -53,4 +53,25 @@ async function scheduleFilesAt(path: string): Promise<string[] | string> {
     .map((entry) => join(path, entry.name))
     .sort();
   return names.length > 0 ? names : `no schedule files (*.yaml, *.yml) in this folder`;
+}
+
+/** Schedules with errors: a run does nothing until they are fixed. */
+export class SchedulesInvalid extends Error {
+  override readonly name = 'SchedulesInvalid';
+  readonly code = 'SchedulesInvalid';
+  constructor(readonly diagnostics: readonly Diagnostic[]) {
+    super(`the schedules have errors, nothing was done:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+  }
+}
+
+/**
+ * The rules a run acts on, as of `at`. Only errors count: the DST look-ahead of the warnings is
+ * `offpeak validate`'s job, not every tick's.
+ * @throws SchedulesInvalid with every error, sorted.
+ */
+export async function loadRules(path: string, at: number): Promise<LoadedSchedules> {
+  const loaded = await loadSchedules([path], { at, warnings: false });
+  const errors = sortDiagnostics(loaded.diagnostics).filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new SchedulesInvalid(errors);
+  return loaded;
 }

@@ -121,10 +121,10 @@ describe('manual narrowing {rules: [dev-nights], action: stop}', () => {
       sae: [{ region: cn-hangzhou, namespaceId: "cn-hangzhou:prod" }]
       swas: [{ region: cn-hangzhou, instanceIds: [${DEV.prodBox}] }]
 `);
-  const narrowing = { manual: true, rules: ['dev-nights'], action: 'stop' } as const;
+  const only = { rules: ['dev-nights'], action: 'stop' } as const;
 
   it("while off-peak (Tue 23:00, no edge due) stops only dev-nights' targets", async () => {
-    const report = await world.run({ at: '2036-11-25T23:00:00+08:00', rules, narrowing });
+    const report = await world.run({ at: '2036-11-25T23:00:00+08:00', rules, only });
 
     expect(report.ok).toBe(true);
     expect(report.rules).toEqual([{ name: 'dev-nights', action: 'stop', reason: 'manual stop: off-peak at Tue 2036-11-25 23:00 +08:00' }]);
@@ -146,7 +146,7 @@ describe('manual narrowing {rules: [dev-nights], action: stop}', () => {
   });
 
   it('while on-peak (Tue 15:00) stops nothing, and the report says why', async () => {
-    const report = await world.run({ at: '2036-11-25T15:00:00+08:00', rules, narrowing });
+    const report = await world.run({ at: '2036-11-25T15:00:00+08:00', rules, only });
 
     expect(report.ok).toBe(true);
     expect(report.rules).toEqual([

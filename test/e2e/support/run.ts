@@ -3,14 +3,14 @@ import { connect } from '../../../lib/connect.js';
 import { systemClock } from '../../../lib/execute/clock.js';
 import { Deadline } from '../../../lib/execute/deadline.js';
 import type { ResourceResult } from '../../../lib/execute/result.js';
-import type { Narrowing } from '../../../lib/plan/intents.js';
+import type { RunRequest } from '../../../lib/request.js';
 import { runTick, type RunReport } from '../../../lib/run.js';
 import type { CallRecord, SandboxState } from '../../../lib/sandbox/gateway.js';
 import { parseSeed } from '../../../lib/sandbox/seed.js';
 import { startSandbox, type Sandbox } from '../../../lib/sandbox/server.js';
 import { compileSchedules } from '../../../lib/schedule/compile.js';
 import { formatDiagnostic } from '../../../lib/schedule/diagnostics.js';
-import type { Rule } from '../../../lib/schedule/rule.js';
+import type { Action, Rule } from '../../../lib/schedule/rule.js';
 import { parseSource } from '../../../lib/schedule/source.js';
 import { DEMO_ACCOUNT, DEMO_KEY, openApiClient, saeCall, saeData, swas, type OpenApiClient } from './clients.js';
 
@@ -94,7 +94,8 @@ export interface RunOptions {
   readonly at: string;
   readonly rules: readonly Rule[];
   readonly dryRun?: boolean;
-  readonly narrowing?: Narrowing;
+  /** A manual request's narrowing: only these rules, only stops or only starts. */
+  readonly only?: { readonly rules?: readonly string[]; readonly action?: Action };
   readonly maxStopsPerRun?: number;
   readonly force?: boolean;
   readonly saeBatch?: boolean;
@@ -208,20 +209,15 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
           deadline,
           clock: systemClock,
         });
-        return await runTick({
+        // A timer's tick, or a person's narrowed request: the doors make nothing else.
+        const request: RunRequest = {
+          trigger: o.only ? 'manual' : 'timer',
           at: instant(o.at),
-          tick: settings.tick,
-          rules: o.rules,
-          apis,
-          deadline,
           dryRun: o.dryRun ?? false,
-          narrowing: o.narrowing ?? { manual: false },
-          maxStopsPerRun: settings.maxStopsPerRun,
           force: o.force ?? false,
-          saeBatch: settings.saeBatch,
-          pollMs: settings.pollMs,
-          sleep: (ms) => systemClock.sleep(ms),
-        });
+          ...o.only,
+        };
+        return await runTick(request, settings, { rules: o.rules, apis, clock: systemClock, deadline });
       } finally {
         deadline.dispose();
       }

@@ -1,0 +1,63 @@
+import type { Narrowing } from './plan/intents.js';
+import type { Action } from './schedule/rule.js';
+
+/**
+ * What a door asks of one run. The Function Compute event, `offpeak run` and the tests all become
+ * a RunRequest; everything derived from it (the narrowing, "manual", the rule-name check) is worked
+ * out here, once, so two doors can never read the same request differently.
+ */
+export interface RunRequest {
+  /** `timer`: a timer trigger's tick; `manual`: a person (console, terminal, `offpeak run`). */
+  readonly trigger: 'timer' | 'manual';
+  /** The tick instant (epoch ms); absent means "now" by the run's clock. */
+  readonly at?: number;
+  readonly dryRun: boolean;
+  /** Only these rules (names); never widens what the schedules allow. */
+  readonly rules?: readonly string[];
+  /** Only stops or only starts. */
+  readonly action?: Action;
+  /** Pass the blast-radius guard. */
+  readonly force: boolean;
+}
+
+/** A request the schedules cannot serve; `field` names the request field for the door's message. */
+export class RequestError extends Error {
+  override readonly name = 'RequestError';
+  readonly code = 'RequestInvalid';
+  constructor(
+    readonly field: keyof RunRequest,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const LISTED = 5;
+
+/**
+ * The request's narrowing of the rules, after checking the rule names it gives.
+ * A manual request with an action converges on each rule's state at `at` instead of waiting for an
+ * edge ("stop the dev rule now"); a timer request only ever follows edges.
+ * @throws RequestError when a named rule is not in the schedules.
+ */
+export function narrowingOf(request: RunRequest, known: readonly string[]): Narrowing {
+  const names = new Set(known);
+  const unknown = (request.rules ?? []).filter((r) => !names.has(r));
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, LISTED).map((r) => `'${r.length > 80 ? `${r.slice(0, 80)}…` : r}'`);
+    const more = unknown.length > LISTED ? ` and ${unknown.length - LISTED} more` : '';
+    const have =
+      known.length === 0
+        ? 'no rules'
+        : known
+            .slice(0, 20)
+            .map((r) => `'${r}'`)
+            .join(', ') + (known.length > 20 ? ` and ${known.length - 20} more` : '');
+    throw new RequestError('rules', `no rule named ${shown.join(', ')}${more}; the schedules have ${have}`);
+  }
+  return {
+    manual: request.trigger === 'manual' && request.action !== undefined,
+    ...(request.rules ? { rules: request.rules } : {}),
+    ...(request.action ? { action: request.action } : {}),
+  };
+}
