@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsOf, executed, MUTATING, rulesFrom, seedOf, startWorld, type SeedApp, type World } from './support/run.js';
+import { callsOf, executed, MUTATING, outcomes, rulesFrom, seedOf, startWorld, type SeedApp, type World } from './support/run.js';
 
 /**
  * The blast-radius guard: a selector that suddenly matches 250 apps (someone tagged a whole
@@ -44,6 +44,43 @@ describe('blast-radius guard (250 matching apps, maxStopsPerRun 200)', () => {
     const log = await world.calls();
     expect(callsOf(log, MUTATING)).toEqual([]);
     expect(new Set(log.map((c) => c.action))).toEqual(new Set(['ListApplications']));
+    expect((await world.state()).sae.apps.every((a) => a.status === 'RUNNING')).toBe(true);
+  });
+
+  it('holds the stops only: a start due in the same run still happens, and the report does not claim a dry run', async () => {
+    // A night-shift box runs off-peak: its own rule starts it at 20:00, when the day fleet stops.
+    const both = rulesFrom(`version: 1
+timezone: Asia/Shanghai
+rules:
+  - name: dev-nights
+    offPeak: ["daily 20:00-08:00"]
+    targets:
+      sae: [{ region: cn-hangzhou, tags: { env: dev } }]
+  - name: night-shift
+    offPeak: ["daily 08:00-20:00"]
+    restore: true
+    targets:
+      swas: [{ region: cn-hangzhou, tags: { shift: night } }]
+`);
+    const box = 'ace0706b2ac4454d984295a94213cccc';
+    world = await startWorld(
+      seedOf({ apps, instances: [{ instanceId: box, instanceName: 'night-box', status: 'Stopped', tags: { shift: 'night' } }] }),
+      {
+        rateScale: 1000,
+        rateLimits: false,
+      },
+    );
+
+    const report = await world.run({ at: T, rules: both, maxStopsPerRun: 200 });
+
+    expect(report.dryRun).toBe(false);
+    expect(report.guard).toMatch(/nothing was stopped/);
+    expect(report.ok).toBe(false);
+    expect(report.counts.held).toBe(250);
+    expect(outcomes(report)['swas:night-box']).toBe('starting');
+    const log = await world.calls();
+    expect(callsOf(log, MUTATING).map((c) => c.action)).toEqual(['StartInstances']);
+    expect(await world.instanceStatus(box)).not.toBe('Stopped');
     expect((await world.state()).sae.apps.every((a) => a.status === 'RUNNING')).toBe(true);
   });
 
