@@ -4,7 +4,7 @@ import { parseInstant } from './schedule/window.js';
 import type { RunRequest } from './request.js';
 
 /**
- * The Function Compute event, read strictly: a timer event (T is its triggerTime) or a manual
+ * The Function Compute event, read strictly: a timer event (its triggerTime is the tick instant `at`) or a manual
  * event from the console or `offpeak invoke`, which may narrow what the schedules allow and never
  * widen it. A wrong event is an error naming the field and the fix; nothing runs.
  */

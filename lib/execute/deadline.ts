@@ -56,11 +56,11 @@ export class Deadline {
    * The deadline of a Function Compute invocation: its start plus its timeout, less `marginMs`
    * (by default `reportingMargin`) kept for the report.
    *
-   * @example Deadline.fromFunctionTimeout(startedAt, 300, clock) // startedAt + 270_000
+   * @example Deadline.fromFunctionTimeout(now, 300, clock) // now + 270_000
    */
-  static fromFunctionTimeout(startedAt: number, timeoutSeconds: number, clock: Clock = systemClock, marginMs?: number): Deadline {
+  static fromFunctionTimeout(now: number, timeoutSeconds: number, clock: Clock = systemClock, marginMs?: number): Deadline {
     const timeoutMs = timeoutSeconds * 1000;
-    return new Deadline(startedAt + timeoutMs - (marginMs ?? reportingMargin(timeoutMs)), clock);
+    return new Deadline(now + timeoutMs - (marginMs ?? reportingMargin(timeoutMs)), clock);
   }
 
   /** Milliseconds left, 0 once passed. */

@@ -3,8 +3,8 @@ import type { Action, Rule } from '../schedule/rule.js';
 import { formatLocal } from '../schedule/zone.js';
 
 /**
- * What each rule asks of its targets in the run for instant T, before anything is known about the
- * targets. Pure: T and the tick are arguments.
+ * What each rule asks of its targets in the run for tick instant `at`, before anything is known about the
+ * targets. Pure: the tick instant `at` and the tick are arguments.
  */
 
 /** A rule's wish for this run. */
@@ -32,7 +32,7 @@ export interface RuleIntent {
 export interface Narrowing {
   readonly rules?: readonly string[];
   readonly action?: Action;
-  /** A manual run: `action` then converges on the rule's state at T rather than waiting for an edge. */
+  /** A manual run: `action` then converges on the rule's state at `at` rather than waiting for an edge. */
   readonly manual: boolean;
 }
 
@@ -43,12 +43,12 @@ export interface Quiet {
 }
 
 /**
- * The intents of every rule for the run at `T`.
+ * The intents of every rule for the run at `at`.
  * @example intentsAt(rules, Date.parse('2026-11-24T12:00:00Z'), 300_000, { manual: false })
  */
 export function intentsAt(
   rules: readonly Rule[],
-  T: number,
+  at: number,
   tick: number,
   narrowing: Narrowing,
 ): { intents: RuleIntent[]; quiet: Quiet[] } {
@@ -57,31 +57,31 @@ export function intentsAt(
   const wanted = narrowing.rules === undefined ? undefined : new Set(narrowing.rules);
   for (const rule of rules) {
     if (wanted && !wanted.has(rule.name)) continue;
-    const intent = intentOf(rule, T, tick, narrowing);
+    const intent = intentOf(rule, at, tick, narrowing);
     if (typeof intent === 'string') quiet.push({ rule: rule.name, reason: intent });
     else intents.push({ rule, intent });
   }
   return { intents, quiet };
 }
 
-function intentOf(rule: Rule, T: number, tick: number, narrowing: Narrowing): Intent | string {
+function intentOf(rule: Rule, at: number, tick: number, narrowing: Narrowing): Intent | string {
   const local = (ms: number) => formatLocal(ms, rule.timezone);
-  const offPeak = isOffPeak(rule, T);
+  const offPeak = isOffPeak(rule, at);
   if (narrowing.manual && narrowing.action === 'stop') {
     return offPeak
-      ? { action: 'stop', reason: `manual stop: off-peak at ${local(T)}`, catchUp: false, kind: 'manual' }
-      : `on-peak at ${local(T)}: a manual stop never goes beyond the schedule (pass "at" to act as of another instant)`;
+      ? { action: 'stop', reason: `manual stop: off-peak at ${local(at)}`, catchUp: false, kind: 'manual' }
+      : `on-peak at ${local(at)}: a manual stop never goes beyond the schedule (pass "at" to act as of another instant)`;
   }
   if (narrowing.manual && narrowing.action === 'start') {
     const starts = rule.timing.kind === 'cron' ? rule.timing.start !== undefined : rule.restore;
     if (!starts) return 'the rule never starts its targets (no restore, no start cron)';
     return offPeak
-      ? `off-peak at ${local(T)}: a manual start never goes beyond the schedule`
-      : { action: 'start', reason: `manual start: on-peak at ${local(T)}`, catchUp: false, kind: 'manual' };
+      ? `off-peak at ${local(at)}: a manual start never goes beyond the schedule`
+      : { action: 'start', reason: `manual start: on-peak at ${local(at)}`, catchUp: false, kind: 'manual' };
   }
   // The latest due edge decides: with catchUp a run may see a stop and a later start, and only
-  // the state the rule is in at T should be acted on.
-  const last = dueEdges(rule, T, tick).at(-1);
+  // the state the rule is in at `at` should be acted on.
+  const last = dueEdges(rule, at, tick).at(-1);
   if (last && narrowing.action !== undefined && last.action !== narrowing.action) {
     return `the ${last.action} edge at ${local(last.at)} is due, and this run only ${narrowing.action}s`;
   }
@@ -89,14 +89,14 @@ function intentOf(rule: Rule, T: number, tick: number, narrowing: Narrowing): In
     const began = last.action === 'stop' ? 'off-peak began' : 'off-peak ended';
     return {
       action: last.action,
-      reason: `${began} ${local(last.at)}${last.at <= T - tick ? ' (caught up)' : ''}`,
+      reason: `${began} ${local(last.at)}${last.at <= at - tick ? ' (caught up)' : ''}`,
       edgeAt: last.at,
-      catchUp: last.at <= T - tick,
+      catchUp: last.at <= at - tick,
       kind: 'edge',
     };
   }
   if (rule.enforce && offPeak && narrowing.action !== 'start') {
-    return { action: 'stop', reason: `enforce: off-peak at ${local(T)}`, catchUp: false, kind: 'enforce' };
+    return { action: 'stop', reason: `enforce: off-peak at ${local(at)}`, catchUp: false, kind: 'enforce' };
   }
-  return offPeak ? `off-peak, no edge due at ${local(T)}` : `on-peak, no edge due at ${local(T)}`;
+  return offPeak ? `off-peak, no edge due at ${local(at)}` : `on-peak, no edge due at ${local(at)}`;
 }

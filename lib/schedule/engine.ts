@@ -26,13 +26,13 @@ export function isOffPeak(rule: Rule, at: number): boolean {
 }
 
 /**
- * The edges a scheduled run for instant `T` acts on: those in (T − tick − catchUp, T].
+ * The edges a scheduled run for tick instant `at` acts on: those in (at − tick − catchUp, at].
  * Consecutive runs partition time, so each edge is due in exactly one run.
  *
  * @example dueEdges(rule, Date.parse('2026-11-23T12:05:00Z'), 300_000)
  */
-export function dueEdges(rule: Rule, T: number, tick: number): Edge[] {
-  return edgesBetween(rule, T - tick - rule.catchUp, T);
+export function dueEdges(rule: Rule, at: number, tick: number): Edge[] {
+  return edgesBetween(rule, at - tick - rule.catchUp, at);
 }
 
 /** The edges in (from, until], in time order: what the rule will do next. */
