@@ -149,8 +149,28 @@ interface Drawn {
   hours: string | null;
 }
 
+// The few DOM shapes the in-page checks use: the tests compile without the DOM lib, so playwright's
+// element types do not resolve here; these annotations and casts vanish when the callbacks are sent
+// to the browser.
+interface El {
+  readonly clientWidth: number;
+  readonly scrollWidth: number;
+  readonly textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): El | null;
+  getBoundingClientRect(): { height: number; bottom: number };
+}
+interface Svg extends El {
+  getBBox(): { width: number };
+}
+interface Win {
+  readonly document: { documentElement: El; body: El; querySelector(selector: string): El | null };
+  readonly innerWidth: number;
+  readonly getComputedStyle: (element: El) => { minWidth: string; fill: string; breakInside: string; display: string };
+}
+
 function drawn(p: Page, selector: string): Promise<Drawn[]> {
-  return p.$$eval(selector, (els) =>
+  return p.$$eval(selector, (els: El[]) =>
     els.map((e) => ({
       kind: e.getAttribute('data-kind'),
       date: e.getAttribute('data-date'),
@@ -163,22 +183,6 @@ function drawn(p: Page, selector: string): Promise<Drawn[]> {
 }
 
 const iso = (text: string) => new Date(text).toISOString();
-
-// The few DOM shapes the in-page checks use: the tests compile without the DOM lib, and these casts
-// vanish when the callbacks are sent to the browser.
-interface Svg {
-  getBBox(): { width: number };
-}
-interface El {
-  readonly clientWidth: number;
-  readonly scrollWidth: number;
-  getBoundingClientRect(): { height: number };
-}
-interface Win {
-  readonly document: { documentElement: El; body: El; querySelector(selector: string): El | null };
-  readonly innerWidth: number;
-  getComputedStyle(element: El): { minWidth: string; fill: string; breakInside: string; display: string };
-}
 
 describe('offpeak plan --html in headless Chromium', () => {
   it('a DST week (Europe/Berlin, spring forward on 29 March 2026): a 23-hour day, edges where the rules say', async () => {
@@ -228,13 +232,13 @@ describe('offpeak plan --html in headless Chromium', () => {
 
     // The drawing is to scale: each block is as wide as its duration, on the short day too
     // (x is rounded to 0.1 units, so a width may be off by 0.1).
-    const blocks = await p.$$eval(`${rule} rect[data-kind="off"]`, (els) =>
+    const blocks = await p.$$eval(`${rule} rect[data-kind="off"]`, (els: Svg[]) =>
       els.map((e) => ({
-        width: (e as unknown as Svg).getBBox().width,
+        width: e.getBBox().width,
         ms: Date.parse(e.getAttribute('data-end')!) - Date.parse(e.getAttribute('data-start')!),
       })),
     );
-    const lane = await p.$eval(`${rule} rect.lane`, (e) => (e as unknown as Svg).getBBox().width);
+    const lane = await p.$eval(`${rule} rect.lane`, (e: Svg) => e.getBBox().width);
     const perMs = lane / (Date.parse('2026-04-01T00:00+02:00') - Date.parse('2026-03-25T00:00+01:00'));
     expect(blocks.length).toBeGreaterThan(8);
     for (const b of blocks) expect(Math.abs(b.width - b.ms * perMs)).toBeLessThan(0.15);
@@ -297,7 +301,7 @@ describe('offpeak plan --html in headless Chromium', () => {
     const p = opened.page;
     expectClean(opened, page.resolved);
 
-    const rows = await p.$$eval('svg.group [data-row="resource"]', (els) =>
+    const rows = await p.$$eval('svg.group [data-row="resource"]', (els: El[]) =>
       els.map((e) => [e.getAttribute('data-rule'), e.getAttribute('data-product'), e.querySelector('.resname')?.textContent]),
     );
     expect(rows).toEqual([
@@ -327,7 +331,7 @@ describe('offpeak plan --html in headless Chromium', () => {
       'staging-api': { rule: 'staging-weekends', instances: 2, cpu: 1000, memory: 2048 },
       'staging-web': { rule: 'staging-weekends', instances: 1, cpu: 500, memory: 1024 },
     };
-    const table = await p.$$eval('tr[data-row="resource"]', (els) =>
+    const table = await p.$$eval('tr[data-row="resource"]', (els: El[]) =>
       els.map((e) => ({
         product: e.getAttribute('data-product'),
         name: e.querySelector('td')?.textContent ?? '',
@@ -368,7 +372,7 @@ describe('offpeak plan --html in headless Chromium', () => {
     expect(sandbox!.gateway.state().sae.apps.every((a) => a.status === 'RUNNING')).toBe(true);
 
     // The viewport down to the end of the chart: what the README shows.
-    const bottom = await p.$eval('.chart', (e) => e.getBoundingClientRect().bottom);
+    const bottom = await p.$eval('.chart', (e: El) => e.getBoundingClientRect().bottom);
     await p.screenshot({
       path: join(OUT, 'plan-week-desktop.png'),
       clip: { x: 0, y: 0, width: 1280, height: Math.min(720, Math.ceil(bottom) + 16) },
@@ -381,7 +385,8 @@ describe('offpeak plan --html in headless Chromium', () => {
     const p = opened.page;
     expectClean(opened, page.resolved);
     const size = await p.evaluate(() => {
-      const { document, window } = { document: (globalThis as unknown as Win).document, window: globalThis as unknown as Win };
+      const window = globalThis as unknown as Win;
+      const { document } = window;
       const chart = document.querySelector('.chart')!;
       const name = document.querySelector('svg.group .name')!.getBoundingClientRect();
       return {
