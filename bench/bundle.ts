@@ -58,7 +58,7 @@ function runOnce(command: Command): Sample {
   return { wall, load, rss };
 }
 
-export async function benchBundle(): Promise<BenchSection> {
+export function benchBundle(): BenchSection {
   // Always bundle afresh: it takes well under a second, and a stale dist/function would time old code.
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (!existsSync(UNBUNDLED)) throw new Error(`bench bundle: ${UNBUNDLED} is missing; run it with npm run bench, which builds first`);

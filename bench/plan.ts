@@ -70,7 +70,7 @@ function coldRun(): void {
   process.stdout.write(JSON.stringify({ compile: Number(compiled - start) / 1e6, tick: Number(ticked - compiled) / 1e6, rss }));
 }
 
-export async function benchPlan(): Promise<BenchSection> {
+export function benchPlan(): BenchSection {
   const cold = Array.from(
     { length: 5 },
     () =>

@@ -192,7 +192,7 @@ async function serve(kind: string): Promise<void> {
 
 async function spawnServer(kind: 'bare' | 'sandbox'): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench sandbox: the ${kind} server exited with ${code}`)));

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs Debian's chromium for the browser test of the plan page (test/e2e/plan-html.test.ts),
-# which opens the page in headless /usr/bin/chromium. Does nothing when it is already there.
+# which opens the page in headless Chromium (/usr/bin/chromium unless OFFPEAK_CHROMIUM names another;
+# without one it is skipped). .ci/run runs this before the tests; by hand it needs root or
+# password-less sudo. Does nothing when /usr/bin/chromium is already there.
 # Quiet on success; bounded in time; on failure it says what went wrong and exits non-zero.
 set -uo pipefail
 
@@ -9,7 +11,7 @@ CHROMIUM=/usr/bin/chromium
 
 fail() {
   echo "install-chromium: $1" >&2
-  echo "install-chromium: the browser test needs $CHROMIUM; install Debian's 'chromium' package (apt-get install chromium) and run the tests again" >&2
+  echo "install-chromium: the browser test needs $CHROMIUM (or OFFPEAK_CHROMIUM); install Debian's 'chromium' package (apt-get install chromium) and run the tests again" >&2
   exit 1
 }
 

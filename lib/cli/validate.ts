@@ -16,7 +16,10 @@ export async function validateCommand(argv: string[], io: Io, now: number): Prom
   }
   const loaded = await loadSchedules(positionals.length ? positionals : ['schedules'], { at: now });
   const diagnostics = sortDiagnostics(loaded.diagnostics);
-  for (const d of diagnostics) (d.severity === 'error' ? io.err : io.out)(formatDiagnostic(d));
+  for (const d of diagnostics) {
+    if (d.severity === 'error') io.err(formatDiagnostic(d));
+    else io.out(formatDiagnostic(d));
+  }
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;
   if (hasErrors(diagnostics)) {

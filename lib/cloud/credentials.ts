@@ -43,7 +43,7 @@ export class CredentialsError extends Error {
  */
 export function fcCredentials(context: { readonly credentials?: unknown } | undefined): CredentialSource {
   const c = (context?.credentials ?? {}) as Record<string, unknown>;
-  const text = (name: string) => (typeof c[name] === 'string' && c[name] !== '' ? (c[name] as string) : undefined);
+  const text = (name: string) => (typeof c[name] === 'string' && c[name] !== '' ? c[name] : undefined);
   const accessKeyId = text('accessKeyId');
   const accessKeySecret = text('accessKeySecret');
   if (accessKeyId === undefined || accessKeySecret === undefined) {

@@ -170,6 +170,7 @@ export class Pacer implements ThrottleFeedback {
         refuse: (error) => {
           if (waiter.settled) return;
           settle();
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the refusal as given: a DeadlineError, or what the pump threw
           reject(error);
         },
       };
@@ -196,7 +197,7 @@ export class Pacer implements ThrottleFeedback {
   }
 
   /** The bucket's usual spacing between calls: its window over its limit. */
-  spacingMs(product: Product, action: string): number {
+  spacingMs(product: Product, _action: string): number {
     const { limit, windowMs } = this.limits[product];
     return windowMs / limit;
   }

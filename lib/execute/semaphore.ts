@@ -31,6 +31,7 @@ export class Semaphore {
 
   /** Resolves with a release once a slot is free; rejects with the signal's reason if it aborts first. */
   acquire(signal?: AbortSignal): Promise<Release> {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason as given, as platform APIs reject
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.active < this.max && this.waiters.length === 0) {
       this.active++;
@@ -40,6 +41,7 @@ export class Semaphore {
       const onAbort = () => {
         const at = this.waiters.indexOf(waiter);
         if (at >= 0) this.waiters.splice(at, 1);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason as given, as platform APIs reject
         reject(signal?.reason);
       };
       const waiter: Waiter = {

@@ -55,7 +55,8 @@ export class FcError extends Error {
 
 /**
  * The route of an invoke request, or the FC error for a path or method the API does not serve.
- * @example fcRouteOf('POST', '/2016-08-15/services/offpeak.LATEST/functions/offpeak/invocations') // { api: 'fc2', serviceName: 'offpeak', functionName: 'offpeak', qualifier: 'LATEST' }
+ * @example fcRouteOf('POST', '/2016-08-15/services/offpeak.LATEST/functions/offpeak/invocations')
+ * // { api: 'fc2', serviceName: 'offpeak', functionName: 'offpeak', qualifier: 'LATEST' }
  */
 export function fcRouteOf(method: string, url: string): FcRoute | FcError {
   const api: FcApi = url.startsWith(FC3_PREFIX) ? 'fc3' : 'fc2';

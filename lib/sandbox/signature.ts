@@ -7,7 +7,10 @@ import { decode, pairsOf } from './request.js';
  * recomputed from the request exactly as it arrived. See the wire facts for each scheme.
  */
 
-/** A request as received: method upper-case, url = raw path+query exactly as on the wire, headers with lower-cased names (single string values), raw body bytes. */
+/**
+ * A request as received: method upper-case, url = raw path+query exactly as on the wire, headers with
+ * lower-cased names (single string values), raw body bytes.
+ */
 export interface ReceivedRequest {
   readonly method: string;
   readonly url: string;

@@ -16,7 +16,7 @@ export function schemaDiagnostics(
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const issue of issues) {
-    const path = issue.path as PropertyKey[];
+    const path = issue.path;
     const full = [...prefix, ...path];
     const form = expectedFormAt(root, path);
     const expected = form ? `expected ${form}` : issue.message;
@@ -63,7 +63,9 @@ export function describe(value: unknown): string {
   if (typeof value === 'object') return 'a map';
   if (typeof value === 'string') return `text '${value}'`;
   if (typeof value === 'boolean') return `${value}`;
-  return `${typeof value} ${String(value)}`;
+  // What is left (number, bigint, undefined; symbol and function, which YAML never gives) has a String() of its own.
+  const rest = value as number | bigint | undefined | symbol | (() => unknown);
+  return `${typeof rest} ${String(rest)}`;
 }
 
 /** The allowed word nearest to a misspelt one, when it is near enough to be a likely typo. */

@@ -33,7 +33,7 @@ const hours = new Map<string, Map<number, number | null>>();
 /** Offset of `zone` from UTC at instant `ms`, in minutes. */
 export function offsetAt(zone: string, ms: number): number {
   let perZone = hours.get(zone);
-  if (!perZone) hours.set(zone, (perZone = new Map()));
+  if (!perZone) hours.set(zone, (perZone = new Map<number, number | null>()));
   const hour = Math.floor(ms / HOUR);
   let offset = perZone.get(hour);
   if (offset === undefined) {
@@ -87,7 +87,7 @@ let memoSize = 0;
  */
 export function wallToInstant(zone: string, day: number, minute: number): number {
   let perZone = memo.get(zone);
-  if (!perZone) memo.set(zone, (perZone = new Map()));
+  if (!perZone) memo.set(zone, (perZone = new Map<number, number>()));
   const key = day * 1441 + minute;
   const known = perZone.get(key);
   if (known !== undefined) return known;
@@ -95,7 +95,7 @@ export function wallToInstant(zone: string, day: number, minute: number): number
   if (++memoSize > MEMO_LIMIT) {
     memo.clear();
     memoSize = 0;
-    memo.set(zone, (perZone = new Map()));
+    memo.set(zone, (perZone = new Map<number, number>()));
   }
   perZone.set(key, resolved);
   return resolved;

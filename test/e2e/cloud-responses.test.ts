@@ -56,11 +56,11 @@ describe('malformed answers', () => {
     const sae = createSaeApi(options());
     expect(await rejection(sae.describeStatus('cn-hangzhou', 'a'))).toMatchObject({
       code: 'InvalidResponse',
-      message: expect.stringContaining('usable Data (got nothing)'),
+      message: expect.stringContaining('usable Data (got nothing)') as unknown,
     });
     expect(await rejection(sae.describeChangeOrder('cn-hangzhou', 'o'))).toMatchObject({
       code: 'InvalidResponse',
-      message: expect.stringContaining('Data.Status (got string)'),
+      message: expect.stringContaining('Data.Status (got string)') as unknown,
     });
   });
 
@@ -70,12 +70,12 @@ describe('malformed answers', () => {
     expect(await rejection(swas.listInstances('cn-hangzhou', {}))).toMatchObject({
       code: 'InvalidResponse',
       kind: 'invalid',
-      message: expect.stringContaining('Instances[0].InstanceId'),
+      message: expect.stringContaining('Instances[0].InstanceId') as unknown,
     });
     answers = { ListInstances: json({ Instances: [] }) };
     expect(await rejection(swas.listInstances('cn-hangzhou', {}))).toMatchObject({
       code: 'InvalidResponse',
-      message: expect.stringContaining('body.TotalCount'),
+      message: expect.stringContaining('body.TotalCount') as unknown,
     });
   });
 

@@ -117,7 +117,9 @@ describe('permission refused', () => {
     const report = await world.run({ at: T, rules });
 
     expect(report.ok).toBe(false);
-    expect(report.unresolved).toEqual([{ product: 'sae', region: 'cn-hangzhou', code: 'Forbidden.RAM', message: expect.any(String) }]);
+    expect(report.unresolved).toEqual([
+      { product: 'sae', region: 'cn-hangzhou', code: 'Forbidden.RAM', message: expect.any(String) as unknown },
+    ]);
     expect(report.results.filter((r) => r.product === 'sae')).toEqual([]);
     expect(outcomes(report)).toEqual({ 'swas:dev-box': 'stopping' });
 

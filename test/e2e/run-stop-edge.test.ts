@@ -88,7 +88,7 @@ describe('the 20:00 tick (Tue 2036-11-25, dev-nights)', () => {
       'sae:dev-api': 'already-stopped',
       'sae:dev-ci-runner': 'excluded',
       'sae:dev-web': 'already-stopped',
-      'swas:dev-box': expect.stringMatching(/^(already-stopped|stopping)$/),
+      'swas:dev-box': expect.stringMatching(/^(already-stopped|stopping)$/) as unknown,
     });
     const box = resultFor(second, 'dev-box');
     // Either the box was seen stopping/stopped, or the same request was replayed under the same token.

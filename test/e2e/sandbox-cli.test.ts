@@ -50,8 +50,11 @@ function run(args: string[]): Promise<Finished> {
   return new Promise((resolve, reject) => {
     execFile('node', [BIN, ...args], { cwd: scratch, timeout: 10_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      if (error && code === null && !error.signal) reject(error);
-      else resolve({ code, signal: error?.signal ?? null, stdout, stderr });
+      if (error && code === null && !error.signal) {
+        // execFile's error is an Error; its declared type (an intersection of Omits) does not say so.
+        const failure: Error = error;
+        reject(failure);
+      } else resolve({ code, signal: error?.signal ?? null, stdout, stderr });
     });
   });
 }

@@ -202,7 +202,7 @@ function rawExchange(
       if (parseResponses(Buffer.concat(received), options.headOnly).length >= (options.expect ?? 1)) finish(false, false);
     });
     socket.on('connect', () => {
-      const parts = Array.isArray(payload) ? payload : [payload as Buffer];
+      const parts = Buffer.isBuffer(payload) ? [payload] : payload;
       const writeNext = (i: number): void => {
         if (socket.destroyed) return;
         if (i >= parts.length) {

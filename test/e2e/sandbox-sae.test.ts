@@ -184,7 +184,7 @@ describe('@alicloud/pop-core ROAClient (no x-acs-action: routed by method and pa
   it('stops with PUT stopApplication and reads GET describeApplicationStatus', async () => {
     const roa = popRoa(url);
     const stop = (await roa.request('PUT', '/pop/v1/sam/app/stopApplication', { AppId: DEV_API })) as Record<string, unknown>;
-    expect(stop).toMatchObject({ Success: true, Data: { ChangeOrderId: expect.any(String) } });
+    expect(stop).toMatchObject({ Success: true, Data: { ChangeOrderId: expect.any(String) as unknown } });
     const described = (await roa.request('GET', '/pop/v1/sam/app/describeApplicationStatus', { AppId: DEV_API })) as Record<
       string,
       unknown

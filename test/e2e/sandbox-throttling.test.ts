@@ -71,7 +71,7 @@ describe('SAE: 60 calls a minute per account, across APIs (rate scale 1)', () =>
     expect(throttled.code).toBe('Throttling.User');
     expect(throttled.statusCode).toBe(400);
     // The API gateway answers it, in its own envelope (no SAE ErrorCode/Success fields).
-    expect(throttled.data).toMatchObject({ Code: 'Throttling.User', RequestId: expect.any(String) });
+    expect(throttled.data).toMatchObject({ Code: 'Throttling.User', RequestId: expect.any(String) as unknown });
     // Refused before it ran.
     expect((await calls(url)).at(-1)).toMatchObject({ action: 'StopApplication', code: 'Throttling.User', executed: false });
 

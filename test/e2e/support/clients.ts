@@ -208,7 +208,7 @@ export async function failure(promise: Promise<unknown>): Promise<Thrown> {
 /** The admin API, raw: status and parsed JSON. */
 export async function adminRaw(url: string, method: string, path: string, body?: string): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${url}/_sandbox/${path}`, body === undefined ? { method } : { method, body });
-  return { status: response.status, body: (await response.json()) as unknown };
+  return { status: response.status, body: await response.json() };
 }
 
 /** The admin API; throws on a non-2xx answer. */

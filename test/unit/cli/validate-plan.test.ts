@@ -52,11 +52,11 @@ describe('offpeak plan', () => {
   it('--json prints the documented shape', async () => {
     const { code, out } = await run('plan', '--at', '2026-11-23T20:02:00+08:00', '--days', '1', '--json');
     expect(code).toBe(0);
-    const plan = JSON.parse(out);
+    const plan = JSON.parse(out) as { at: string; tick: string; rules: { name: string }[] };
     expect(Object.keys(plan)).toEqual(['at', 'tick', 'rules']);
     expect(plan.at).toBe('2026-11-23T12:02:00.000Z');
     expect(plan.tick).toBe('5m');
-    const dev = plan.rules.find((r: { name: string }) => r.name === 'dev-nights');
+    const dev = plan.rules.find((r) => r.name === 'dev-nights');
     expect(dev).toMatchObject({
       name: 'dev-nights',
       timezone: 'Asia/Shanghai',

@@ -67,7 +67,10 @@ export function resolveString(text: string, vars: Json, ctx: MagicContext): Json
   const whole = WHOLE.exec(text);
   const value = whole
     ? evaluate(whole[1]!, vars, ctx)
-    : text.replace(ANY, (_, expression: string) => String(evaluate(expression, vars, ctx)));
+    : text.replace(ANY, (_, expression: string) =>
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- s.yaml puts only scalars inside text, and String() is their text
+        String(evaluate(expression, vars, ctx)),
+      );
   // devs-compile compiles once more when the result still holds a variable (a var naming a var).
   return typeof value === 'string' && value !== text && /\$\{/.test(value) ? resolveString(value, vars, ctx) : value;
 }

@@ -14,7 +14,7 @@ import { isObject, resolveSpec, resolveString, type Json, type MagicContext } fr
  * the fc3 component's own JSON Schema, and the relations the deployment depends on (one tick for the
  * timer and the function, a timeout under the tick, the bundle as the code).
  *
- * The schema (shared/reference/fc3-schema.json, devsapp/fc3 src/schema.json) is draft-07, so Ajv's
+ * The schema (test/fixtures/fc3/schema.json, devsapp/fc3 src/schema.json) is draft-07, so Ajv's
  * default class, in strict mode (it compiles there: no unknown keywords). Taken as it is, it lets
  * typos through: no object in it forbids unknown keys, and a trigger's `triggerConfig` may match any
  * trigger type's config, one of which (`IOtsConfig`) is any object at all. So the check closes it:
@@ -25,8 +25,8 @@ import { isObject, resolveSpec, resolveString, type Json, type MagicContext } fr
  */
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** shared/ lies beside the project (here and in CI). */
-const SCHEMA_PATH = fileURLToPath(new URL('../../../../shared/reference/fc3-schema.json', import.meta.url));
+/** A copy of the fc3 component's schema; test/fixtures/fc3/SOURCE.md says which. */
+const SCHEMA_PATH = `${ROOT}test/fixtures/fc3/schema.json`;
 const ACCOUNT_ID = '1234567890123456';
 const DEFAULTS: MagicContext = { env: {}, config: { AccountID: ACCOUNT_ID } };
 
@@ -265,7 +265,7 @@ describe('s.yaml: one tick for the timer and the function', () => {
       expect(config.cronExpression).toBe(`0 */${tickMinutes} * * * *`);
       const tickMs = readSettings(env(p), { schedules: 'schedules' }).tick;
       expect(tickMs).toBe(parseDuration(`${tickMinutes}m`));
-      expect(cronPeriod(String(config.cronExpression))).toBe(tickMs);
+      expect(cronPeriod(config.cronExpression as string)).toBe(tickMs);
       expect(errorsOf(strict, p)).toEqual([]);
     });
   }

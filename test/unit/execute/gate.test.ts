@@ -25,10 +25,10 @@ describe('createGate', () => {
     const { clock, gate, pacer, deadline } = setup();
     const ran: number[] = [];
     const results = await clock.drive(
-      Promise.all(Array.from({ length: 10 }, (_, i) => gate('swas', 'StopInstances', async () => (ran.push(clock.now()), i)))),
+      Promise.all(Array.from({ length: 10 }, (_, i) => gate('swas', 'StopInstances', () => (ran.push(clock.now()), Promise.resolve(i))))),
     );
     expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(ran).toEqual([...Array(9).fill(0), MIN]);
+    expect(ran).toEqual([...Array<number>(9).fill(0), MIN]);
     expect(pacer.stats()).toMatchObject({ calls: 10, waits: 1, throttles: 0 });
     deadline.dispose();
   });
@@ -38,10 +38,9 @@ describe('createGate', () => {
     const ran: number[] = [];
     let n = 0;
     const value = await clock.drive(
-      gate('swas', 'StopInstances', async () => {
+      gate('swas', 'StopInstances', () => {
         ran.push(clock.now());
-        if (n++ === 0) throw throttled();
-        return 'stopped';
+        return n++ === 0 ? Promise.reject(throttled()) : Promise.resolve('stopped');
       }),
     );
     expect(value).toBe('stopped');
@@ -59,10 +58,10 @@ describe('createGate', () => {
     const { clock, gate, deadline, attempts } = setup(30_000);
     let calls = 0;
     const settled = await clock.drive(
-      Promise.allSettled(Array.from({ length: 10 }, () => gate('swas', 'StopInstances', async () => ++calls))),
+      Promise.allSettled(Array.from({ length: 10 }, () => gate('swas', 'StopInstances', () => Promise.resolve(++calls)))),
     );
     expect(calls).toBe(9);
-    expect(settled.map((s) => s.status)).toEqual([...Array(9).fill('fulfilled'), 'rejected']);
+    expect(settled.map((s) => s.status)).toEqual([...Array<string>(9).fill('fulfilled'), 'rejected']);
     expect(settled[9]!.status === 'rejected' && settled[9]!.reason).toBeInstanceOf(DeadlineError);
     expect(attempts.filter((a) => a.outcome === 'deferred')).toHaveLength(1);
     expect(clock.now()).toBe(0);
@@ -72,11 +71,11 @@ describe('createGate', () => {
   it('names the busy error as the cause when a retry finds no slot before the deadline', async () => {
     const { clock, gate, deadline } = setup(30_000);
     const failure = busy();
-    const fill = Array.from({ length: 8 }, () => gate('swas', 'StopInstances', async () => 'ok'));
+    const fill = Array.from({ length: 8 }, () => gate('swas', 'StopInstances', () => Promise.resolve('ok')));
     let calls = 0;
-    const retried = gate('swas', 'StopInstances', async () => {
+    const retried = gate('swas', 'StopInstances', () => {
       calls++;
-      throw failure;
+      return Promise.reject(failure);
     });
     const [, outcome] = await clock.drive(Promise.allSettled([Promise.all(fill), retried]));
     // The 9th slot went to the first attempt; the retry at 500 ms would need the window to move (60 s).
@@ -92,10 +91,8 @@ describe('createGate', () => {
   it('frees the concurrency slot when a call fails', async () => {
     const { clock, gate, deadline } = setup(10 * MIN, 1);
     const notFound = new CloudError('sae', 'DescribeApplicationStatus', 'InvalidAppId.NotFound', 'not-found', 'no such app');
-    const first = gate('sae', 'DescribeApplicationStatus', async () => {
-      throw notFound;
-    });
-    const second = gate('sae', 'DescribeApplicationStatus', async () => 'read');
+    const first = gate('sae', 'DescribeApplicationStatus', () => Promise.reject(notFound));
+    const second = gate('sae', 'DescribeApplicationStatus', () => Promise.resolve('read'));
     const [a, b] = await clock.drive(Promise.allSettled([first, second]));
     expect(a).toEqual({ status: 'rejected', reason: notFound });
     expect(b).toEqual({ status: 'fulfilled', value: 'read' });

@@ -52,7 +52,7 @@ describe('Pacer limits', () => {
       many(60, (i) => ({ at: 0, product: 'sae', action: `Action${i % 3}` })),
       { maxConcurrent: 100 },
     );
-    expect(times(admitted)).toEqual([...Array(54).fill(0), ...Array(6).fill(MIN)]);
+    expect(times(admitted)).toEqual([...Array<number>(54).fill(0), ...Array<number>(6).fill(MIN)]);
     expect(pacer.stats()).toEqual({ calls: 60, waits: 6, waitedMs: 6 * MIN, throttles: 0 });
   });
 
@@ -75,7 +75,7 @@ describe('Pacer limits', () => {
       many(20, () => ({ at: 0, product: 'swas', action: 'StopInstances' })),
       { rateScale: 60 },
     );
-    expect(times(admitted)).toEqual([...Array(9).fill(0), ...Array(9).fill(1_000), 2_000, 2_000]);
+    expect(times(admitted)).toEqual([...Array<number>(9).fill(0), ...Array<number>(9).fill(1_000), 2_000, 2_000]);
   });
 
   it('uses the whole documented limit with headroom 1, and a tenth of it with 0.1', async () => {
@@ -83,7 +83,7 @@ describe('Pacer limits', () => {
       many(11, () => ({ at: 0, product: 'swas', action: 'StopInstances' })),
       { headroom: 1 },
     );
-    expect(times(full.admitted)).toEqual([...Array(10).fill(0), MIN]);
+    expect(times(full.admitted)).toEqual([...Array<number>(10).fill(0), MIN]);
     const tenth = await admit(
       many(3, () => ({ at: 0, product: 'swas', action: 'StopInstances' })),
       { headroom: 0.1 },

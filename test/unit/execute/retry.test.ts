@@ -12,16 +12,15 @@ const transient = () => new CloudError('sae', 'StopApplication', 'InternalError'
 const errorOf = (kind: ErrorKind, code: string = kind) => new CloudError('sae', 'StopApplication', code, kind, `a ${kind} error`);
 
 /** A call that throws the given errors in turn, then returns 'done'; it records when it ran. */
-function script(...errors: unknown[]) {
+function script(...errors: Error[]) {
   const calls: number[] = [];
   return {
     calls,
-    call: (clock: FakeClock) => async (attempt: number) => {
+    call: (clock: FakeClock) => (attempt: number) => {
       calls.push(clock.now());
       expect(attempt).toBe(calls.length);
       const error = errors[calls.length - 1];
-      if (error !== undefined) throw error;
-      return 'done';
+      return error !== undefined ? Promise.reject(error) : Promise.resolve('done');
     },
   };
 }

@@ -220,9 +220,7 @@ describe('savings in the week model', () => {
   const pricing: Pricing = { currency: 'EUR', saeVcpuHour: 0.05, saeGibHour: 0.01, source: 'test prices' };
 
   it('prices SAE apps by saeSaving, says SWAS is prepaid, and leaves excluded apps out', () => {
-    const resources = new Map([
-      ['r', [sae('a'), sae('never', { offpeak: 'never' }), box, { ...sae('unsized'), size: undefined } as WeekResource]],
-    ]);
+    const resources = new Map([['r', [sae('a'), sae('never', { offpeak: 'never' }), box, { ...sae('unsized'), size: undefined }]]]);
     const week = model([nights], 'Asia/Shanghai', '2026-11-23', 7, { resources, pricing });
     const [a, never, swas, unsized] = week.rows[0]!.resources;
     expect(a!.saving).toEqual(saeSaving(108, { instances: 2, cpu: 1000, memory: 2048 }, pricing));

@@ -117,7 +117,7 @@ function acs3Request(options: {
   return { method: 'POST', url: options.url, headers, body };
 }
 
-function host(runner: FunctionRunner = async () => ({ ok: true })) {
+function host(runner: FunctionRunner = () => Promise.resolve({ ok: true })) {
   const gateway = new Gateway({ seed: SEED, wallClock: () => VECTOR_NOW });
   const contexts: SandboxFcContext[] = [];
   const events: string[] = [];
@@ -204,7 +204,7 @@ describe('FC 2.0 with the FC signature', () => {
   });
 
   it('sync: 200 with the output as JSON, and the function gets an FC context with the role (STS) keys', async () => {
-    const { fc, contexts } = host(async () => ({ ok: true, n: 1 }));
+    const { fc, contexts } = host(() => Promise.resolve({ ok: true, n: 1 }));
     const answer = await fc.handle(fcRequest({ path: FC2_PATH, body: '{"dryRun":true}' }));
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/json');
@@ -267,7 +267,7 @@ describe('FC 2.0 with the FC signature', () => {
 
 describe('FC 3.0', () => {
   it('accepts ACS3 (and the FC scheme), answers errors as {Code, Message, RequestId}', async () => {
-    const { fc, contexts } = host(async () => Buffer.from('raw'));
+    const { fc, contexts } = host(() => Promise.resolve(Buffer.from('raw')));
     const answer = await fc.handle(acs3Request({ url: '/2023-03-30/functions/offpeak/invocations?qualifier=LATEST', body: '{}' }));
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toBe('application/octet-stream');
@@ -293,12 +293,12 @@ describe('FC 3.0', () => {
   });
 
   it('a function that throws: 200, x-fc-error-type, {errorMessage, errorType, stackTrace}; Tail returns the log', async () => {
-    const { fc, gateway } = host(async (_event, _context, log) => {
+    const { fc, gateway } = host((_event, _context, log) => {
       log('working');
       const error = new Error('no good');
       error.name = 'OffpeakError';
       error.stack = 'OffpeakError: no good';
-      throw error;
+      return Promise.reject(error);
     });
     const answer = await fc.handle(acs3Request({ url: '/2023-03-30/functions/offpeak/invocations', headers: { 'x-fc-log-type': 'Tail' } }));
     expect(answer.status).toBe(200);
@@ -313,7 +313,7 @@ describe('FC 3.0', () => {
   });
 
   it('no output is an empty body without a content type; a bad invocation type is refused', async () => {
-    const { fc } = host(async () => undefined);
+    const { fc } = host(() => Promise.resolve(undefined));
     const empty = await fc.handle(acs3Request({ url: '/2023-03-30/functions/offpeak/invocations' }));
     expect([empty.status, empty.body.length, empty.headers['content-type']]).toEqual([200, 0, undefined]);
     const odd = await fc.handle(

@@ -421,8 +421,11 @@ describe('SWAS under garbage input', () => {
     for (let n = 0; n < 3000; n++) {
       now += Math.floor(rand() * 2 * MS);
       // Mostly in the right region, so calls get past the first check and into the filters.
-      const base = rand() < 0.8 ? [['RegionId', HZ]] : [];
-      const params = Object.fromEntries([...base, ...Array.from({ length: Math.floor(rand() * 6) }, () => [pick(keys), pick(values)])]);
+      const base: [string, string][] = rand() < 0.8 ? [['RegionId', HZ]] : [];
+      const params = Object.fromEntries([
+        ...base,
+        ...Array.from({ length: Math.floor(rand() * 6) }, (): [string, string] => [pick(keys), pick(values)]),
+      ]);
       const action = pick(actions);
       const accountId = pick([A, A, B]);
       const before = JSON.stringify(model.snapshot(now));

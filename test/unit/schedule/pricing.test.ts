@@ -80,7 +80,7 @@ describe('the pricing block', () => {
 
   it('the published JSON Schema accepts a good block and rejects what the runtime rejects', () => {
     const validate = new Ajv2020({ strict: false }).compile(JSON.parse(schemaText()));
-    const withPricing = (block: string) => parse(ruleYaml('offPeak: ["Sat-Sun"]', 'Asia/Shanghai', block));
+    const withPricing = (block: string) => parse(ruleYaml('offPeak: ["Sat-Sun"]', 'Asia/Shanghai', block)) as unknown;
     expect(validate(withPricing(PRICING))).toBe(true);
     for (const bad of [
       'pricing: { currency: CNY, saeVcpuHour: -0.2, saeGibHour: 0.05 }',
