@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './execute/clock.js';
 import { failureLine, reportLogLines } from './report/run.js';
 import { runTick, type RunReport } from './run.js';
 import { RequestError } from './request.js';
-import { loadRules, SchedulesInvalid } from './schedule/files.js';
+import { loadRules, SchedulesInvalid } from './doors/schedule-files.js';
 
 /**
  * A Function Compute invocation as a run: the event and context in, the report out. Every mistake

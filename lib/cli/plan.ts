@@ -12,7 +12,7 @@ import { MIN_SAVINGS_DAYS, weekModel, type WeekResource } from '../plan/week.js'
 import { weekHtml } from '../report/week-html.js';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../schedule/diagnostics.js';
 import { formatDuration } from '../schedule/duration.js';
-import { loadSchedules } from '../schedule/files.js';
+import { loadSchedules } from '../doors/schedule-files.js';
 import { outlook } from '../schedule/outlook.js';
 import type { Rule } from '../schedule/rule.js';
 import { dateOfDay, dayOfDate, isValidZone, wallClock } from '../schedule/zone.js';

@@ -8,7 +8,7 @@ import { narrowingOf, RequestError, type RunRequest } from '../request.js';
 import { runTick } from '../run.js';
 import { formatDiagnostic } from '../schedule/diagnostics.js';
 import { nextEdges } from '../schedule/engine.js';
-import { loadRules, SchedulesInvalid } from '../schedule/files.js';
+import { loadRules, SchedulesInvalid } from '../doors/schedule-files.js';
 import type { Rule } from '../schedule/rule.js';
 import { formatLocal } from '../schedule/zone.js';
 import type { Io } from './io.js';

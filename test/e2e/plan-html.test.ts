@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../../lib/cli/io.js';
 import { main } from '../../lib/cli/main.js';
 import { DEFAULT_PRICING, hoursOffPerWeek, saeSaving, SWAS_PREPAID_NOTE } from '../../lib/plan/savings.js';
-import { loadSchedules } from '../../lib/schedule/files.js';
+import { loadSchedules } from '../../lib/doors/schedule-files.js';
 import type { Sandbox } from '../../lib/sandbox/server.js';
 import { browserRequired, findChromium } from './support/chromium.js';
 import { cleanEnv, ensureBuilt, offpeak, ROOT } from './support/cli.js';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildPolicy, type PolicyDocument } from '../../../lib/policy/build.js';
-import { loadSchedules } from '../../../lib/schedule/files.js';
+import { loadSchedules } from '../../../lib/doors/schedule-files.js';
 import type { Rule } from '../../../lib/schedule/rule.js';
 import { AT, compileText } from '../schedule/compile-text.js';
 

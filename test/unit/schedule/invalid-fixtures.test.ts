@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryIo } from '../../../lib/cli/io.js';
 import { main } from '../../../lib/cli/main.js';
 import { formatDiagnostic, sortDiagnostics } from '../../../lib/schedule/diagnostics.js';
-import { loadSchedules } from '../../../lib/schedule/files.js';
+import { loadSchedules } from '../../../lib/doors/schedule-files.js';
 
 const FOLDER = 'test/fixtures/invalid';
 const AT = Date.parse('2026-11-22T00:00:00Z');

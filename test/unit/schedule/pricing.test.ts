@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { schemaText } from '../../../lib/cli/schema.js';
 import { compileSchedules } from '../../../lib/schedule/compile.js';
 import { formatDiagnostic } from '../../../lib/schedule/diagnostics.js';
-import { loadSchedules } from '../../../lib/schedule/files.js';
+import { loadSchedules } from '../../../lib/doors/schedule-files.js';
 import { parseSource } from '../../../lib/schedule/source.js';
 import { AT, compileText, ruleYaml } from './compile-text.js';
 

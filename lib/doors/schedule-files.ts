@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compileSchedules, declaredCalendars, type CompileOptions, type ScheduleSet } from './compile.js';
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './diagnostics.js';
-import { parseSource, type Source } from './source.js';
+import { compileSchedules, declaredCalendars, type CompileOptions, type ScheduleSet } from '../schedule/compile.js';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../schedule/diagnostics.js';
+import { parseSource, type Source } from '../schedule/source.js';
 
 /**
  * The I/O edge of the schedule layer: finds schedule files, reads them and the calendar files they
