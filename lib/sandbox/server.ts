@@ -14,6 +14,13 @@ import type { ReceivedRequest } from './signature.js';
 /** Bodies above this are refused before they are read further, as a gateway would. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Request lines (method, path and query) above this are refused with 414, as a gateway's front
+ * proxy does; lines above Node's header limit (16 KB) are reset before they are read. offpeak
+ * keeps every request under it by chunking id lists (lib/cloud), and this makes a regression loud.
+ */
+export const MAX_REQUEST_LINE_BYTES = 8 * 1024;
+
 /** How long close() waits for hosted function runs still going. */
 const CLOSE_GRACE_MS = 3_000;
 
@@ -83,6 +90,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 }
 
 async function serve(gateway: Gateway, fc: FcHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (Buffer.byteLength(req.url ?? '') > MAX_REQUEST_LINE_BYTES) {
+    req.resume();
+    const page =
+      '<html><head><title>414 Request-URI Too Large</title></head><body><center><h1>414 Request-URI Too Large</h1></center></body></html>';
+    res.writeHead(414, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page), connection: 'close' });
+    res.end(page);
+    return;
+  }
   const body = await readBody(req);
   if (body === 'too-large') {
     writeJson(res, 413, { Code: 'RequestEntityTooLarge', Message: `The request body exceeds ${MAX_BODY_BYTES} bytes.` }, true);

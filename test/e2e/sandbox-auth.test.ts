@@ -247,4 +247,22 @@ describe('routing and request size', () => {
 
     expect(appNames(await listApps(DEMO_KEY))).toEqual(DEMO_APP_NAMES);
   });
+
+  it('answers a request line over 8 KB with 414 and one over 16 KB with a reset, executing nothing, and keeps serving', async () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `app-${String(i).padStart(36, '0')}`).join(',');
+    const long = await sae(openApiClient(url), 'ListApplications', 'GET', '/pop/v1/sam/app/listApplications', {
+      FieldType: 'appIds',
+      FieldValue: ids(240),
+    }).then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    // openapi-client reads the gateway's HTML page as a failure; the status is what a caller can see.
+    expect(long).not.toBe('answered');
+    const raw = await fetch(`${url}/pop/v1/sam/app/listApplications?FieldValue=${ids(240)}`);
+    expect(raw.status).toBe(414);
+    await expect(fetch(`${url}/pop/v1/sam/app/listApplications?FieldValue=${ids(500)}`)).rejects.toThrow();
+    expect((await calls(url)).filter((c) => c.action === 'ListApplications' && c.resourceIds.length > 0)).toEqual([]);
+    expect(appNames(await listApps(DEMO_KEY))).toEqual(DEMO_APP_NAMES);
+  });
 });
