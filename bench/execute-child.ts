@@ -17,8 +17,10 @@ let outcome: Record<string, unknown>;
 if (mode === 'offpeak') {
   const io = memoryIo({ env: process.env, cwd: process.cwd() });
   const code = await main(['run', '--schedules', schedules!, '--at', at!, '--json', '--deadline', '30m'], io, Date.parse(at!));
-  const report = JSON.parse(io.stdout.join('')) as { counts: Record<string, number> };
-  outcome = { code, counts: report.counts };
+  const text = io.stdout.join('');
+  if (!text) throw new Error(`offpeak run printed no report (exit ${code}): ${io.stderr.join('\n').slice(0, 400)}`);
+  const report = JSON.parse(text) as { counts: Record<string, number> };
+  outcome = { code, counts: report.counts, reportBytes: Buffer.byteLength(text) };
 } else {
   const endpoint = process.env.OFFPEAK_ENDPOINT!;
   const apis = createCloudApis({

@@ -60,10 +60,10 @@ ${Array.from({ length: NAMESPACES }, (_, n) => `        - { region: cn-hangzhou,
 `;
 
 /** Starts `offpeak sandbox` in its own process; resolves with its URL and a stop function. */
-function startSandbox(seedPath: string): Promise<{ url: string; stop: () => void }> {
+export function startSandbox(seedPath: string, rateScale = RATE_SCALE): Promise<{ url: string; stop: () => void }> {
   const child = spawn(
     process.execPath,
-    ['bin/offpeak.js', 'sandbox', '--port', '0', '--seed', seedPath, '--rate-scale', String(RATE_SCALE)],
+    ['bin/offpeak.js', 'sandbox', '--port', '0', '--seed', seedPath, '--rate-scale', String(rateScale)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -108,7 +108,7 @@ interface Call {
   executed: boolean;
 }
 
-async function admin<T>(url: string, path: string, body?: string): Promise<T> {
+export async function admin<T>(url: string, path: string, body?: string): Promise<T> {
   const response = await fetch(`${url}/_sandbox/${path}`, body === undefined ? {} : { method: 'POST', body });
   return (await response.json()) as T;
 }

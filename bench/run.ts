@@ -2,6 +2,7 @@ import { benchBundle } from './bundle.js';
 import { benchExecute } from './execute.js';
 import { benchPlan } from './plan.js';
 import { benchSandbox } from './sandbox.js';
+import { benchScale } from './scale.js';
 import type { BenchSection } from './section.js';
 
 /**
@@ -13,6 +14,7 @@ const PARTS: Record<string, () => BenchSection | Promise<BenchSection>> = {
   sandbox: benchSandbox,
   execute: benchExecute,
   bundle: benchBundle,
+  scale: benchScale,
 };
 
 function table(section: BenchSection): string {

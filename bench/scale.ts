@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { admin, startSandbox } from './execute.js';
+import type { BenchSection } from './section.js';
+
+/**
+ * Fleet scale: one rule over N resources (half SAE apps in 10 namespaces, half SWAS instances),
+ * all due in one tick, `offpeak run --json` in its own process against the sandbox with its limits
+ * scaled up (time x1000), as `offpeak sandbox --rate-scale 1000` and OFFPEAK_RATE_SCALE=1000 do.
+ * Per-resource figures against the smallest fleet show whether cost grows faster than the fleet:
+ * the goal is ratios near 1.0x.
+ */
+
+const SIZES = (process.env.OFFPEAK_BENCH_SIZES ?? '1000,2000,4000,8000,10000').split(',').map(Number);
+const NAMESPACES = 10;
+const RATE_SCALE = 1000;
+const AT = '2026-11-24T20:00:00+08:00';
+
+function seedYaml(n: number): string {
+  const apps = Math.ceil(n / 2);
+  const lines = ['accounts:', '  - id: "1234567890123456"', '    accessKeys: [{ id: bench-ak, secret: bench-secret }]'];
+  lines.push('sae:', '  changeOrderSeconds: 3', '  apps:');
+  for (let i = 0; i < apps; i++) {
+    const id = `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
+    lines.push(
+      `    - { appId: ${id}, appName: scale-${i}, regionId: cn-hangzhou, namespaceId: "cn-hangzhou:ns${i % NAMESPACES}", instances: 1 }`,
+    );
+  }
+  lines.push('swas:', '  transitionSeconds: 3', '  instances:');
+  for (let i = 0; i < n - apps; i++)
+    lines.push(`    - { instanceId: s${i.toString(16).padStart(31, '0')}, instanceName: scale-${i}, regionId: cn-hangzhou }`);
+  return `${lines.join('\n')}\n`;
+}
+
+const SCHEDULE = `version: 1
+timezone: Asia/Shanghai
+rules:
+  - name: scale-nights
+    offPeak: ["daily 20:00-08:00"]
+    targets:
+      sae:
+${Array.from({ length: NAMESPACES }, (_, n) => `        - { region: cn-hangzhou, namespaceId: "cn-hangzhou:ns${n}" }`).join('\n')}
+      swas:
+        - { region: cn-hangzhou, instanceName: "scale-*" }
+`;
+
+interface Run {
+  wallMs: number;
+  maxRssMiB: number;
+  code: number;
+  counts: Record<string, number>;
+  reportBytes: number;
+}
+
+function runOffpeak(url: string, schedules: string, n: number): Promise<Run> {
+  const env = {
+    ...process.env,
+    OFFPEAK_ENDPOINT: url,
+    OFFPEAK_RATE_SCALE: String(RATE_SCALE),
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'bench-ak',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'bench-secret',
+    OFFPEAK_MAX_STOPS_PER_RUN: String(n + 1),
+  };
+  const child = spawn(process.execPath, ['dist/bench/execute-child.js', 'offpeak', schedules, AT], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-2000)));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1);
+      if (!last) return reject(new Error(`the run at ${n} resources printed nothing (exit ${code}): ${err}`));
+      resolve(JSON.parse(last) as Run);
+    }),
+  );
+}
+
+export async function benchScale(): Promise<BenchSection> {
+  const rows: Array<Record<string, string | number>> = [];
+  let base: { wall: number; calls: number; rss: number; bytes: number } | undefined;
+  for (const n of SIZES) {
+    const dir = await mkdtemp(join(tmpdir(), 'offpeak-scale-'));
+    const schedules = join(dir, 'schedules');
+    await mkdir(schedules);
+    await writeFile(join(schedules, 'scale.yaml'), SCHEDULE);
+    await writeFile(join(dir, 'seed.yaml'), seedYaml(n));
+    const sandbox = await startSandbox(join(dir, 'seed.yaml'), RATE_SCALE);
+    try {
+      const run = await runOffpeak(sandbox.url, schedules, n);
+      const calls = (await admin<unknown[]>(sandbox.url, 'calls')).length;
+      const done = (run.counts.stopped ?? 0) + (run.counts.stopping ?? 0);
+      const per = { wall: run.wallMs / n, calls: calls / n, rss: run.maxRssMiB, bytes: run.reportBytes / n };
+      base ??= per;
+      const ratio = (value: number, of: number) => `${(value / of).toFixed(2)}x`;
+      rows.push({
+        resources: n.toLocaleString('en'),
+        exit: run.code,
+        'stopped or stopping': `${done.toLocaleString('en')}/${n.toLocaleString('en')}`,
+        'wall (s)': (run.wallMs / 1000).toFixed(1),
+        'wall per resource': ratio(per.wall, base.wall),
+        'calls per resource': `${per.calls.toFixed(3)} (${ratio(per.calls, base.calls)})`,
+        'peak RSS (MiB)': `${run.maxRssMiB.toFixed(0)} (${ratio(per.rss, base.rss)})`,
+        'report bytes per resource': `${per.bytes.toFixed(0)} (${ratio(per.bytes, base.bytes)})`,
+      });
+    } finally {
+      sandbox.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return {
+    title: `Fleet scale: one rule over N resources (half SAE in ${NAMESPACES} namespaces, half SWAS), limits scaled x${RATE_SCALE}`,
+    rows,
+    notes: [
+      `Ratios are against the ${SIZES[0]!.toLocaleString('en')}-resource run of the same invocation; flat per-resource figures read 1.00x.`,
+      'Peak RSS is the run process alone (the sandbox runs in its own process).',
+      'OFFPEAK_BENCH_SIZES=1000,2000 picks the sizes.',
+    ],
+  };
+}
