@@ -10,6 +10,7 @@ import { nextEdges } from '../schedule/engine.js';
 import { loadSchedules } from '../schedule/files.js';
 import type { Rule } from '../schedule/rule.js';
 import { formatLocal } from '../schedule/zone.js';
+import { quote, quoteList } from '../errors.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
 import { cloudTarget } from './cloud-target.js';
@@ -52,7 +53,8 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     return 0;
   }
   const action = values.action;
-  if (action !== undefined && action !== 'stop' && action !== 'start') throw new UsageError(`--action '${action}' must be stop or start`);
+  if (action !== undefined && action !== 'stop' && action !== 'start')
+    throw new UsageError(`--action ${quote(action)} must be stop or start`);
   if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined))
     throw new UsageError('--seed and --rate-scale go with --sandbox');
   if (values.sandbox && values.endpoint !== undefined)
@@ -81,7 +83,9 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
   const known = loaded.rules.map((r) => r.name);
   const unknown = (values.rule ?? []).filter((r) => !known.includes(r));
   if (unknown.length)
-    throw new UsageError(`--rule: no rule named ${unknown.join(', ')}; the schedules have ${known.join(', ') || 'no rules'}`);
+    throw new UsageError(
+      `--rule: no rule named ${quoteList(unknown)}; the schedules have ${quoteList(known, 10, (name) => name) || 'no rules'}`,
+    );
 
   const at = values.at === 'next-stop' ? nextStop(loaded.rules, now) : values.at === undefined ? now : instantFlag('at', values.at);
   if (at === undefined) {

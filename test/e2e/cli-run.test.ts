@@ -112,7 +112,7 @@ describe.concurrent('offpeak run --sandbox', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(lines(r.stderr)).toEqual([
-      "offpeak run: --rule: no rule named nope; the schedules have dev-nights, staging-weekends, demo-boxes; run 'offpeak run --help' for usage",
+      "offpeak run: --rule: no rule named 'nope'; the schedules have dev-nights, staging-weekends, demo-boxes; run 'offpeak run --help' for usage",
     ]);
   });
 
