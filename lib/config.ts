@@ -1,3 +1,4 @@
+import { OffpeakError, quote } from './errors.js';
 import { parseDuration } from './schedule/duration.js';
 
 /**
@@ -23,8 +24,12 @@ export interface Settings {
   readonly pollMs: number;
 }
 
-export class SettingsError extends Error {
+export class SettingsError extends OffpeakError {
   override readonly name = 'SettingsError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, code: 'SettingsInvalid' });
+  }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -32,7 +37,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 function duration(env: Env, name: string, fallback: string): number {
   const text = env[name] || fallback;
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new SettingsError(`${name}='${text}' is not a positive duration such as 5m, 90s or 1h`);
+  if (ms === undefined || ms <= 0) throw new SettingsError(`${name}=${quote(text)} is not a positive duration such as 5m, 90s or 1h`);
   return ms;
 }
 
@@ -40,7 +45,7 @@ function flag(env: Env, name: string): boolean {
   const text = (env[name] ?? 'false').toLowerCase();
   if (text === 'true' || text === '1') return true;
   if (text === 'false' || text === '0' || text === '') return false;
-  throw new SettingsError(`${name}='${env[name]}' must be true or false`);
+  throw new SettingsError(`${name}=${quote(env[name] ?? '')} must be true or false`);
 }
 
 function positive(env: Env, name: string, fallback: number, integer: boolean): number {
@@ -48,7 +53,7 @@ function positive(env: Env, name: string, fallback: number, integer: boolean): n
   if (text === undefined || text === '') return fallback;
   const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(n > 0) || !Number.isFinite(n) || (integer && !Number.isInteger(n)))
-    throw new SettingsError(`${name}='${text}' must be a positive ${integer ? 'whole ' : ''}number`);
+    throw new SettingsError(`${name}=${quote(text)} must be a positive ${integer ? 'whole ' : ''}number`);
   return n;
 }
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { CredentialsError, fcCredentials } from './cloud/credentials.js';
 import { readSettings, SettingsError } from './config.js';
+import { OffpeakError } from './errors.js';
 import { connect } from './connect.js';
 import { EventError, parseEvent } from './event.js';
 import { Deadline } from './execute/deadline.js';
@@ -34,10 +35,10 @@ export interface InvocationDeps {
  * A failure that FC should show as it is: its stack is its message, because a stack trace would
  * only hide the one line that says what to fix.
  */
-export class InvocationError extends Error {
+export class InvocationError extends OffpeakError {
   override readonly name = 'OffpeakError';
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, code: 'InvocationFailed' });
     this.stack = `${this.name}: ${message}`;
   }
 }

@@ -1,3 +1,4 @@
+import { OffpeakError, quoteList } from './errors.js';
 import type { Narrowing } from './plan/intents.js';
 import type { Action } from './schedule/rule.js';
 
@@ -21,18 +22,15 @@ export interface RunRequest {
 }
 
 /** A request the schedules cannot serve; `field` names the request field for the door's message. */
-export class RequestError extends Error {
+export class RequestError extends OffpeakError {
   override readonly name = 'RequestError';
-  readonly code = 'RequestInvalid';
   constructor(
     readonly field: keyof RunRequest,
     message: string,
   ) {
-    super(message);
+    super(message, { code: 'RequestInvalid' });
   }
 }
-
-const LISTED = 5;
 
 /**
  * The request's narrowing of the rules, after checking the rule names it gives.
@@ -44,16 +42,7 @@ export function narrowingOf(request: RunRequest, known: readonly string[]): Narr
   const names = new Set(known);
   const unknown = (request.rules ?? []).filter((r) => !names.has(r));
   if (unknown.length > 0) {
-    const shown = unknown.slice(0, LISTED).map((r) => `'${r.length > 80 ? `${r.slice(0, 80)}…` : r}'`);
-    const more = unknown.length > LISTED ? ` and ${unknown.length - LISTED} more` : '';
-    const have =
-      known.length === 0
-        ? 'no rules'
-        : known
-            .slice(0, 20)
-            .map((r) => `'${r}'`)
-            .join(', ') + (known.length > 20 ? ` and ${known.length - 20} more` : '');
-    throw new RequestError('rules', `no rule named ${shown.join(', ')}${more}; the schedules have ${have}`);
+    throw new RequestError('rules', `no rule named ${quoteList(unknown)}; the schedules have ${quoteList(known, 20) || 'no rules'}`);
   }
   return {
     manual: request.trigger === 'manual' && request.action !== undefined,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { CredentialSource } from '../cloud/credentials.js';
 import type { Settings } from '../config.js';
+import { quote } from '../errors.js';
 import { UsageError } from './args.js';
 
 /**
@@ -14,12 +15,12 @@ async function startEmbeddedSandbox(seedPath: string | undefined, rateScaleText?
   const { startSandbox } = await import('../sandbox/server.js');
   const rateScale = Number(rateScaleText ?? '10');
   if (!(rateScale > 0) || !Number.isFinite(rateScale))
-    throw new UsageError(`--rate-scale '${rateScaleText}' must be a positive number such as 10`);
+    throw new UsageError(`--rate-scale ${quote(rateScaleText ?? '')} must be a positive number such as 10`);
   let seed;
   try {
     seed = await readSeed(seedPath ?? demoSeedPath());
   } catch (error) {
-    if (error instanceof SeedError) throw new UsageError(error.message);
+    if (error instanceof SeedError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
   const key = seed.accounts[0]!.accessKeys[0]!;

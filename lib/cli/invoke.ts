@@ -83,7 +83,7 @@ export async function invokeCommand(argv: string[], io: Io): Promise<number> {
     if (!(error instanceof InvokeError)) throw error;
     // A check before the call (a name, the endpoint) is bad input; anything the platform said is a failed run.
     if (error.status === undefined && ['InvalidArgument', 'InvalidEndpoint', 'MissingAccountId'].includes(error.code))
-      throw new UsageError(error.message);
+      throw new UsageError(error.message, { cause: error });
     io.err(`offpeak invoke: ${error.message}`);
     return 1;
   }
@@ -109,7 +109,7 @@ function eventOf(eventText: string | undefined, dryRun: boolean, at: string | un
     try {
       JSON.parse(eventText);
     } catch (error) {
-      throw new UsageError(`--event is not JSON: ${(error as Error).message}`);
+      throw new UsageError(`--event is not JSON: ${(error as Error).message}`, { cause: error });
     }
     return eventText;
   }

@@ -1,5 +1,6 @@
 import { processIo, type Io } from './io.js';
 import { UsageError } from './args.js';
+import { quote } from '../errors.js';
 
 /** A command: argv after its name, where to write, and the instant the CLI started ("now"). */
 type Command = (argv: string[], io: Io, now: number) => Promise<number>;
@@ -38,7 +39,7 @@ export async function main(argv: string[], io: Io = processIo(), now: number = D
   }
   const load = COMMANDS[name];
   if (!load) {
-    io.err(`offpeak: unknown command '${name}'; run 'offpeak help' for the list`);
+    io.err(`offpeak: unknown command ${quote(name)}; run 'offpeak help' for the list`);
     return 2;
   }
   try {

@@ -17,6 +17,7 @@ import { outlook } from '../schedule/outlook.js';
 import type { Rule } from '../schedule/rule.js';
 import { dateOfDay, dayOfDate, isValidZone, wallClock } from '../schedule/zone.js';
 import { outlookJson, outlookText } from '../report/outlook.js';
+import { quote } from '../errors.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, integerFlag, parseFlags, UsageError } from './args.js';
 import { cloudTarget } from './cloud-target.js';
@@ -72,10 +73,10 @@ export async function planCommand(argv: string[], io: Io, now: number): Promise<
   // A page of more than a month stops being readable; the text can look further ahead.
   const days = html === undefined ? integerFlag('days', values.days ?? '7', 1, 366) : integerFlag('days', values.days ?? '7', 1, 31);
   if (values.tz !== undefined && !isValidZone(values.tz))
-    throw new UsageError(`--tz '${values.tz}' is not an IANA time zone; expected a zone such as Asia/Shanghai or Europe/Berlin`);
+    throw new UsageError(`--tz ${quote(values.tz)} is not an IANA time zone; expected a zone such as Asia/Shanghai or Europe/Berlin`);
   const fromDay = values.from === undefined ? undefined : dayOfDate(values.from);
   if (values.from !== undefined && fromDay === undefined)
-    throw new UsageError(`--from '${values.from}' is not a date; expected YYYY-MM-DD such as 2026-10-05`);
+    throw new UsageError(`--from ${quote(values.from)} is not a date; expected YYYY-MM-DD such as 2026-10-05`);
 
   const loaded = await loadSchedules([values.schedules ?? 'schedules'], { at });
   const diagnostics = sortDiagnostics(loaded.diagnostics);
@@ -103,7 +104,7 @@ export async function planCommand(argv: string[], io: Io, now: number): Promise<
     try {
       await writeFile(path, weekHtml(model, { files: loaded.files, generatedAt: now }));
     } catch (error) {
-      throw new UsageError(`--html: cannot write ${html}: ${(error as Error).message}`);
+      throw new UsageError(`--html: cannot write ${quote(html)}: ${(error as Error).message}`, { cause: error });
     }
     for (const d of diagnostics) io.err(formatDiagnostic(d));
     const count = resolved ? `, ${[...resolved.resources.values()].reduce((n, list) => n + list.length, 0)} resources` : '';

@@ -2,6 +2,7 @@ import { ACCOUNT_ID } from '../policy/actions.js';
 import { buildPolicy } from '../policy/build.js';
 import { formatDiagnostic, hasErrors, sortDiagnostics } from '../schedule/diagnostics.js';
 import { loadSchedules } from '../doors/schedule-files.js';
+import { quote } from '../errors.js';
 import type { Io } from './io.js';
 import { parseFlags, UsageError } from './args.js';
 
@@ -31,7 +32,7 @@ export async function policyCommand(argv: string[], io: Io, now: number): Promis
   // Checked before the schedules are read: a wrong account would be written into every ARN.
   if (values.account !== undefined && !ACCOUNT_ID.test(values.account)) {
     throw new UsageError(
-      `--account '${values.account}' is not an account id; expected the 16 digits of your Alibaba Cloud account id, e.g. 1234567890123456`,
+      `--account ${quote(values.account)} is not an account id; expected the 16 digits of your Alibaba Cloud account id, e.g. 1234567890123456`,
     );
   }
 

@@ -11,6 +11,7 @@ import { nextEdges } from '../schedule/engine.js';
 import { loadRules, SchedulesInvalid } from '../doors/schedule-files.js';
 import type { Rule } from '../schedule/rule.js';
 import { formatLocal } from '../schedule/zone.js';
+import { quote } from '../errors.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
 import { cloudTarget } from './cloud-target.js';
@@ -53,7 +54,8 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     return 0;
   }
   const action = values.action;
-  if (action !== undefined && action !== 'stop' && action !== 'start') throw new UsageError(`--action '${action}' must be stop or start`);
+  if (action !== undefined && action !== 'stop' && action !== 'start')
+    throw new UsageError(`--action ${quote(action)} must be stop or start`);
   if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined))
     throw new UsageError('--seed and --rate-scale go with --sandbox');
   if (values.sandbox && values.endpoint !== undefined)

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { demoSeedPath, readSeed, SeedError } from '../sandbox/seed.js';
 import { startSandbox } from '../sandbox/server.js';
+import { quote } from '../errors.js';
 import type { Io } from './io.js';
 import { integerFlag, parseFlags, UsageError } from './args.js';
 
@@ -27,7 +28,7 @@ export async function sandboxCommand(argv: string[], io: Io): Promise<number> {
   const port = integerFlag('port', values.port ?? '0', 0, 65535);
   const rateScale = Number(values['rate-scale'] ?? '1');
   if (!(rateScale > 0) || !Number.isFinite(rateScale))
-    throw new UsageError(`--rate-scale '${values['rate-scale']}' must be a positive number such as 10`);
+    throw new UsageError(`--rate-scale ${quote(values['rate-scale'] ?? '')} must be a positive number such as 10`);
   const seedPath = values.seed === undefined ? demoSeedPath() : resolve(io.cwd, values.seed);
   let seed;
   try {

@@ -1,4 +1,5 @@
 import * as CredentialsModule from '@alicloud/credentials';
+import { OffpeakError } from '../errors.js';
 
 /**
  * Where the access keys come from. In Function Compute the runtime hands the function's role
@@ -32,9 +33,12 @@ export const CREDENTIALS_HELP =
   'set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (plus ALIBABA_CLOUD_SECURITY_TOKEN for an STS key), or configure an Alibaba Cloud CLI profile';
 
 /** No usable keys. `code` lets toCloudError classify it as 'permission' when it surfaces from a call. */
-export class CredentialsError extends Error {
+export class CredentialsError extends OffpeakError {
   override readonly name = 'CredentialsError';
-  readonly code = 'MissingCredentials';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, code: 'MissingCredentials' });
+  }
 }
 
 /**
@@ -89,9 +93,9 @@ class ChainProvider {
     this.chain ??= DefaultCredentialsProvider.builder().build();
     try {
       return await this.chain.getCredentials();
-    } catch {
+    } catch (error) {
       this.chain = undefined;
-      throw new CredentialsError(`no Alibaba Cloud credentials found: ${CREDENTIALS_HELP}`);
+      throw new CredentialsError(`no Alibaba Cloud credentials found: ${CREDENTIALS_HELP}`, { cause: error });
     }
   }
 

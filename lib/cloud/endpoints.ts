@@ -4,6 +4,8 @@
  * which is how the sandbox (or a proxy) serves every product and region on one port.
  */
 
+import { quote } from '../errors.js';
+
 /** A base URL as the clients take it: protocol apart, host with its port. */
 export interface Endpoint {
   readonly protocol: 'https' | 'http';
@@ -21,7 +23,7 @@ export const REGION = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
  */
 export function parseEndpointOverride(value: string): Endpoint {
   const reject = (why: string): never => {
-    throw new Error(`OFFPEAK_ENDPOINT '${value}' ${why}; expected http(s)://host[:port], e.g. http://127.0.0.1:8090`);
+    throw new Error(`OFFPEAK_ENDPOINT ${quote(value)} ${why}; expected http(s)://host[:port], e.g. http://127.0.0.1:8090`);
   };
   // Without a scheme, `localhost:8090` would parse as a URL whose protocol is `localhost:`.
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) reject('does not start with http:// or https://');
@@ -31,7 +33,7 @@ export function parseEndpointOverride(value: string): Endpoint {
   } catch {
     return reject('is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') reject(`has protocol '${url.protocol}'`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') reject(`has protocol ${quote(url.protocol)}`);
   if (url.host === '') reject('has no host');
   if (url.username !== '' || url.password !== '') reject('carries user info');
   // Signatures cover the path: a base path would be signed but not routed, so none is allowed.
@@ -44,7 +46,7 @@ export function parseEndpointOverride(value: string): Endpoint {
  * @example endpointOf('swas', 'cn-shanghai', { vpc: true }) // { protocol: 'https', host: 'swas-vpc.cn-shanghai.aliyuncs.com' }
  */
 export function endpointOf(product: 'sae' | 'swas', region: string, options: { vpc?: boolean; override?: string } = {}): Endpoint {
-  if (!REGION.test(region)) throw new Error(`'${region}' is not a region id (e.g. cn-hangzhou)`);
+  if (!REGION.test(region)) throw new Error(`${quote(region)} is not a region id (e.g. cn-hangzhou)`);
   if (options.override !== undefined && options.override !== '') return parseEndpointOverride(options.override);
   return { protocol: 'https', host: `${product}${options.vpc ? '-vpc' : ''}.${region}.aliyuncs.com` };
 }

@@ -7,6 +7,8 @@
  * SyntaxError; timeouts have a name but no code. All of that is undone here, in one place.
  */
 
+import { OffpeakError } from '../errors.js';
+
 /** The products offpeak calls. */
 export type Product = 'sae' | 'swas';
 
@@ -27,20 +29,35 @@ export type ErrorKind =
   /** Credentials or RAM policy refuse the call: stop using this product and region for the run. */
   | 'permission';
 
-/** A failed cloud call: the only error the cloud layer throws. */
-export class CloudError extends Error {
-  override readonly name = 'CloudError';
+export interface CloudErrorFields {
+  readonly product: Product;
+  readonly action: string;
+  /** The cloud's own error code (e.g. 'Throttling.User'), or one of ours for a failure on the way ('Timeout', 'BadGateway'). */
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly message: string;
+  readonly httpStatus?: number;
+  readonly requestId?: string;
+  /** What the client threw, kept for debugging. */
+  readonly cause?: unknown;
+}
 
-  constructor(
-    readonly product: Product,
-    readonly action: string,
-    readonly code: string,
-    readonly kind: ErrorKind,
-    message: string,
-    readonly httpStatus?: number,
-    readonly requestId?: string,
-  ) {
-    super(message);
+/** A failed cloud call: the only error the cloud layer throws. Its `code` is the cloud's. */
+export class CloudError extends OffpeakError {
+  override readonly name = 'CloudError';
+  readonly product: Product;
+  readonly action: string;
+  readonly kind: ErrorKind;
+  readonly httpStatus?: number;
+  readonly requestId?: string;
+
+  constructor(fields: CloudErrorFields) {
+    super(fields.message, { code: fields.code, cause: fields.cause });
+    this.product = fields.product;
+    this.action = fields.action;
+    this.kind = fields.kind;
+    this.httpStatus = fields.httpStatus;
+    this.requestId = fields.requestId;
   }
 
   /** True when trying the same call again can succeed. */
@@ -104,34 +121,31 @@ export function toCloudError(error: unknown, product: Product, action: string): 
   const requestId = text(e.data?.RequestId) ?? text(e.requestId) ?? /request id: ([\w-]+)/i.exec(message)?.[1];
 
   const rawCode = text(e.code);
+  const base = { product, action, cause: error, ...(requestId !== undefined && { requestId }) };
   if (rawCode && NETWORK.has(rawCode))
-    return new CloudError(product, action, rawCode, 'transient', `connection failed (${rawCode}): ${message}`, undefined, requestId);
+    return new CloudError({ ...base, code: rawCode, kind: 'transient', message: `connection failed (${rawCode}): ${message}` });
   if (e.name === 'RequestTimeoutError' || /timeout/i.test(String(e.name)) || /^(Read|Connect)Timeout/.test(message)) {
-    return new CloudError(product, action, 'Timeout', 'transient', message, undefined, requestId);
+    return new CloudError({ ...base, code: 'Timeout', kind: 'transient', message });
   }
   if (e.name === 'SyntaxError' || (error instanceof SyntaxError && rawCode === undefined)) {
     // A gateway error page instead of JSON: the tea clients lose the status; treat as a server fault.
-    return new CloudError(
-      product,
-      action,
-      'BadGateway',
-      'transient',
-      'the endpoint answered with something other than JSON (a gateway error page?)',
-      status,
-      requestId,
-    );
+    return new CloudError({
+      ...base,
+      code: 'BadGateway',
+      kind: 'transient',
+      message: 'the endpoint answered with something other than JSON (a gateway error page?)',
+      ...(status !== undefined && { httpStatus: status }),
+    });
   }
   // SAE error bodies put a numeric status in Code and the real code in ErrorCode.
   const code =
     (rawCode && !/^\d+$/.test(rawCode) ? rawCode : undefined) ?? text(e.data?.ErrorCode) ?? text(e.data?.Code) ?? rawCode ?? 'Unknown';
   const detail = text(e.data?.Message) ?? message;
-  return new CloudError(
-    product,
-    action,
+  return new CloudError({
+    ...base,
     code,
-    kindOf(code, status ?? (/^\d{3}$/.test(rawCode ?? '') ? Number(rawCode) : undefined)),
-    detail,
-    status,
-    requestId,
-  );
+    kind: kindOf(code, status ?? (/^\d{3}$/.test(rawCode ?? '') ? Number(rawCode) : undefined)),
+    message: detail,
+    ...(status !== undefined && { httpStatus: status }),
+  });
 }

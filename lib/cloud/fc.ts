@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import * as OpenApiModule from '@alicloud/openapi-client';
+import { OffpeakError, quote } from '../errors.js';
 import { credentialFields, type CredentialSource } from './credentials.js';
 import { parseEndpointOverride, REGION, type Endpoint } from './endpoints.js';
 import { Client, withDeadline } from './openapi.js';
@@ -53,15 +54,16 @@ export interface InvokeResult {
 }
 
 /** The platform refused or never answered the invocation (not the function failing: that is InvokeResult.errorType). */
-export class InvokeError extends Error {
+export class InvokeError extends OffpeakError {
   override readonly name = 'InvokeError';
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly status?: number,
     readonly requestId?: string,
+    options: { cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, { ...options, code });
   }
 }
 
@@ -99,21 +101,22 @@ function check(options: InvokeOptions, serviceName?: string): void {
   if (!NAME.test(options.functionName))
     throw new InvokeError(
       'InvalidArgument',
-      `'${options.functionName}' is not a function name (letters, digits, _ and -, starting with a letter or _)`,
+      `${quote(options.functionName)} is not a function name (letters, digits, _ and -, starting with a letter or _)`,
     );
   if (serviceName !== undefined && !NAME.test(serviceName))
     throw new InvokeError(
       'InvalidArgument',
-      `'${serviceName}' is not a service name (letters, digits, _ and -, starting with a letter or _)`,
+      `${quote(serviceName)} is not a service name (letters, digits, _ and -, starting with a letter or _)`,
     );
-  if (!REGION.test(options.region)) throw new InvokeError('InvalidArgument', `'${options.region}' is not a region id (e.g. cn-hangzhou)`);
+  if (!REGION.test(options.region))
+    throw new InvokeError('InvalidArgument', `${quote(options.region)} is not a region id (e.g. cn-hangzhou)`);
   if (options.accountId !== undefined && !ACCOUNT.test(options.accountId))
     throw new InvokeError(
       'InvalidArgument',
-      `'${options.accountId}' is not an account id (digits only; the console shows it under the avatar)`,
+      `${quote(options.accountId)} is not an account id (digits only; the console shows it under the avatar)`,
     );
   if (options.qualifier !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.qualifier))
-    throw new InvokeError('InvalidArgument', `'${options.qualifier}' is not a version or alias`);
+    throw new InvokeError('InvalidArgument', `${quote(options.qualifier)} is not a version or alias`);
 }
 
 function timeoutOf(options: InvokeOptions): number {

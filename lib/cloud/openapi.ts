@@ -124,7 +124,13 @@ function createCaller(options: CloudOptions): CallApi {
         ...(options.endpointOverride ? { override: options.endpointOverride } : {}),
       });
     } catch (error) {
-      throw new CloudError(call.product, call.action, 'InvalidRegionId', 'invalid', (error as Error).message);
+      throw new CloudError({
+        product: call.product,
+        action: call.action,
+        code: 'InvalidRegionId',
+        kind: 'invalid',
+        message: (error as Error).message,
+      });
     }
     let response: { statusCode?: unknown; body?: unknown };
     try {
@@ -140,13 +146,13 @@ function createCaller(options: CloudOptions): CallApi {
     );
     const body = response.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new CloudError(
-        call.product,
-        call.action,
-        'InvalidResponse',
-        'invalid',
-        `${call.action} answered with a body that is not a JSON object`,
-      );
+      throw new CloudError({
+        product: call.product,
+        action: call.action,
+        code: 'InvalidResponse',
+        kind: 'invalid',
+        message: `${call.action} answered with a body that is not a JSON object`,
+      });
     }
     const record = body as Body;
     // SAE can answer 200 with Success:false; the client resolves it, so it is turned into the error it is.

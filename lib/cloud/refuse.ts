@@ -1,3 +1,4 @@
+import { OffpeakError } from '../errors.js';
 import type { CloudApis } from './api.js';
 
 /**
@@ -13,15 +14,16 @@ export type Mutation = 'stop' | 'start';
 export type RefusalReason = 'dry-run' | 'guard';
 
 /** A mutating call the run's client refused; nothing was sent. */
-export class MutationRefused extends Error {
+export class MutationRefused extends OffpeakError {
   override readonly name = 'MutationRefused';
-  readonly code = 'MutationRefused';
   constructor(
     readonly reason: RefusalReason,
     readonly mutation: Mutation,
     readonly call: string,
   ) {
-    super(reason === 'dry-run' ? `dry run: ${call} not sent` : `held by the blast-radius guard: ${call} not sent`);
+    super(reason === 'dry-run' ? `dry run: ${call} not sent` : `held by the blast-radius guard: ${call} not sent`, {
+      code: 'MutationRefused',
+    });
   }
 }
 

@@ -20,13 +20,13 @@ export class ResponseReader {
 
   /** Throws the CloudError for a field `where` that holds `got`. */
   fail(where: string, got: unknown): never {
-    throw new CloudError(
-      this.product,
-      this.action,
-      'InvalidResponse',
-      'invalid',
-      `${this.action} answered without a usable ${where} (got ${describe(got)})`,
-    );
+    throw new CloudError({
+      product: this.product,
+      action: this.action,
+      code: 'InvalidResponse',
+      kind: 'invalid',
+      message: `${this.action} answered without a usable ${where} (got ${describe(got)})`,
+    });
   }
 
   object(value: unknown, where: string): Json {

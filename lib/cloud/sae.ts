@@ -53,7 +53,15 @@ export function createSaeApi(options: CloudOptions): SaeApi {
   ) => {
     const ids = [...new Set(appIds)];
     if (ids.length === 0)
-      return Promise.reject(new CloudError('sae', action, 'InvalidParameter', 'invalid', `${action} needs at least one application id`));
+      return Promise.reject(
+        new CloudError({
+          product: 'sae',
+          action,
+          code: 'InvalidParameter',
+          kind: 'invalid',
+          message: `${action} needs at least one application id`,
+        }),
+      );
     return run(region, action, { NamespaceId: namespaceId, AppIds: ids.join(',') }, changeOrderId);
   };
 

@@ -37,21 +37,21 @@ export function createSwasApi(options: CloudOptions): SwasApi {
     const ids = [...new Set(instanceIds)];
     // Refused here rather than by the service: a call that cannot succeed should not use up the rate limit.
     if (ids.length === 0 || ids.length > MAX_IDS)
-      throw new CloudError(
-        'swas',
+      throw new CloudError({
+        product: 'swas',
         action,
-        'InvalidParameter',
-        'invalid',
-        `${action} takes 1 to ${MAX_IDS} instance ids, got ${ids.length}`,
-      );
+        code: 'InvalidParameter',
+        kind: 'invalid',
+        message: `${action} takes 1 to ${MAX_IDS} instance ids, got ${ids.length}`,
+      });
     if (!/^[\x20-\x7e]{1,64}$/.test(clientToken))
-      throw new CloudError(
-        'swas',
+      throw new CloudError({
+        product: 'swas',
         action,
-        'InvalidParameter',
-        'invalid',
-        `${action} needs a ClientToken of 1 to 64 printable ASCII characters`,
-      );
+        code: 'InvalidParameter',
+        kind: 'invalid',
+        message: `${action} needs a ClientToken of 1 to 64 printable ASCII characters`,
+      });
     await run(region, action, { RegionId: region, InstanceIds: JSON.stringify(ids), ClientToken: clientToken }, () => undefined);
   }
 
@@ -88,13 +88,13 @@ function listQuery(region: string, filter: SwasInstanceFilter): Record<string, s
   if (filter.instanceName) query.InstanceName = filter.instanceName;
   const tags = Object.entries(filter.tags ?? {});
   if (tags.length > MAX_TAGS)
-    throw new CloudError(
-      'swas',
-      'ListInstances',
-      'InvalidParameter',
-      'invalid',
-      `ListInstances takes at most ${MAX_TAGS} tags, got ${tags.length}`,
-    );
+    throw new CloudError({
+      product: 'swas',
+      action: 'ListInstances',
+      code: 'InvalidParameter',
+      kind: 'invalid',
+      message: `ListInstances takes at most ${MAX_TAGS} tags, got ${tags.length}`,
+    });
   for (const [i, [key, value]] of tags.entries()) {
     query[`Tag.${i + 1}.Key`] = key;
     query[`Tag.${i + 1}.Value`] = value;

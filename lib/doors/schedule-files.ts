@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OffpeakError } from '../errors.js';
 import { compileSchedules, declaredCalendars, type CompileOptions, type ScheduleSet } from '../schedule/compile.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../schedule/diagnostics.js';
 import { parseSource, type Source } from '../schedule/source.js';
@@ -56,11 +57,10 @@ async function scheduleFilesAt(path: string): Promise<string[] | string> {
 }
 
 /** Schedules with errors: a run does nothing until they are fixed. */
-export class SchedulesInvalid extends Error {
+export class SchedulesInvalid extends OffpeakError {
   override readonly name = 'SchedulesInvalid';
-  readonly code = 'SchedulesInvalid';
   constructor(readonly diagnostics: readonly Diagnostic[]) {
-    super(`the schedules have errors, nothing was done:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
+    super(`the schedules have errors, nothing was done:\n${diagnostics.map(formatDiagnostic).join('\n')}`, { code: 'SchedulesInvalid' });
   }
 }
 

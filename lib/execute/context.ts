@@ -2,6 +2,7 @@ import type { CloudApis } from '../cloud/api.js';
 import { withLedger } from '../cloud/ledger.js';
 import { CloudError } from '../cloud/errors.js';
 import { MutationRefused } from '../cloud/refuse.js';
+import { failureOf } from '../errors.js';
 import { DeadlineError, type Deadline } from './deadline.js';
 import type { ResourceResult } from './result.js';
 
@@ -57,7 +58,9 @@ export function resultOfError(base: Omit<ResourceResult, 'outcome'>, error: unkn
       ...(error.requestId ? { requestId: error.requestId } : {}),
     };
   }
-  return { ...base, outcome: 'failed', code: 'InternalError', detail: (error as Error)?.message ?? String(error) };
+  // Not the cloud's refusal: offpeak's own code, and a bug said to be one, never an Alibaba-like 'InternalError'.
+  const { code, message } = failureOf(error);
+  return { ...base, outcome: 'failed', code, detail: message };
 }
 
 /** The result for a resource whose product and region already refused a permission this run. */

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { OffpeakError } from '../errors.js';
 import { systemClock, type Clock } from './clock.js';
 
 /**
@@ -8,12 +9,12 @@ import { systemClock, type Clock } from './clock.js';
  */
 
 /** Work that could not be done before the deadline: reported as deferred, never as failed. */
-export class DeadlineError extends Error {
+export class DeadlineError extends OffpeakError {
   override readonly name = 'DeadlineError';
 
   /** @param options.cause the error that was being retried when time ran out, if any. */
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, code: 'DeadlineReached' });
   }
 }
 

@@ -37,15 +37,15 @@ export function createGate(options: GateOptions): Gate {
         try {
           const earlier = refused.get(key);
           if (earlier) {
-            throw new CloudError(
+            throw new CloudError({
               product,
               action,
-              earlier.code,
-              'permission',
-              `not sent: ${product} ${region ?? ''} refused ${earlier.action} earlier in this run (${earlier.message})`,
-              earlier.httpStatus,
-              earlier.requestId,
-            );
+              code: earlier.code,
+              kind: 'permission',
+              message: `not sent: ${product} ${region ?? ''} refused ${earlier.action} earlier in this run (${earlier.message})`,
+              httpStatus: earlier.httpStatus,
+              requestId: earlier.requestId,
+            });
           }
           return await call();
         } catch (error) {

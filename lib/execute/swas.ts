@@ -58,13 +58,13 @@ async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promis
     const token = clientToken({ rules: first.rules, action, at, ids });
     try {
       if (round >= MAX_ROUNDS)
-        throw new CloudError(
-          'swas',
-          `${action === 'stop' ? 'Stop' : 'Start'}Instances`,
-          'IncorrectInstanceStatus',
-          'state',
-          `instances did not reach a state that accepts ${action} after ${MAX_ROUNDS} tries`,
-        );
+        throw new CloudError({
+          product: 'swas',
+          action: `${action === 'stop' ? 'Stop' : 'Start'}Instances`,
+          code: 'IncorrectInstanceStatus',
+          kind: 'state',
+          message: `instances did not reach a state that accepts ${action} after ${MAX_ROUNDS} tries`,
+        });
       if (action === 'stop') await ctx.apis.swas.stopInstances(region, ids, token);
       else await ctx.apis.swas.startInstances(region, ids, token);
       for (const d of pending)

@@ -1,5 +1,6 @@
 import type { CloudApis, SaeApp, SaeAppFilter, SwasInstance, SwasInstanceFilter } from '../cloud/api.js';
 import { CloudError } from '../cloud/errors.js';
+import { failureOf } from '../errors.js';
 import type { Resource, ResourceState } from './decide.js';
 import type { RuleIntent } from './intents.js';
 import { saeTargetMatches, swasTargetMatches } from './targets.js';
@@ -114,10 +115,10 @@ function unique<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
   return [...seen.values()];
 }
 
+/** A listing failure as a CloudError; one that is not the cloud's keeps offpeak's code, never a cloud-like one. */
 function asCloudError(error: unknown, product: 'sae' | 'swas', action: string): CloudError {
-  return error instanceof CloudError
-    ? error
-    : new CloudError(product, action, 'Unknown', 'transient', (error as Error)?.message ?? String(error));
+  if (error instanceof CloudError) return error;
+  return new CloudError({ product, action, kind: 'transient', ...failureOf(error), cause: error });
 }
 
 /** The SAE list has no status: running instances tell running from stopped; describe confirms later. */

@@ -1,4 +1,5 @@
 import type { SaeApp, SwasInstance } from '../cloud/api.js';
+import { parseInstant } from '../schedule/instant.js';
 import type { Exclusions, SaeTarget, SwasTarget } from '../schedule/rule.js';
 
 /**
@@ -9,8 +10,6 @@ import type { Exclusions, SaeTarget, SwasTarget } from '../schedule/rule.js';
 
 /** The tag a person sets to keep a resource out of offpeak's hands until an instant. */
 export const SNOOZE_TAG = 'offpeak-snooze-until';
-
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** A glob with `*` (any run of characters) and `?` (one character); the rest is literal. */
 export function globMatches(pattern: string, name: string): boolean {
@@ -70,13 +69,9 @@ export function holdReason(
   const snooze = resource.tags[SNOOZE_TAG];
   if (snooze !== undefined) {
     // Only an ISO instant with its offset: a bare wall time would be read in whatever zone the function runs.
-    const until = ISO_INSTANT.test(snooze) ? Date.parse(snooze) : Number.NaN;
-    if (Number.isNaN(until))
-      return {
-        kind: 'snoozed',
-        detail: `tag ${SNOOZE_TAG}='${snooze}' is not an ISO instant with an offset (e.g. 2026-12-01T08:00:00+08:00); left alone to be safe`,
-      };
-    if (until > at) return { kind: 'snoozed', detail: `snoozed until ${new Date(until).toISOString()}` };
+    const until = parseInstant(snooze);
+    if (!until.ok) return { kind: 'snoozed', detail: `tag ${SNOOZE_TAG}: ${until.message}; left alone to be safe` };
+    if (until.value > at) return { kind: 'snoozed', detail: `snoozed until ${new Date(until.value).toISOString()}` };
   }
   return undefined;
 }

@@ -6,6 +6,8 @@
  * answers with a body or throws an ApiError; the server writes either in the product's own envelope.
  */
 
+import { OffpeakError } from '../errors.js';
+
 export type Product = 'sae' | 'swas';
 
 /** One authenticated API call, as a model sees it. */
@@ -30,14 +32,14 @@ export interface ActionOutcome {
 }
 
 /** An error the product returns on the wire: HTTP status, code and message. */
-export class ApiError extends Error {
+export class ApiError extends OffpeakError {
   override readonly name = 'ApiError';
   constructor(
     readonly httpStatus: number,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    super(message);
+    super(message, { code });
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { OffpeakError } from '../errors.js';
 import { systemClock } from '../execute/clock.js';
 import { runInvocation, type FcContext } from '../invocation.js';
 import { ApiError } from './api.js';
@@ -43,13 +44,14 @@ export interface FcRoute {
 }
 
 /** A platform error: the HTTP status and the FC error code. */
-export class FcError extends Error {
+export class FcError extends OffpeakError {
+  override readonly name = 'FcError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
   ) {
-    super(message);
+    super(message, { code });
   }
 }
 

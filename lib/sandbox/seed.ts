@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
+import { OffpeakError, quote, QUOTE_MAX, shorten } from '../errors.js';
 
 /**
  * The sandbox's starting world: accounts with their access keys, SAE applications, SWAS
@@ -90,8 +91,12 @@ export type SeedInstance = Omit<Parsed['swas']['instances'][number], 'account'> 
 export type SeedFunction = Omit<Parsed['fc']['functions'][number], 'account'> & { readonly accountId: string };
 
 /** A seed that cannot be used; the message names the field and what is expected. */
-export class SeedError extends Error {
+export class SeedError extends OffpeakError {
   override readonly name = 'SeedError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, code: 'SeedInvalid' });
+  }
 }
 
 /** Checks a parsed YAML/JSON value and fills in defaults and owners. Throws SeedError. */
@@ -109,15 +114,15 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
   const accountIds = new Set(parsed.accounts.map((a) => a.id));
   const keyIds = parsed.accounts.flatMap((a) => a.accessKeys.map((k) => k.id));
   const duplicateKey = keyIds.find((id, i) => keyIds.indexOf(id) !== i);
-  if (duplicateKey) throw new SeedError(`${source}: access key '${duplicateKey}' appears twice`);
+  if (duplicateKey) throw new SeedError(`${source}: access key ${quote(duplicateKey)} appears twice`);
   const owner = (where: string, named: string | undefined): string => {
     if (named === undefined) return parsed.accounts[0]!.id;
-    if (!accountIds.has(named)) throw new SeedError(`${source}: ${where}.account '${named}' is not one of the seed's accounts`);
+    if (!accountIds.has(named)) throw new SeedError(`${source}: ${where}.account ${quote(named)} is not one of the seed's accounts`);
     return named;
   };
   const unique = (where: string, ids: string[]) => {
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (dup) throw new SeedError(`${source}: ${where} '${dup}' appears twice`);
+    if (dup) throw new SeedError(`${source}: ${where} ${quote(dup)} appears twice`);
   };
   unique(
     'sae.apps appId',
@@ -131,10 +136,12 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
   const functionKeys = parsed.fc.functions.map((f) => `${f.account ?? parsed.accounts[0]!.id}\n${f.name}`);
   const dupFunction = functionKeys.findIndex((k, i) => functionKeys.indexOf(k) !== i);
   if (dupFunction >= 0)
-    throw new SeedError(`${source}: fc.functions name '${parsed.fc.functions[dupFunction]!.name}' appears twice in one account`);
+    throw new SeedError(`${source}: fc.functions name ${quote(parsed.fc.functions[dupFunction]!.name)} appears twice in one account`);
   for (const [i, a] of parsed.sae.apps.entries()) {
     if (!a.namespaceId.startsWith(`${a.regionId}:`) && a.namespaceId !== a.regionId) {
-      throw new SeedError(`${source}: sae.apps[${i}].namespaceId '${a.namespaceId}' must start with its region, e.g. '${a.regionId}:dev'`);
+      throw new SeedError(
+        `${source}: sae.apps[${i}].namespaceId ${quote(a.namespaceId)} must start with its region, e.g. '${a.regionId}:dev'`,
+      );
     }
   }
   return {
@@ -157,7 +164,9 @@ export function parseSeed(text: string, source = 'seed'): Seed {
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new SeedError(`${source}: not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+    throw new SeedError(`${source}: not valid YAML or JSON: ${shorten((error as Error).message.split('\n')[0] ?? '', 2 * QUOTE_MAX)}`, {
+      cause: error,
+    });
   }
   return toSeed(value, source);
 }
@@ -168,7 +177,7 @@ export async function readSeed(path: string): Promise<Seed> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new SeedError(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new SeedError(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
   return parseSeed(text, path);
 }

@@ -1,3 +1,4 @@
+import { quote } from '../errors.js';
 import { dayOfDate, isoWeekday } from './zone.js';
 import type { Parsed } from './window.js';
 
@@ -28,12 +29,12 @@ export function effectiveWeekday(day: number, calendar: Calendar | undefined): n
 export function parseHolidayEntry(text: string): Parsed<number[]> {
   const [first, second, extra] = text.split('/');
   const from = dayOfDate((first ?? '').trim());
-  if (from === undefined || extra !== undefined) return { ok: false, message: `'${text}' is not ${HOLIDAY_FORM}` };
+  if (from === undefined || extra !== undefined) return { ok: false, message: `${quote(text)} is not ${HOLIDAY_FORM}` };
   if (second === undefined) return { ok: true, value: [from] };
   const to = dayOfDate(second.trim());
-  if (to === undefined) return { ok: false, message: `'${text}' is not ${HOLIDAY_FORM}` };
-  if (to < from) return { ok: false, message: `'${text}' ends before it starts; write the earlier date first` };
-  if (to - from > 366) return { ok: false, message: `'${text}' is longer than a year; list shorter ranges` };
+  if (to === undefined) return { ok: false, message: `${quote(text)} is not ${HOLIDAY_FORM}` };
+  if (to < from) return { ok: false, message: `${quote(text)} ends before it starts; write the earlier date first` };
+  if (to - from > 366) return { ok: false, message: `${quote(text)} is longer than a year; list shorter ranges` };
   const days: number[] = [];
   for (let d = from; d <= to; d++) days.push(d);
   return { ok: true, value: days };
@@ -43,6 +44,6 @@ export function parseHolidayEntry(text: string): Parsed<number[]> {
 export function parseWorkdayEntry(text: string): Parsed<number> {
   const day = dayOfDate(text.trim());
   return day === undefined
-    ? { ok: false, message: `'${text}' is not a date; write YYYY-MM-DD (workdays are single dates)` }
+    ? { ok: false, message: `${quote(text)} is not a date; write YYYY-MM-DD (workdays are single dates)` }
     : { ok: true, value: day };
 }

@@ -1,14 +1,17 @@
 import { dirname, join, normalize } from 'node:path';
+import { quote, quoteList } from '../errors.js';
 import { parseHolidayEntry, parseWorkdayEntry, type Calendar } from './calendar.js';
 import { checkCron } from './cron.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { parseDuration, DURATION_FORM } from './duration.js';
-import { closest, schemaDiagnostics } from './issues.js';
-import type { Pricing, Rule, SaeTarget, SwasTarget, Timing } from './rule.js';
+import { allWellFormed, closest, schemaDiagnostics, wellFormed, type Loose, type WellFormed } from './issues.js';
+import type { Pricing, Rule, Timing } from './rule.js';
 import {
   calendarFileSchema,
+  RULE_NAME,
   ruleSchema,
   scheduleFileSchema,
+  type RawPricing,
   type RawRule,
   type RawSaeTarget,
   type RawScheduleFile,
@@ -71,18 +74,19 @@ export function compileSchedules(
       continue;
     }
     const file = scheduleFileSchema.safeParse(source.value);
-    if (!file.success) {
-      diagnostics.push(...schemaDiagnostics(source, scheduleFileSchema, file.error.issues, source.value));
-      continue;
-    }
-    const header = file.data;
+    if (!file.success) diagnostics.push(...schemaDiagnostics(source, scheduleFileSchema, file.error.issues, source.value));
+    const shape = file.success ? allWellFormed(file.data) : wellFormed<RawScheduleFile>(source.value, file.error.issues);
+    const header = shape.value;
+    // Not a map at all, or another format version: its rules are not ours to judge.
+    const version = (source.value as { version?: unknown }).version;
+    if (header === undefined || (typeof version === 'number' && version !== 1) || !Array.isArray(header.rules)) continue;
     let fileZone = header.timezone;
     if (fileZone !== undefined && !isValidZone(fileZone)) {
       diagnostics.push(source.at(['timezone'], zoneMessage(fileZone)));
       fileZone = undefined;
     }
-    if (header.pricing !== undefined) {
-      const value: Pricing = { ...header.pricing, source: `the pricing block of ${source.file}` };
+    if (header.pricing !== undefined && shape.clean(['pricing'])) {
+      const value: Pricing = { ...(header.pricing as RawPricing), source: `the pricing block of ${source.file}` };
       const line = source.locate(['pricing'], { key: true }).line;
       if (!pricing) pricing = { value, file: source.file, line };
       else if (!samePrices(pricing.value, value)) {
@@ -96,35 +100,41 @@ export function compileSchedules(
         );
       }
     }
-    const calendars = loadCalendars(source, header, calendarFiles, diagnostics);
+    const calendars = loadCalendars(source, header.calendars ?? {}, calendarFiles, diagnostics);
+    const fileContext = {
+      source,
+      fileZone,
+      hasFileZone: shape.present(['timezone']),
+      calendars: calendars.compiled,
+      // A rule naming a calendar whose declaration or file is wrong is not told it is undeclared.
+      calendarsInDoubt: !shape.clean(['calendars']) || calendars.broken.size > 0,
+      diagnostics,
+    };
 
     header.rules.forEach((raw, index) => {
       const parsed = ruleSchema.safeParse(raw);
-      if (!parsed.success) {
-        diagnostics.push(...schemaDiagnostics(source, ruleSchema, parsed.error.issues, raw, ['rules', index]));
-        return;
-      }
+      if (!parsed.success) diagnostics.push(...schemaDiagnostics(source, ruleSchema, parsed.error.issues, raw, ['rules', index]));
+      // A wrong field does not hide the others: what is well-formed is checked all the same.
+      const rule = parsed.success ? allWellFormed(parsed.data) : wellFormed<RawRule>(raw, parsed.error.issues);
+      if (rule.value === undefined) return;
       const before = diagnostics.length;
-      const rule = compileRule(parsed.data, {
-        source,
-        index,
-        fileZone,
-        hasFileZone: header.timezone !== undefined,
-        calendars,
-        diagnostics,
-      });
-      const first = firstByName.get(parsed.data.name);
-      if (first) {
-        diagnostics.push(
-          source.at(
-            ['rules', index, 'name'],
-            `'${parsed.data.name}' is already the name of a rule at ${first.file}:${first.line}; rule names are unique across all files`,
-          ),
-        );
-      } else {
-        firstByName.set(parsed.data.name, { file: source.file, line: source.locate(['rules', index, 'name']).line });
+      const checked = checkRule(rule, { ...fileContext, index });
+      const name = rule.value.name;
+      if (name !== undefined) {
+        const first = firstByName.get(name);
+        if (first) {
+          diagnostics.push(
+            source.at(
+              ['rules', index, 'name'],
+              `${quote(name)} is already the name of a rule at ${first.file}:${first.line}; rule names are unique across all files`,
+            ),
+          );
+        } else {
+          firstByName.set(name, { file: source.file, line: source.locate(['rules', index, 'name']).line });
+        }
       }
-      if (rule && diagnostics.length === before) placed.push({ rule, source, index });
+      if (parsed.success && checked && diagnostics.length === before)
+        placed.push({ rule: ruleOf(parsed.data, checked, source), source, index });
     });
   }
 
@@ -144,27 +154,33 @@ function describePrices(p: Pricing): string {
 
 function zoneMessage(zone: string): string {
   const guess = closest(zone, Intl.supportedValuesOf('timeZone'));
-  return `'${zone}' is not an IANA time zone${guess ? `; did you mean '${guess}'?` : ''}; expected a zone such as 'Asia/Shanghai' or 'Europe/Berlin'`;
+  return `${quote(zone)} is not an IANA time zone${guess ? `; did you mean '${guess}'?` : ''}; expected a zone such as 'Asia/Shanghai' or 'Europe/Berlin'`;
 }
 
 function loadCalendars(
   source: Source,
-  header: RawScheduleFile,
+  declared: Loose<Record<string, string>>,
   calendarFiles: ReadonlyMap<string, Source>,
   diagnostics: Diagnostic[],
-): Map<string, Calendar> {
-  const calendars = new Map<string, Calendar>();
-  for (const [name, relative] of Object.entries(header.calendars ?? {})) {
+): { compiled: Map<string, Calendar>; broken: Set<string> } {
+  const compiled = new Map<string, Calendar>();
+  const broken = new Set<string>();
+  for (const [name, relative] of Object.entries(declared)) {
+    if (relative === undefined) continue;
     const path = calendarPath(source.file, relative);
     const calendarSource = calendarFiles.get(path);
     if (!calendarSource) {
-      diagnostics.push(source.at(['calendars', name], `calendar file '${path}' was not found; the path is relative to ${source.file}`));
+      diagnostics.push(
+        source.at(['calendars', name], `calendar file ${quote(path)} was not found; the path is relative to ${source.file}`),
+      );
+      broken.add(name);
       continue;
     }
     const calendar = compileCalendar(name, calendarSource, diagnostics);
-    if (calendar) calendars.set(name, calendar);
+    if (calendar) compiled.set(name, calendar);
+    else broken.add(name);
   }
-  return calendars;
+  return { compiled, broken };
 }
 
 /** A calendar file to a Calendar, or undefined (with diagnostics) when it is wrong. */
@@ -188,7 +204,7 @@ export function compileCalendar(name: string, source: Source, diagnostics: Diagn
     const day = parseWorkdayEntry(entry);
     if (!day.ok) diagnostics.push(source.at(['workdays', i], day.message));
     else if (holidays.has(day.value))
-      diagnostics.push(source.at(['workdays', i], `'${entry}' is also a holiday; a date is either a holiday or a workday`));
+      diagnostics.push(source.at(['workdays', i], `${quote(entry)} is also a holiday; a date is either a holiday or a workday`));
     else workdays.add(day.value);
   });
   if (diagnostics.length > before) return undefined;
@@ -202,75 +218,110 @@ interface RuleContext {
   readonly source: Source;
   readonly index: number;
   readonly fileZone: string | undefined;
+  /** The file has a timezone line, right or wrong. */
   readonly hasFileZone: boolean;
   readonly calendars: ReadonlyMap<string, Calendar>;
+  /** Some declared calendar is wrong, so a name missing from `calendars` may be declared after all. */
+  readonly calendarsInDoubt: boolean;
   readonly diagnostics: Diagnostic[];
 }
 
-function compileRule(raw: RawRule, ctx: RuleContext): Rule | undefined {
+/** What a rule's checks work out beyond its raw fields. */
+interface Checked {
+  readonly zone: string;
+  readonly timing: Timing;
+  readonly catchUp: number;
+  readonly calendar?: Calendar;
+}
+
+/**
+ * Checks the meaning of a rule's well-formed fields; a field the schema refused is left to its
+ * schema error, and so is what hangs on it (no "has no time zone" under a misspelt timezone key).
+ * Returns what the rule needs when all of it is right.
+ */
+function checkRule(shape: WellFormed<RawRule>, ctx: RuleContext): Checked | undefined {
+  const raw = shape.value!;
   const at = (path: PropertyKey[], message: string, options?: { key?: boolean }) =>
     ctx.diagnostics.push(ctx.source.at(['rules', ctx.index, ...path], message, options));
   const errorsBefore = ctx.diagnostics.length;
+  const called = raw.name === undefined ? 'this rule' : `rule ${quote(raw.name)}`;
+  // A key the schema does not know may be the misspelt one a check would call missing.
+  const mayMiss = (path: PropertyKey[]) => !shape.present(path) && !shape.hasUnknownKeys([]);
 
   let zone = raw.timezone ?? ctx.fileZone;
   if (raw.timezone !== undefined && !isValidZone(raw.timezone)) {
     at(['timezone'], zoneMessage(raw.timezone));
     zone = undefined;
-  } else if (zone === undefined && !ctx.hasFileZone) {
-    at([], `rule '${raw.name}' has no time zone; add 'timezone: Asia/Shanghai' (your zone) to the rule or at the top of the file`);
+  } else if (zone === undefined && !ctx.hasFileZone && mayMiss(['timezone'])) {
+    at([], `${called} has no time zone; add 'timezone: Asia/Shanghai' (your zone) to the rule or at the top of the file`);
   }
 
-  const timing = compileTiming(raw, zone, at);
-  if (raw.calendar !== undefined && !ctx.calendars.has(raw.calendar)) {
-    const declared = [...ctx.calendars.keys()];
-    at(
-      ['calendar'],
-      declared.length
-        ? `calendar '${raw.calendar}' is not declared in this file; declared: ${declared.join(', ')}`
-        : `calendar '${raw.calendar}' is not declared; add 'calendars: { ${raw.calendar}: calendars/${raw.calendar}.yaml }' at the top of the file`,
-    );
+  const timing = checkTiming(shape, called, zone, at);
+  let calendar: Calendar | undefined;
+  if (raw.calendar !== undefined) {
+    calendar = ctx.calendars.get(raw.calendar);
+    if (!calendar && !ctx.calendarsInDoubt) {
+      const declared = [...ctx.calendars.keys()];
+      at(
+        ['calendar'],
+        declared.length
+          ? `calendar ${quote(raw.calendar)} is not declared in this file; declared: ${quoteList(declared, 10, (name) => name)}`
+          : RULE_NAME.test(raw.calendar)
+            ? `calendar ${quote(raw.calendar)} is not declared; add 'calendars: { ${raw.calendar}: calendars/${raw.calendar}.yaml }' at the top of the file`
+            : `calendar ${quote(raw.calendar)} is not declared; declare it under 'calendars:' at the top of the file`,
+      );
+    }
   }
 
   let catchUp = 0;
   if (raw.catchUp !== undefined) {
     const parsed = parseDuration(raw.catchUp);
-    if (parsed === undefined) at(['catchUp'], `'${raw.catchUp}' is not a duration; expected ${DURATION_FORM}`);
-    else if (parsed > MAX_CATCH_UP) at(['catchUp'], `'${raw.catchUp}' is longer than 7d; a run looks back at most 7d`);
+    if (parsed === undefined) at(['catchUp'], `${quote(raw.catchUp)} is not a duration; expected ${DURATION_FORM}`);
+    else if (parsed > MAX_CATCH_UP) at(['catchUp'], `${quote(raw.catchUp)} is longer than 7d; a run looks back at most 7d`);
     else catchUp = parsed;
   }
 
-  const sae = (raw.targets.sae ?? []).map((entry, i) => checkSaeTarget(entry, ['targets', 'sae', i], at));
-  const swas = (raw.targets.swas ?? []).map((entry, i) => checkSwasTarget(entry, ['targets', 'swas', i], at));
-  if (sae.length + swas.length === 0) {
+  const sae = raw.targets?.sae ?? [];
+  const swas = raw.targets?.swas ?? [];
+  sae.forEach((entry, i) => entry && checkSaeTarget(entry, ['targets', 'sae', i], shape, at));
+  swas.forEach((entry, i) => entry && checkSwasTarget(entry, ['targets', 'swas', i], shape, at));
+  const listsWhole = shape.present(['targets']) && shape.clean(['targets']);
+  if (listsWhole && sae.length + swas.length === 0) {
     at(['targets'], "names no resources; add entries under 'sae' or 'swas', e.g. sae: [{ region: cn-hangzhou, appId: ... }]");
   }
 
   if (ctx.diagnostics.length > errorsBefore || !timing || !zone) return undefined;
-  const calendar = raw.calendar === undefined ? undefined : ctx.calendars.get(raw.calendar);
+  return { zone, timing, catchUp, ...(calendar && { calendar }) };
+}
+
+/** A rule the schema took whole and whose checks passed. */
+function ruleOf(raw: RawRule, checked: Checked, source: Source): Rule {
   return {
     name: raw.name,
     ...(raw.description !== undefined && { description: raw.description }),
-    file: ctx.source.file,
-    timezone: zone,
-    timing,
+    file: source.file,
+    timezone: checked.zone,
+    timing: checked.timing,
     restore: raw.restore ?? false,
     enforce: raw.enforce ?? false,
-    catchUp,
-    ...(calendar && { calendar }),
-    targets: { sae, swas },
+    catchUp: checked.catchUp,
+    ...(checked.calendar && { calendar: checked.calendar }),
+    targets: { sae: raw.targets.sae ?? [], swas: raw.targets.swas ?? [] },
     exclude: { tags: raw.exclude?.tags ?? {}, ids: raw.exclude?.ids ?? [] },
   };
 }
 
 type At = (path: PropertyKey[], message: string, options?: { key?: boolean }) => void;
 
-function compileTiming(raw: RawRule, zone: string | undefined, at: At): Timing | undefined {
-  const kinds = (['offPeak', 'onPeak', 'stop'] as const).filter((key) => raw[key] !== undefined);
+function checkTiming(shape: WellFormed<RawRule>, called: string, zone: string | undefined, at: At): Timing | undefined {
+  const raw = shape.value!;
+  const kinds = (['offPeak', 'onPeak', 'stop'] as const).filter((key) => shape.present([key]));
   if (kinds.length === 0) {
-    at(
-      [],
-      `rule '${raw.name}' says nothing about time; give exactly one of offPeak, onPeak or stop, e.g. offPeak: ["Mon-Fri 20:00-08:00", "Sat-Sun"]`,
-    );
+    if (!shape.hasUnknownKeys([]))
+      at(
+        [],
+        `${called} says nothing about time; give exactly one of offPeak, onPeak or stop, e.g. offPeak: ["Mon-Fri 20:00-08:00", "Sat-Sun"]`,
+      );
     return undefined;
   }
   if (kinds.length > 1) {
@@ -279,26 +330,27 @@ function compileTiming(raw: RawRule, zone: string | undefined, at: At): Timing |
   }
   const kind = kinds[0]!;
   if (kind === 'stop') {
-    if (raw.restore !== undefined)
+    if (shape.present(['restore']))
       at(['restore'], "restore is for offPeak/onPeak rules; a cron rule starts its targets with 'start: <cron>'", { key: true });
-    if (raw.calendar !== undefined)
+    if (shape.present(['calendar']))
       at(['calendar'], 'calendars apply to offPeak/onPeak rules; cron rules fire on their own dates', { key: true });
     const checkZone = zone ?? 'UTC';
-    const stop = checkCron(raw.stop!, checkZone);
-    if (!stop.ok) at(['stop'], stop.message);
+    const stop = raw.stop === undefined ? undefined : checkCron(raw.stop, checkZone);
+    if (stop && !stop.ok) at(['stop'], stop.message);
     const start = raw.start === undefined ? undefined : checkCron(raw.start, checkZone);
     if (start && !start.ok) at(['start'], start.message);
-    if (!stop.ok || (start && !start.ok)) return undefined;
+    if (!stop?.ok || (start && !start.ok) || (shape.present(['start']) && !start)) return undefined;
     return { kind: 'cron', stop: stop.value, ...(start && { start: start.value }) };
   }
-  if (raw.start !== undefined) {
+  if (shape.present(['start'])) {
     at(['start'], `start goes with stop (a cron rule); for ${kind} rules use 'restore: true' to start targets when off-peak ends`, {
       key: true,
     });
   }
   const windows: Window[] = [];
-  let ok = raw.start === undefined;
-  raw[kind]!.forEach((text, i) => {
+  let ok = !shape.present(['start']) && shape.clean([kind]);
+  (raw[kind] ?? []).forEach((text, i) => {
+    if (text === undefined) return;
     const parsed = parseWindow(text, zone ?? 'UTC');
     if (parsed.ok) windows.push(parsed.value);
     else {
@@ -309,35 +361,43 @@ function compileTiming(raw: RawRule, zone: string | undefined, at: At): Timing |
   return ok ? { kind, windows } : undefined;
 }
 
-function checkSaeTarget(entry: RawSaeTarget, path: PropertyKey[], at: At): SaeTarget {
+function checkSaeTarget(entry: Loose<RawSaeTarget>, path: PropertyKey[], shape: WellFormed<RawRule>, at: At): void {
   const selectors = (['namespaceId', 'appName', 'tags'] as const).filter((key) => isSelector(entry[key]));
   if (entry.appId !== undefined && selectors.length > 0) {
     at([...path, selectors[0]!], `appId names one application; leave out ${selectors.join(', ')}, or drop appId to select by them`, {
       key: true,
     });
-  } else if (entry.appId === undefined && selectors.length === 0) {
+  } else if (!selectsAny(['appId', 'namespaceId', 'appName'], entry.tags, path, shape)) {
     at(path, 'selects no applications; add appId, or selectors namespaceId, appName (glob) or tags');
   }
   const namespaceRegion = entry.namespaceId?.includes(':') ? entry.namespaceId.split(':')[0] : undefined;
-  if (namespaceRegion !== undefined && namespaceRegion !== entry.region) {
+  if (namespaceRegion !== undefined && entry.region !== undefined && namespaceRegion !== entry.region) {
     at(
       [...path, 'namespaceId'],
-      `namespace '${entry.namespaceId}' is in ${namespaceRegion}, not in region ${entry.region}; make the two agree`,
+      `namespace ${quote(entry.namespaceId ?? '')} is in ${quote(namespaceRegion)}, not in region ${entry.region}; make the two agree`,
     );
   }
-  return entry;
 }
 
-function checkSwasTarget(entry: RawSwasTarget, path: PropertyKey[], at: At): SwasTarget {
+function checkSwasTarget(entry: Loose<RawSwasTarget>, path: PropertyKey[], shape: WellFormed<RawRule>, at: At): void {
   const selectors = (['instanceName', 'tags'] as const).filter((key) => isSelector(entry[key]));
   if (entry.instanceIds !== undefined && selectors.length > 0) {
     at([...path, selectors[0]!], `instanceIds names instances; leave out ${selectors.join(', ')}, or drop instanceIds to select by them`, {
       key: true,
     });
-  } else if (entry.instanceIds === undefined && selectors.length === 0) {
+  } else if (!selectsAny(['instanceIds', 'instanceName'], entry.tags, path, shape)) {
     at(path, 'selects no instances; add instanceIds, or selectors instanceName (glob) or tags');
   }
-  return entry;
+}
+
+/**
+ * Whether a target entry says what to select: one of `keys` is there (well-formed or not: a wrong
+ * one has its own error), or tags that are not empty, or a key the schema does not know (perhaps the
+ * misspelt selector).
+ */
+function selectsAny(keys: readonly string[], tags: unknown, path: PropertyKey[], shape: WellFormed<RawRule>): boolean {
+  if (keys.some((key) => shape.present([...path, key])) || shape.hasUnknownKeys(path)) return true;
+  return shape.present([...path, 'tags']) && (tags === undefined || isSelector(tags));
 }
 
 /** An empty tag map would select everything in the region: it is not a selector. */

@@ -1,3 +1,4 @@
+import { quote } from '../errors.js';
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import type { Parsed } from './window.js';
 
@@ -48,7 +49,10 @@ export function checkCron(expression: string, zone: string): Parsed<string> {
 function check(expression: string, zone: string): Parsed<string> {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) {
-    return { ok: false, message: `'${expression}' has ${fields.length} field${fields.length === 1 ? '' : 's'}; expected ${CRON_FORM}` };
+    return {
+      ok: false,
+      message: `${quote(expression)} has ${fields.length} field${fields.length === 1 ? '' : 's'}; expected ${CRON_FORM}`,
+    };
   }
   try {
     const next = parse(expression, zone, REFERENCE).next();
@@ -56,7 +60,7 @@ function check(expression: string, zone: string): Parsed<string> {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const why = /day of month/i.test(reason) ? 'it can never fire (no such date)' : reason;
-    return { ok: false, message: `'${expression}': ${why}; expected ${CRON_FORM}` };
+    return { ok: false, message: `${quote(expression)}: ${why}; expected ${CRON_FORM}` };
   }
   return { ok: true, value: expression.trim() };
 }

@@ -1,3 +1,5 @@
+import { shorten } from '../errors.js';
+
 /** A finding about a schedule or calendar file, placed at file:line:col and a field path. */
 export interface Diagnostic {
   readonly severity: 'error' | 'warning';
@@ -15,7 +17,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
+    // A key is as the file spells it, and a file may have a key of a megabyte.
+    else out += out === '' ? shorten(String(key)) : `.${shorten(String(key))}`;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { formatCount, quote, QUOTE_MAX } from '../errors.js';
 import type { Diagnostic } from './diagnostics.js';
 import { formatPath } from './diagnostics.js';
 
@@ -15,6 +16,24 @@ export interface Source {
   locate(path: readonly PropertyKey[], options?: { key?: boolean }): { line: number; col: number };
   /** An error or warning at a path, positioned. */
   at(path: readonly PropertyKey[], message: string, options?: { key?: boolean; severity?: 'error' | 'warning' }): Diagnostic;
+}
+
+const MAX_YAML_ERRORS = 10;
+
+/**
+ * A YAML library message with the file's text in it bounded: some end in a JSON-quoted stretch of
+ * the source (which may be megabytes), others name a tag or directive as written.
+ */
+function boundedYamlMessage(message: string): string {
+  const quoted = /^(.*?: )("(?:[^"\\]|\\.)*")$/s.exec(message);
+  if (quoted) {
+    try {
+      return `${quoted[1]}${quote(JSON.parse(quoted[2]!) as string)}`;
+    } catch {
+      // Not JSON after all: cut as any other message.
+    }
+  }
+  return message.length > 2 * QUOTE_MAX ? `${message.slice(0, 2 * QUOTE_MAX)}…` : message;
 }
 
 export function parseSource(file: string, text: string): Source {
@@ -55,12 +74,20 @@ export function parseSource(file: string, text: string): Source {
     message,
   });
 
-  const diagnostics: Diagnostic[] = doc.errors.map((error) => {
+  // A file that is not YAML at all (random bytes, a binary) has an error every few lines: the
+  // first few say what is wrong, thousands would bury them.
+  const diagnostics: Diagnostic[] = doc.errors.slice(0, MAX_YAML_ERRORS).map((error) => {
     const { line, col } = position(error.pos[0]);
     // The library's first line says what is wrong; the rest is a code frame we already place.
     const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML';
-    return { severity: 'error', file, line, col, path: '', message: `invalid YAML: ${message}` };
+    return { severity: 'error', file, line, col, path: '', message: `invalid YAML: ${boundedYamlMessage(message)}` };
   });
+  const more = doc.errors.length - MAX_YAML_ERRORS;
+  if (more > 0) {
+    const { line, col } = position(doc.errors[MAX_YAML_ERRORS]!.pos[0]);
+    const message = `invalid YAML: and ${formatCount(more)} more YAML error${more === 1 ? '' : 's'} after these; is this a schedule file?`;
+    diagnostics.push({ severity: 'error', file, line, col, path: '', message });
+  }
   let value: unknown;
   if (diagnostics.length === 0) {
     try {

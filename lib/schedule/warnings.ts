@@ -1,3 +1,4 @@
+import { quote } from '../errors.js';
 import { effectiveWeekday } from './calendar.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Rule } from './rule.js';
@@ -92,8 +93,8 @@ function dstWarnings({ rule, source, index }: Placed, at: number): Diagnostic[] 
           if (minute < spanStart || minute >= spanEnd) continue;
           const when = `${clock(minute)} on ${dateOfDay(day)} in ${rule.timezone}`;
           const message = gap
-            ? `window '${window.text}' ${verb} at ${when}, a time that does not exist (clocks jump from ${clock(spanStart)} to ${clock(spanEnd)}); that day it ${verb} at ${clock(spanEnd)}`
-            : `window '${window.text}' ${verb} at ${when}, a time that occurs twice (clocks fall back from ${clock(spanEnd)} to ${clock(spanStart)}); it ${verb} at the first ${clock(minute)}`;
+            ? `window ${quote(window.text)} ${verb} at ${when}, a time that does not exist (clocks jump from ${clock(spanStart)} to ${clock(spanEnd)}); that day it ${verb} at ${clock(spanEnd)}`
+            : `window ${quote(window.text)} ${verb} at ${when}, a time that occurs twice (clocks fall back from ${clock(spanEnd)} to ${clock(spanStart)}); it ${verb} at the first ${clock(minute)}`;
           out.push(source.at(['rules', index, kind, w], message, { severity: 'warning' }));
         }
       }
@@ -111,7 +112,7 @@ function calendarWarnings({ rule, source, index }: Placed, at: number): Diagnost
   return [
     source.at(
       ['rules', index, 'calendar'],
-      `calendar '${calendar.name}' lists ${last}; later holidays and make-up workdays will count as ordinary days until you add them`,
+      `calendar ${quote(calendar.name)} lists ${last}; later holidays and make-up workdays will count as ordinary days until you add them`,
       { severity: 'warning' },
     ),
   ];
@@ -128,7 +129,7 @@ function overlapWarnings(placed: readonly Placed[]): Diagnostic[] {
       out.push(
         p.source.at(
           ['rules', p.index, ...path],
-          `${label} is also named by rule '${first.rule.name}' (${first.source.file}); when their edges meet in one run, neither acts on it`,
+          `${label} is also named by rule ${quote(first.rule.name)} (${first.source.file}); when their edges meet in one run, neither acts on it`,
           {
             severity: 'warning',
           },

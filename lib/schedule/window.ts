@@ -1,4 +1,5 @@
-import { dayOfDate, wallToInstant } from './zone.js';
+import { quote } from '../errors.js';
+import { parseInstant } from './instant.js';
 
 /**
  * Windows: `DAYS [HH:MM-HH:MM]` (weekly, in the rule's zone) or `START/END` (an absolute interval).
@@ -50,20 +51,20 @@ function parseWeekly(text: string): Parsed<WeeklyWindow> {
   const last = tokens[tokens.length - 1] ?? '';
   const hasTimes = /\d/.test(last);
   const dayText = (hasTimes ? tokens.slice(0, -1) : tokens).join('');
-  if (dayText === '') return fail(`'${text}' has times but no days; ${DAYS_FORM}`);
+  if (dayText === '') return fail(`${quote(text)} has times but no days; ${DAYS_FORM}`);
   const days = parseDays(dayText);
   if (!days.ok) return days;
   let startMinute = 0;
   let endMinute = 1440;
   if (hasTimes) {
     const range = /^(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$/.exec(last);
-    if (!range) return fail(`'${last}' is not a time range; write HH:MM-HH:MM, e.g. 20:00-08:00`);
+    if (!range) return fail(`${quote(last)} is not a time range; write HH:MM-HH:MM, e.g. 20:00-08:00`);
     const start = parseClock(range[1] ?? '', 'start');
     if (!start.ok) return start;
     const end = parseClock(range[2] ?? '', 'end');
     if (!end.ok) return end;
     if (start.value === end.value) {
-      return fail(`'${last}' starts and ends at the same time; for whole days leave the times out (e.g. 'Sat-Sun')`);
+      return fail(`${quote(last)} starts and ends at the same time; for whole days leave the times out (e.g. 'Sat-Sun')`);
     }
     startMinute = start.value;
     endMinute = end.value;
@@ -80,15 +81,15 @@ function parseDays(text: string): Parsed<ReadonlySet<number>> {
       continue;
     }
     const [from, to, extra] = lower.split('-');
-    if (extra !== undefined) return fail(`'${item}' is not a day range; ${DAYS_FORM}`);
+    if (extra !== undefined) return fail(`${quote(item)} is not a day range; ${DAYS_FORM}`);
     const a = DAY_NAMES.indexOf(from ?? '');
-    if (a < 0) return fail(`'${from === '' ? item : item.split('-')[0]}' is not a day; ${DAYS_FORM}`);
+    if (a < 0) return fail(`${quote(from === '' ? item : (item.split('-')[0] ?? ''))} is not a day; ${DAYS_FORM}`);
     if (to === undefined) {
       days.add(a + 1);
       continue;
     }
     const b = DAY_NAMES.indexOf(to);
-    if (b < 0) return fail(`'${item.split('-')[1]}' is not a day; ${DAYS_FORM}`);
+    if (b < 0) return fail(`${quote(item.split('-')[1] ?? '')} is not a day; ${DAYS_FORM}`);
     // A range that wraps (Fri-Mon) runs through the week's end.
     for (let d = a; ; d = (d + 1) % 7) {
       days.add(d + 1);
@@ -100,48 +101,25 @@ function parseDays(text: string): Parsed<ReadonlySet<number>> {
 
 function parseClock(text: string, role: 'start' | 'end'): Parsed<number> {
   const match = /^(\d{2}):(\d{2})$/.exec(text);
-  if (!match) return fail(`'${text}' is not a time; write two-digit HH:MM, e.g. 08:00`);
+  if (!match) return fail(`${quote(text)} is not a time; write two-digit HH:MM, e.g. 08:00`);
   const hours = Number(match[1]);
   const minutes = Number(match[2]);
   if (hours === 24 && minutes === 0) {
     return role === 'end' ? { ok: true, value: 1440 } : fail(`24:00 can only end a window; start at 00:00 instead`);
   }
-  if (hours > 23) return fail(`'${text}' has no hour ${hours}; hours run 00 to 23 (24:00 only as an end)`);
-  if (minutes > 59) return fail(`'${text}' has no minute ${minutes}; minutes run 00 to 59`);
+  if (hours > 23) return fail(`${quote(text)} has no hour ${hours}; hours run 00 to 23 (24:00 only as an end)`);
+  if (minutes > 59) return fail(`${quote(text)} has no minute ${minutes}; minutes run 00 to 59`);
   return { ok: true, value: hours * 60 + minutes };
 }
-
-const INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:\d{2})?$/;
 
 function parseAbsolute(text: string, zone: string): Parsed<AbsoluteWindow> {
   const parts = text.split('/');
   if (parts.length !== 2)
-    return fail(`'${text}' is not an absolute window; write START/END, e.g. 2026-12-24T18:00+08:00/2026-12-27T08:00+08:00`);
+    return fail(`${quote(text)} is not an absolute window; write START/END, e.g. 2026-12-24T18:00+08:00/2026-12-27T08:00+08:00`);
   const start = parseInstant(parts[0] ?? '', zone);
   if (!start.ok) return start;
   const end = parseInstant(parts[1] ?? '', zone);
   if (!end.ok) return end;
-  if (end.value <= start.value) return fail(`'${text}' ends before it starts; the end comes second and is exclusive`);
+  if (end.value <= start.value) return fail(`${quote(text)} ends before it starts; the end comes second and is exclusive`);
   return { ok: true, value: { kind: 'absolute', text, start: start.value, end: end.value } };
-}
-
-/**
- * An ISO-8601 date-time `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]`; without an offset it is a wall time in
- * `zone`, resolved by the gap and fold rules.
- */
-export function parseInstant(text: string, zone: string): Parsed<number> {
-  const match = INSTANT.exec(text.trim());
-  const day = match ? dayOfDate(match[1] ?? '') : undefined;
-  if (!match || day === undefined) {
-    return fail(`'${text}' is not a date-time; write YYYY-MM-DDTHH:MM with an optional offset, e.g. 2026-12-24T18:00+08:00`);
-  }
-  const hours = Number(match[2]);
-  const minutes = Number(match[3]);
-  const seconds = Number(match[4] ?? '0');
-  if (hours > 23 || minutes > 59 || seconds > 59) return fail(`'${text}' has a time of day that does not exist`);
-  const offsetText = match[5];
-  if (offsetText === undefined) return { ok: true, value: wallToInstant(zone, day, hours * 60 + minutes) + seconds * 1000 };
-  const offset =
-    offsetText === 'Z' ? 0 : (offsetText.startsWith('-') ? -1 : 1) * (Number(offsetText.slice(1, 3)) * 60 + Number(offsetText.slice(4, 6)));
-  return { ok: true, value: Date.UTC(1970, 0, 1) + day * 86_400_000 + ((hours * 60 + minutes - offset) * 60 + seconds) * 1000 };
 }

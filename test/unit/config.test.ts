@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSettings, SettingsError, type Settings } from '../../lib/config.js';
+import { OffpeakError } from '../../lib/errors.js';
 
 /** readSettings: the function's environment, each variable parsed, each wrong value named. */
 
@@ -169,5 +170,19 @@ describe('readSettings: wrong values', () => {
     expect(e.message).toContain('sandbox');
     // An empty endpoint is no endpoint.
     expect(refusal({ OFFPEAK_RATE_SCALE: '50', OFFPEAK_ENDPOINT: '' }).message).toContain('OFFPEAK_ENDPOINT');
+  });
+});
+
+describe('readSettings: messages stay short', () => {
+  it.each(['OFFPEAK_TICK', 'OFFPEAK_POLL', 'OFFPEAK_VPC', 'OFFPEAK_MAX_STOPS_PER_RUN'])('%s: a 4,000-character value is cut', (name) => {
+    const e = refusal({ [name]: 'z'.repeat(4000) });
+    expect(e.message).toContain(`${name}='${'z'.repeat(80)}…' (4,000 characters)`);
+    expect(e.message.length).toBeLessThan(250);
+  });
+
+  it('is an OffpeakError with the code SettingsInvalid', () => {
+    const e = refusal({ OFFPEAK_VPC: 'maybe' });
+    expect(e).toBeInstanceOf(OffpeakError);
+    expect(e.code).toBe('SettingsInvalid');
   });
 });

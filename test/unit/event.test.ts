@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OffpeakError } from '../../lib/errors.js';
 import { EventError, parseEvent, type RunRequest } from '../../lib/event.js';
 
 /**
@@ -49,7 +50,7 @@ describe('parseEvent: timer events', () => {
   it('refuses a triggerTime that is not a date, naming triggerTime and the form', () => {
     const e = refusal('{"triggerTime":"yesterday","triggerName":"t"}');
     expect(e.message).toBe(
-      `timer event: field "triggerTime": 'yesterday' is not an ISO instant with Z or an offset, e.g. "2026-11-24T12:00:00Z"`,
+      `timer event: field "triggerTime": 'yesterday' is not an ISO instant; write YYYY-MM-DDTHH:MM[:SS[.fff]] with an offset Z, +08:00, +0800 or +08, e.g. 2026-12-24T18:00+08:00 or 2026-12-24T10:00:00.000Z`,
     );
   });
 
@@ -154,7 +155,9 @@ describe('parseEvent: wrong events', () => {
 
   it('refuses `at` without an offset, naming at and showing an example with one', () => {
     const e = refusal('{"at":"2026-11-24T20:00:00"}');
-    expect(e.message).toBe(`field "at": '2026-11-24T20:00:00' needs an offset or Z, e.g. "2026-11-24T20:00:00+08:00"`);
+    expect(e.message).toBe(
+      `field "at": '2026-11-24T20:00:00' needs an offset or Z, e.g. 2026-11-24T20:00:00+08:00 or 2026-11-24T20:00:00Z`,
+    );
   });
 
   it('refuses an `at` that is not a date-time', () => {
@@ -172,5 +175,76 @@ describe('parseEvent: wrong events', () => {
   it('refuses an empty rules list and a rule name that cannot exist', () => {
     expect(refusal('{"rules":[]}').message).toMatch(/^field "rules": /);
     expect(refusal('{"rules":["Dev_Nights"]}').message).toMatch(/^field "rules\.0": /);
+  });
+});
+
+describe('parseEvent: instants in every ISO form', () => {
+  // What offpeak prints (toISOString), what `date -Ins` prints, and the shorter forms people type.
+  it.each([
+    '2026-11-24T12:00:00.000Z',
+    '2026-11-24T12:00:00Z',
+    '2026-11-24T12:00Z',
+    '2026-11-24T20:00+08:00',
+    '2026-11-24T20:00:00+0800',
+    '2026-11-24T20:00:00+08',
+    '2026-11-24T20:00:00,000000000+08:00',
+    '2026-11-24T12:00:00.000000Z',
+  ])('reads %s in `at` and in triggerTime as the same instant', (text) => {
+    expect(parse(JSON.stringify({ at: text })).at).toBe(T);
+    expect(parse(JSON.stringify({ triggerTime: text, triggerName: 't' })).at).toBe(T);
+  });
+
+  it('keeps the milliseconds of a fraction and drops what is finer', () => {
+    expect(parse('{"at":"2026-11-24T12:00:00.123456789Z"}').at).toBe(T + 123);
+  });
+
+  it('refuses a date that does not exist, naming the field', () => {
+    expect(refusal('{"at":"2026-02-30T12:00Z"}').message).toBe(
+      `field "at": '2026-02-30T12:00Z' is not an ISO instant: there is no day 2026-02-30`,
+    );
+    expect(refusal('{"triggerTime":"2026-11-24T25:00Z"}').message).toMatch(/^timer event: field "triggerTime": .*no hour 25/);
+  });
+
+  it('refuses a triggerTime without an offset, showing the fix', () => {
+    expect(refusal('{"triggerTime":"2026-11-24T12:00:00"}').message).toBe(
+      `timer event: field "triggerTime": '2026-11-24T12:00:00' needs an offset or Z, e.g. 2026-11-24T12:00:00+08:00 or 2026-11-24T12:00:00Z`,
+    );
+  });
+});
+
+describe('parseEvent: messages stay short whatever is sent', () => {
+  it('cuts a long `at`, saying how long it was', () => {
+    const e = refusal(JSON.stringify({ at: '9'.repeat(4000) }));
+    expect(e.message).toContain(`'${'9'.repeat(80)}…' (4,000 characters)`);
+    expect(e.message.length).toBeLessThan(400);
+  });
+
+  it('cuts a long triggerTime', () => {
+    const e = refusal(JSON.stringify({ triggerTime: 'x'.repeat(1_000_000), triggerName: 't' }));
+    expect(e.message).toContain('(1,000,000 characters)');
+    expect(e.message.length).toBeLessThan(400);
+  });
+
+  it('names a few of 20,000 unknown fields, then how many more', () => {
+    const event = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`field${i}`, true]));
+    const e = refusal(JSON.stringify(event));
+    expect(e.message).toMatch(/^unknown field "field0", "field1", "field2", "field3", "field4" and 19,995 more; a manual event is/);
+  });
+
+  it('cuts a long unknown field name', () => {
+    const e = refusal(JSON.stringify({ ['k'.repeat(5000)]: 1 }));
+    expect(e.message).toContain(`"${'k'.repeat(80)}…" (5,000 characters)`);
+    expect(e.message.length).toBeLessThan(400);
+  });
+
+  it('keeps a message on one line when the text has line breaks', () => {
+    expect(refusal('{"at":"2026-11-24\\n12:00Z"}').message).toContain(String.raw`'2026-11-24\n12:00Z'`);
+    expect(refusal('{\n"at": \n}').message.split('\n')).toHaveLength(1);
+  });
+
+  it('is an OffpeakError with the code EventInvalid', () => {
+    const e = refusal('{"dryrun":true}');
+    expect(e).toBeInstanceOf(OffpeakError);
+    expect(e.code).toBe('EventInvalid');
   });
 });

@@ -46,6 +46,6 @@ describe('narrowingOf', () => {
     const e = refusal({ ...manual, rules });
     expect(e.message.length).toBeLessThan(400);
     expect(e.message).toContain("'rule-0', 'rule-1'");
-    expect(e.message).toContain('and 19995 more');
+    expect(e.message).toContain('and 19,995 more');
   });
 });

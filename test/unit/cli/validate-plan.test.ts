@@ -86,6 +86,91 @@ describe('offpeak plan', () => {
   });
 });
 
+describe('messages quote at most about 80 characters of what was typed', () => {
+  const long = 'q'.repeat(4000);
+  const cut = `'${'q'.repeat(80)}…' (4,000 characters)`;
+
+  it.each([
+    ['plan', '--at', long],
+    ['plan', '--tick', long],
+    ['plan', '--days', long],
+    ['plan', '--html', 'week.html', '--tz', long],
+    ['plan', '--html', 'week.html', '--from', long],
+    ['run', '--action', long],
+    ['run', '--deadline', long],
+    ['policy', '--account', long],
+    ['sandbox', '--rate-scale', long],
+    ['invoke', '--at', long],
+  ])('offpeak %s %s …', async (...argv) => {
+    const { code, err } = await run(...argv);
+    expect(code).toBe(2);
+    expect(err).toContain(cut);
+    expect(err.length).toBeLessThan(400);
+  });
+
+  it('an unknown long option and an unknown command', async () => {
+    const option = await run('plan', `--${long}`);
+    expect(option.code).toBe(2);
+    expect(option.err).toContain(`'--${'q'.repeat(78)}…' (4,002 characters)`);
+    expect(option.err.length).toBeLessThan(400);
+    const command = await run(long);
+    expect(command.err).toBe(`offpeak: unknown command ${cut}; run 'offpeak help' for the list`);
+  });
+
+  it('--rule with 20,000 unknown names shows a few, then how many more', async () => {
+    const rules = Array.from({ length: 20_000 }, (_, i) => ['--rule', `nope-${i}`]).flat();
+    const { code, err } = await run('run', '--sandbox', '--dry-run', ...rules);
+    expect(code).toBe(2);
+    expect(err).toMatch(
+      /^offpeak run: --rule: no rule named 'nope-0', 'nope-1', 'nope-2', 'nope-3', 'nope-4' and 19,995 more; the schedules have /,
+    );
+    expect(err.length).toBeLessThan(400);
+  });
+
+  it('validate: a 4 MB file of random text is not printed back', async () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const chars = 'abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-,[]{}#&*!|>\'"%@`\n\t';
+    const garbage = Array.from({ length: 4 * 1024 * 1024 }, () => chars[Math.floor(random() * chars.length)]).join('');
+    const { code, err } = await run('validate', await scheduleDir(garbage));
+    expect(code).toBe(2);
+    expect(err.length).toBeLessThan(5_000);
+    expect(err).toMatch(/and [\d,]+ more YAML errors after these/);
+    // One plain scalar of 4 MB: the schema's "got text …" quotes only its start.
+    const { err: text } = await run('validate', await scheduleDir('x'.repeat(4 * 1024 * 1024)));
+    expect(text).toContain(`got text '${'x'.repeat(80)}…' (4,194,304 characters); expected an offpeak schedule file`);
+    expect(text.length).toBeLessThan(400);
+  });
+
+  it('validate: a long unknown key, and long values, are cut in the path and the message', async () => {
+    const key = 'k'.repeat(100_000);
+    const dir = await scheduleDir(
+      [
+        'version: 1',
+        `timezone: ${'Z'.repeat(50_000)}`,
+        'rules:',
+        '  - name: dev-nights',
+        // YAML limits plain keys to 1024 characters; an explicit key has no limit.
+        `    ? ${key}`,
+        '    : true',
+        `    offPeak: ["${'x'.repeat(50_000)}"]`,
+        `    catchUp: ${'9'.repeat(20_000)}d`,
+        '    targets: { swas: [{ region: cn-hangzhou, instanceIds: [ace0706b2ac4454d984295a94213aaaa] }] }',
+        '',
+      ].join('\n'),
+    );
+    const { code, err } = await run('validate', dir);
+    expect(code).toBe(2);
+    const lines = err.split('\n');
+    expect(lines).toHaveLength(4 + 1);
+    expect(err).toContain(`rules[0].${'k'.repeat(80)}…: unknown key '${'k'.repeat(80)}…' (100,000 characters); allowed keys: `);
+    expect(err).toContain(`timezone: '${'Z'.repeat(80)}…' (50,000 characters) is not an IANA time zone`);
+    expect(err).toContain(`rules[0].offPeak[0]: '${'x'.repeat(80)}…' (50,000 characters) is not a day`);
+    expect(err).toContain(`rules[0].catchUp: '${'9'.repeat(80)}…' (20,001 characters) is longer than 7d`);
+    for (const line of lines) expect(line.length).toBeLessThan(500);
+  });
+});
+
 describe('the offpeak binary', () => {
   it('reports bad input without a stack trace', async () => {
     const dir = await scheduleDir('version: 1\nrules: [\n');

@@ -171,7 +171,7 @@ describe('kindOf', () => {
   });
 
   it('passes a CloudError through and turns anything else into one', () => {
-    const error = new CloudError('sae', 'X', 'C', 'busy', 'm');
+    const error = new CloudError({ product: 'sae', action: 'X', code: 'C', kind: 'busy', message: 'm' });
     expect(toCloudError(error, 'swas', 'Y')).toBe(error);
     expect(toCloudError('text', 'sae', 'X')).toMatchObject({ code: 'Unknown', kind: 'invalid', message: 'text' });
     expect(toCloudError(undefined, 'sae', 'X')).toBeInstanceOf(CloudError);

@@ -7,9 +7,16 @@ import type { Attempt } from '../../../lib/execute/retry.js';
 import { FakeClock } from './fake-clock.js';
 
 const MIN = 60_000;
-const busy = () => new CloudError('swas', 'StopInstances', 'IncorrectInstanceStatus.Busy', 'busy', 'busy');
+const busy = () =>
+  new CloudError({ product: 'swas', action: 'StopInstances', code: 'IncorrectInstanceStatus.Busy', kind: 'busy', message: 'busy' });
 const throttled = () =>
-  new CloudError('swas', 'StopInstances', 'Throttling.User', 'throttled', 'Request was denied due to user flow control.');
+  new CloudError({
+    product: 'swas',
+    action: 'StopInstances',
+    code: 'Throttling.User',
+    kind: 'throttled',
+    message: 'Request was denied due to user flow control.',
+  });
 
 function setup(deadlineAt = 10 * MIN, maxConcurrent = 4) {
   const clock = new FakeClock();
@@ -90,7 +97,13 @@ describe('createGate', () => {
 
   it('frees the concurrency slot when a call fails', async () => {
     const { clock, gate, deadline } = setup(10 * MIN, 1);
-    const notFound = new CloudError('sae', 'DescribeApplicationStatus', 'InvalidAppId.NotFound', 'not-found', 'no such app');
+    const notFound = new CloudError({
+      product: 'sae',
+      action: 'DescribeApplicationStatus',
+      code: 'InvalidAppId.NotFound',
+      kind: 'not-found',
+      message: 'no such app',
+    });
     const first = gate('sae', 'DescribeApplicationStatus', () => Promise.reject(notFound));
     const second = gate('sae', 'DescribeApplicationStatus', () => Promise.resolve('read'));
     const [a, b] = await clock.drive(Promise.allSettled([first, second]));

@@ -5,11 +5,26 @@ import { Pacer, type ThrottleFeedback } from '../../../lib/execute/pacer.js';
 import { backoffMs, isRetryable, withRetry, type Attempt, type RetryOptions } from '../../../lib/execute/retry.js';
 import { FakeClock } from './fake-clock.js';
 
-const busy = () => new CloudError('sae', 'StopApplication', 'Application.ChangerOrderRunning', 'busy', 'a change order is running');
+const busy = () =>
+  new CloudError({
+    product: 'sae',
+    action: 'StopApplication',
+    code: 'Application.ChangerOrderRunning',
+    kind: 'busy',
+    message: 'a change order is running',
+  });
 const throttled = () =>
-  new CloudError('swas', 'StopInstances', 'Throttling.User', 'throttled', 'Request was denied due to user flow control.');
-const transient = () => new CloudError('sae', 'StopApplication', 'InternalError', 'transient', 'internal error');
-const errorOf = (kind: ErrorKind, code: string = kind) => new CloudError('sae', 'StopApplication', code, kind, `a ${kind} error`);
+  new CloudError({
+    product: 'swas',
+    action: 'StopInstances',
+    code: 'Throttling.User',
+    kind: 'throttled',
+    message: 'Request was denied due to user flow control.',
+  });
+const transient = () =>
+  new CloudError({ product: 'sae', action: 'StopApplication', code: 'InternalError', kind: 'transient', message: 'internal error' });
+const errorOf = (kind: ErrorKind, code: string = kind) =>
+  new CloudError({ product: 'sae', action: 'StopApplication', code, kind, message: `a ${kind} error` });
 
 /** A call that throws the given errors in turn, then returns 'done'; it records when it ran. */
 function script(...errors: Error[]) {

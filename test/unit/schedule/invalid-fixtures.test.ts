@@ -1,5 +1,5 @@
 /**
- * The corpus of invalid schedule files in test/fixtures/invalid/, one mistake each (a few carry two,
+ * The corpus of invalid schedule files in test/fixtures/invalid/, one mistake each (a few carry several,
  * to show that every error is listed). Conventions:
  * - `NAME.yaml` directly in the folder is a fixture when `NAME.expected` sits next to it;
  * - a subfolder holding a file named `expected` is one fixture loaded as a folder (its *.yaml files

@@ -58,6 +58,21 @@ describe('window grammar', () => {
     const local = parseWindow('2026-12-24T18:00/2026-12-27T08:00', 'Asia/Shanghai');
     expect(local.ok && local.value.kind === 'absolute' && local.value.start).toBe(Date.parse('2026-12-24T10:00:00Z'));
     expect(error('2026-12-27T08:00+08:00/2026-12-24T18:00+08:00')).toMatch(/ends before it starts/);
-    expect(error('2026-02-30T08:00/2026-03-01T08:00')).toMatch(/is not a date-time/);
+    expect(error('2026-02-30T08:00/2026-03-01T08:00')).toMatch(/is not a date-time: there is no day 2026-02-30/);
+  });
+
+  it('reads the ends of absolute intervals in every form --at takes', () => {
+    const start = Date.parse('2026-12-24T10:00:00Z');
+    const end = Date.parse('2026-12-27T00:00:00Z');
+    for (const text of [
+      '2026-12-24T18:00:00+08:00/2026-12-27T08:00:00+08:00',
+      '2026-12-24T10:00:00.000Z/2026-12-27T00:00:00.000Z',
+      '2026-12-24T18:00+0800/2026-12-27T08:00+08',
+      '2026-12-24T18:00:00,000000000+08:00/2026-12-27T08:00:00,000000000+08:00',
+      '2026-12-24T18:00:00/2026-12-27T08:00:00.000',
+    ]) {
+      const parsed = parseWindow(text, 'Asia/Shanghai');
+      expect(parsed.ok && parsed.value.kind === 'absolute' && [parsed.value.start, parsed.value.end]).toEqual([start, end]);
+    }
   });
 });
