@@ -367,7 +367,7 @@ describe('offpeak plan --html in headless Chromium', () => {
     expect([...new Set(sandbox!.gateway.calls().map((c) => c.action))].sort()).toEqual(['ListApplications', 'ListInstances']);
     expect(sandbox!.gateway.state().sae.apps.every((a) => a.status === 'RUNNING')).toBe(true);
 
-    // The viewport down to the end of the chart: what the README shows.
+    // The viewport down to the end of the chart: what docs/plan.md shows (docs/plan-week.png).
     const bottom = await p.$eval('.chart', (e) => e.getBoundingClientRect().bottom);
     await p.screenshot({
       path: join(OUT, 'plan-week-desktop.png'),
