@@ -207,7 +207,10 @@ interface TeaErrorShape {
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' && value !== 'undefined' ? value : undefined;
 
-/** openapi-client throws a plain Error with code, statusCode and the body in data (docs/reference/client-wire-facts.md §5); network errors carry only a code or a name. */
+/**
+ * openapi-client throws a plain Error with code, statusCode and the body in data
+ * (docs/reference/client-wire-facts.md §5); network errors carry only a code or a name.
+ */
 function fc3Error(error: unknown, functionName: string): InvokeError {
   const e = (error ?? {}) as TeaErrorShape;
   const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.data?.statusCode === 'number' ? e.data.statusCode : undefined;
