@@ -7,7 +7,7 @@ import type { BenchSection } from './section.js';
 
 /**
  * `npm run bench [-- PART...]`: runs the benchmark parts (all by default) and prints each as a
- * Markdown table, ready to paste into BENCHMARKS.md with the command that produced it.
+ * Markdown table, ready to paste into docs/benchmarks.md with the command that produced it.
  */
 const PARTS: Record<string, () => BenchSection | Promise<BenchSection>> = {
   plan: benchPlan,

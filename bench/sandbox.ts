@@ -37,7 +37,7 @@ interface Prepared {
 
 type Call = 'sae' | 'swas';
 
-// ACS3-HMAC-SHA256 as the tea clients sign (client-wire-facts §1): every x-acs-* header and host
+// ACS3-HMAC-SHA256 as the tea clients sign (docs/reference/client-wire-facts.md §1): every x-acs-* header and host
 // signed, a hex SHA-256 of the (empty) body, no key derivation.
 const sha256Hex = (data: string): string => createHash('sha256').update(data).digest('hex');
 const EMPTY_SHA256 = sha256Hex('');

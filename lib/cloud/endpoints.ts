@@ -1,6 +1,6 @@
 /**
  * Where each product and region is served. The public and VPC hosts follow one pattern per product
- * (alibaba-cloud-facts.md §1.1, §2); `OFFPEAK_ENDPOINT` replaces all of them with one base URL,
+ * (docs/reference/alibaba-cloud-facts.md §1.1, §2); `OFFPEAK_ENDPOINT` replaces all of them with one base URL,
  * which is how the sandbox (or a proxy) serves every product and region on one port.
  */
 

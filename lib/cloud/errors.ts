@@ -2,7 +2,7 @@
  * Every failure of a cloud call becomes one typed CloudError whose `kind` alone decides what
  * happens next (retry, re-read, give up on the resource, or give up on the product and region).
  *
- * The Alibaba clients surface errors inconsistently (client-wire-facts.md §5): SAE bodies carry a
+ * The Alibaba clients surface errors inconsistently (docs/reference/client-wire-facts.md §5): SAE bodies carry a
  * numeric `Code` with the real code in `ErrorCode`; a non-JSON gateway page arrives as a bare
  * SyntaxError; timeouts have a name but no code. All of that is undone here, in one place.
  */

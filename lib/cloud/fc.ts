@@ -10,7 +10,7 @@ import { Client, withDeadline } from './openapi.js';
  * Invoking the deployed function by hand (`offpeak invoke`), through either invoke API:
  * FC 3.0 (`POST /2023-03-30/functions/{name}/invocations`, ACS3-signed through openapi-client's
  * generic callApi, as the official fc20230330 SDK does) and FC 2.0 (`@alicloud/fc2`, the FC
- * signature). alibaba-cloud-facts.md §4.4, client-wire-facts.md §4.
+ * signature). docs/reference/alibaba-cloud-facts.md §4.4, docs/reference/client-wire-facts.md §4.
  *
  * CLI only: nothing on the function's import path may import this file. fc2 alone is 30 MB of
  * CommonJS (ali-oss, core-js 2, urllib) and is loaded only when an FC 2.0 call is made.
@@ -70,7 +70,7 @@ export class InvokeError extends OffpeakError {
 /**
  * Sync runs wait for the function to finish, and offpeak's function may run for minutes: both
  * timeouts are set, since the tea clients also use connectTimeout as the socket's idle timer
- * (client-wire-facts.md §6) and a quiet connection would otherwise be cut while the run goes on.
+ * (docs/reference/client-wire-facts.md §6) and a quiet connection would otherwise be cut while the run goes on.
  */
 export const DEFAULT_INVOKE_TIMEOUT_MS = 10 * 60_000;
 
@@ -210,7 +210,10 @@ interface TeaErrorShape {
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' && value !== 'undefined' ? value : undefined;
 
-/** openapi-client throws a plain Error with code, statusCode and the body in data (client-wire-facts.md §5); network errors carry only a code or a name. */
+/**
+ * openapi-client throws a plain Error with code, statusCode and the body in data
+ * (docs/reference/client-wire-facts.md §5); network errors carry only a code or a name.
+ */
 function fc3Error(error: unknown, functionName: string): InvokeError {
   const e = (error ?? {}) as TeaErrorShape;
   const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.data?.statusCode === 'number' ? e.data.statusCode : undefined;

@@ -7,7 +7,7 @@ import { CloudError, toCloudError } from './errors.js';
 
 /**
  * One way to call SAE and SWAS: `@alicloud/openapi-client`'s generic `callApi`, which signs every
- * request itself (ACS3-HMAC-SHA256 by default; client-wire-facts.md §1). SAE is ROA (method and
+ * request itself (ACS3-HMAC-SHA256 by default; docs/reference/client-wire-facts.md §1). SAE is ROA (method and
  * path per action), SWAS is RPC (POST /); both put every parameter in the query.
  */
 
@@ -93,7 +93,7 @@ function createCaller(options: CloudOptions): CallApi {
   if (options.endpointOverride) parseEndpointOverride(options.endpointOverride);
   const fields: CredentialFields = credentialFields(options.credentials);
   // Both timeouts, always: the tea clients default each to 3 s, and connectTimeout is also the
-  // socket's idle timer, so a readTimeout set alone still cuts every answer at 3 s (client-wire-facts.md §6).
+  // socket's idle timer, so a readTimeout set alone still cuts every answer at 3 s (docs/reference/client-wire-facts.md §6).
   const connectTimeout = timeout(options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs');
   const readTimeout = timeout(options.readTimeoutMs, DEFAULT_READ_TIMEOUT_MS, 'readTimeoutMs');
   const clients = new Map<string, Client>();

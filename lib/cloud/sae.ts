@@ -4,7 +4,7 @@ import { callerFor, type Body, type CloudOptions, type Query } from './openapi.j
 import { ResponseReader } from './response.js';
 
 /**
- * SaeApi over SAE's ROA API (2019-05-06; alibaba-cloud-facts.md §1). There is no SAE SDK package,
+ * SaeApi over SAE's ROA API (2019-05-06; docs/reference/alibaba-cloud-facts.md §1). There is no SAE SDK package,
  * so each action is a method and path for callApi, with every parameter in the query.
  */
 

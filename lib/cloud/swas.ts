@@ -4,7 +4,7 @@ import { callerFor, type Body, type CloudOptions, type Query } from './openapi.j
 import { ResponseReader } from './response.js';
 
 /**
- * SwasApi over SWAS's RPC API (2020-06-01; alibaba-cloud-facts.md §2): POST / with every
+ * SwasApi over SWAS's RPC API (2020-06-01; docs/reference/alibaba-cloud-facts.md §2): POST / with every
  * parameter in the query, lists of ids as JSON text of at most 100.
  */
 

@@ -25,7 +25,7 @@
  * - `swas-open:StopInstances` / `StartInstances` (the batch APIs offpeak calls) document the form
  *   `acs:swas-open:{regionId}:{accountId}:{InstanceId}`, without `instance/`. The same resource
  *   type ("Instance") is written both ways across the reference; the `instance/` form is the one of
- *   alibaba-cloud-facts.md §2 and the single-instance APIs, and is used here. NOT verified which
+ *   docs/reference/alibaba-cloud-facts.md §2 and the single-instance APIs, and is used here. NOT verified which
  *   form RAM evaluates for the batch APIs: if a run reports a SWAS permission error although this
  *   policy is attached, that difference is the first suspect.
  * - Whether a ListInstances call filtered by InstanceIds is authorized per instance is not

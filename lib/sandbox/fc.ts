@@ -12,7 +12,7 @@ import { claimOf, type ReceivedRequest } from './signature.js';
  * Function Compute in the sandbox: the two invoke APIs, on the same port as SAE and SWAS, hosting
  * offpeak's real handler core in this process. The handler's own SAE/SWAS calls come back to this
  * sandbox over HTTP, signed with the function's "role" keys, exactly as the deployed function's go
- * to the real APIs. alibaba-cloud-facts.md §4.4, client-wire-facts.md §4 and §9.
+ * to the real APIs. docs/reference/alibaba-cloud-facts.md §4.4, docs/reference/client-wire-facts.md §4 and §9.
  *
  *   FC 3.0  POST /2023-03-30/functions/{name}/invocations[?qualifier=Q]          ACS3 (or FC) signature
  *   FC 2.0  POST /2016-08-15/services/{svc}[.{Q}]/functions/{name}/invocations   FC signature
@@ -98,7 +98,7 @@ export interface FcAnswer {
   readonly body: Buffer;
 }
 
-/** The FC context the hosted handler receives, shaped as FC 3.0 passes it (alibaba-cloud-facts.md §4.1). */
+/** The FC context the hosted handler receives, shaped as FC 3.0 passes it (docs/reference/alibaba-cloud-facts.md §4.1). */
 export interface SandboxFcContext extends FcContext {
   readonly requestId: string;
   readonly credentials: { readonly accessKeyId: string; readonly accessKeySecret: string; readonly securityToken?: string };

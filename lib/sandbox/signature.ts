@@ -4,7 +4,7 @@ import { decode, pairsOf } from './request.js';
 /**
  * Request-signature verification for the emulated gateway: the four schemes the Alibaba Cloud
  * Node clients actually send (ACS3-HMAC-SHA256, v1 RPC and ROA HMAC-SHA1, FC 2.0 HMAC-SHA256),
- * recomputed from the request exactly as it arrived. See the wire facts for each scheme.
+ * recomputed from the request exactly as it arrived. See docs/reference/client-wire-facts.md for each scheme.
  */
 
 /**

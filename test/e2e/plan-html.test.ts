@@ -377,7 +377,7 @@ describe.skipIf(!CHROMIUM.path)('offpeak plan --html in headless Chromium', () =
     expect([...new Set(sandbox!.gateway.calls().map((c) => c.action))].sort()).toEqual(['ListApplications', 'ListInstances']);
     expect(sandbox!.gateway.state().sae.apps.every((a) => a.status === 'RUNNING')).toBe(true);
 
-    // The viewport down to the end of the chart: what the README shows.
+    // The viewport down to the end of the chart: what docs/plan.md shows (docs/plan-week.png).
     const bottom = await p.$eval('.chart', (e: El) => e.getBoundingClientRect().bottom);
     await p.screenshot({
       path: join(OUT, 'plan-week-desktop.png'),

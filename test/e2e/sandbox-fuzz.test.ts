@@ -302,7 +302,7 @@ function describeRequest(req: WireRequest, index: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ACS3-HMAC-SHA256 signing (the wire facts, §1), for well-signed requests with nasty contents.
+// ACS3-HMAC-SHA256 signing (docs/reference/client-wire-facts.md §1), for well-signed requests with nasty contents.
 
 const pct = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');

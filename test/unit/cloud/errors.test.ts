@@ -34,7 +34,7 @@ describe('toCloudError on SAE errors', () => {
     const plain = await caught(stopApp(), 'sae', 'StopApplication');
     await faults([{ product: 'sae', action: '*', numericCode: true }]);
     const raw = await failure(stopApp());
-    expect(raw.code).toBe('400'); // the client's own code is the HTTP status here (wire facts §5)
+    expect(raw.code).toBe('400'); // the client's own code is the HTTP status here (docs/reference/client-wire-facts.md §5)
     const numeric = toCloudError(raw, 'sae', 'StopApplication');
     for (const error of [plain, numeric]) {
       expect(error).toMatchObject({
@@ -112,7 +112,7 @@ describe('toCloudError on network failures', () => {
   it('an HTML 502 page is transient', async () => {
     await faults([{ product: 'swas', html: true, times: 1 }]);
     const raw = await failure(stopInstance());
-    expect(raw.name).toBe('SyntaxError'); // the status is lost on the way (wire facts §5)
+    expect(raw.name).toBe('SyntaxError'); // the status is lost on the way (docs/reference/client-wire-facts.md §5)
     expect(toCloudError(raw, 'swas', 'StopInstances')).toMatchObject({ code: 'BadGateway', kind: 'transient' });
   });
 

@@ -10,7 +10,7 @@ import { compileText, ruleFrom, ruleYaml } from '../schedule/compile-text.js';
 /**
  * The pure half of `offpeak plan --html`: the week model (spans, edges, calendar marks, DST days,
  * hours, savings) and the page drawn from it. Every expectation is an instant written out in the
- * zone's own offset, so a reader can check it against the README's rules by hand.
+ * zone's own offset, so a reader can check it against the rules of docs/time.md by hand.
  */
 
 const t = (iso: string) => Date.parse(iso);

@@ -9,7 +9,7 @@ import type { ReceivedRequest } from '../../../lib/sandbox/signature.js';
  * The sandbox's FC endpoints with hand-built requests: path parsing, which signatures each API
  * accepts, the reply shapes, and the context the function gets. The function is a stand-in here
  * (test/e2e/invoke.test.ts runs the real one through the real clients). The FC 2.0 request is the
- * self-computed vector of alibaba-cloud-facts.md §4.4, at its own date.
+ * self-computed vector of docs/reference/alibaba-cloud-facts.md §4.4, at its own date.
  */
 
 const VECTOR_DATE = 'Mon, 01 Jan 2024 00:00:00 GMT';
@@ -71,7 +71,7 @@ function fcRequest(options: {
   return { method, url: options.path, headers, body: Buffer.from(body) };
 }
 
-/** A request signed with ACS3-HMAC-SHA256 as openapi-client signs it (client-wire-facts.md §1). */
+/** A request signed with ACS3-HMAC-SHA256 as openapi-client signs it (docs/reference/client-wire-facts.md §1). */
 function acs3Request(options: {
   url: string;
   body?: string;
