@@ -1,5 +1,5 @@
-import { main } from '../lib/cli/main.js';
-import { memoryIo } from '../lib/cli/io.js';
+import { main } from '../lib/doors/cli/main.js';
+import { memoryIo } from '../lib/doors/cli/io.js';
 import { createCloudApis } from '../lib/cloud/index.js';
 import { CloudError } from '../lib/cloud/errors.js';
 

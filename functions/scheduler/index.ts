@@ -1,4 +1,4 @@
-import { runInvocation, type FcContext } from '../../lib/invocation.js';
+import { runInvocation, type FcContext } from '../../lib/doors/invocation.js';
 
 /**
  * The Function Compute entry point (FC 3.0, Node.js 20). No logic here: the event and context

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { OffpeakError } from '../errors.js';
 import { systemClock } from '../execute/clock.js';
-import { runInvocation, type FcContext } from '../invocation.js';
+import { runInvocation, type FcContext } from '../doors/invocation.js';
 import { ApiError } from './api.js';
 import type { CallRecord } from './gateway.js';
 import { decode, pairsOf } from './request.js';

@@ -22,7 +22,7 @@ const BUNDLE = join(OUT, 'index.js');
 const RATE_SCALE = 50;
 const MAX_BYTES = 2_000_000;
 /** The same list scripts/bundle.mjs refuses. */
-const FORBIDDEN = ['lib/sandbox/', 'lib/cli/', '@alicloud/fc2', '@alicloud/pop-core', 'vitest', 'esbuild', 'fast-check'];
+const FORBIDDEN = ['lib/sandbox/', 'lib/doors/cli/', '@alicloud/fc2', '@alicloud/pop-core', 'vitest', 'esbuild', 'fast-check'];
 
 const CONTEXT = {
   requestId: 'r-1',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { handler } from '../../functions/scheduler/index.js';
-import type { FcContext } from '../../lib/invocation.js';
+import type { FcContext } from '../../lib/doors/invocation.js';
 import type { ResourceResult } from '../../lib/execute/result.js';
 import type { RunReport } from '../../lib/run.js';
 import type { CallRecord, SandboxState } from '../../lib/sandbox/gateway.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOnly, refusing } from '../../lib/cloud/refuse.js';
-import { connect } from '../../lib/connect.js';
+import { connect } from '../../lib/doors/connect.js';
 import { systemClock } from '../../lib/execute/clock.js';
 import type { ExecuteContext } from '../../lib/execute/context.js';
 import { Deadline } from '../../lib/execute/deadline.js';

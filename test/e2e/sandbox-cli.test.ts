@@ -18,7 +18,7 @@ const DEV_API = '0099b7be-5f5b-4512-a7fc-56049ef1aaaa';
 
 /** True when some source the sandbox command runs has no output, or one newer than it. */
 function distIsStale(): boolean {
-  for (const dir of ['lib/cli', 'lib/sandbox']) {
+  for (const dir of ['lib/doors/cli', 'lib/sandbox']) {
     for (const name of readdirSync(join(ROOT, dir))) {
       if (!name.endsWith('.ts')) continue;
       const out = join(ROOT, 'dist', dir, name.replace(/\.ts$/, '.js'));

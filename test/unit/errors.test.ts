@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../lib/cli/args.js';
+import { UsageError } from '../../lib/doors/cli/args.js';
 import { CredentialsError } from '../../lib/cloud/credentials.js';
 import { CloudError, toCloudError } from '../../lib/cloud/errors.js';
 import { InvokeError } from '../../lib/cloud/fc.js';
 import { SettingsError } from '../../lib/config.js';
 import { BUG_CODE, failureOf, OffpeakError, quote, quoteList, shorten } from '../../lib/errors.js';
-import { EventError } from '../../lib/event.js';
+import { EventError } from '../../lib/doors/event.js';
 import { resultOfError, type ExecuteContext } from '../../lib/execute/context.js';
 import { DeadlineError } from '../../lib/execute/deadline.js';
 import type { ResourceResult } from '../../lib/execute/result.js';
-import { InvocationError } from '../../lib/invocation.js';
+import { InvocationError } from '../../lib/doors/invocation.js';
 import { ApiError } from '../../lib/sandbox/api.js';
 import { FcError } from '../../lib/sandbox/fc.js';
 import { SeedError } from '../../lib/sandbox/seed.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OffpeakError } from '../../lib/errors.js';
-import { EventError, parseEvent, type RunRequest } from '../../lib/event.js';
+import { EventError, parseEvent, type RunRequest } from '../../lib/doors/event.js';
 
 /**
  * parseEvent: the Function Compute event read strictly. A timer event runs at its triggerTime; a

@@ -1,5 +1,5 @@
 import type { Settings } from '../../../lib/config.js';
-import { connect } from '../../../lib/connect.js';
+import { connect } from '../../../lib/doors/connect.js';
 import { systemClock } from '../../../lib/execute/clock.js';
 import { Deadline } from '../../../lib/execute/deadline.js';
 import type { ResourceResult } from '../../../lib/execute/result.js';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { memoryIo } from '../../../lib/cli/io.js';
-import { main } from '../../../lib/cli/main.js';
+import { memoryIo } from '../../../lib/doors/cli/io.js';
+import { main } from '../../../lib/doors/cli/main.js';
 
 const NOW = Date.parse('2026-11-22T00:00:00Z');
 

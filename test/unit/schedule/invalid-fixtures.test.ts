@@ -11,8 +11,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryIo } from '../../../lib/cli/io.js';
-import { main } from '../../../lib/cli/main.js';
+import { memoryIo } from '../../../lib/doors/cli/io.js';
+import { main } from '../../../lib/doors/cli/main.js';
 import { formatDiagnostic, sortDiagnostics } from '../../../lib/schedule/diagnostics.js';
 import { loadSchedules } from '../../../lib/doors/schedule-files.js';
 

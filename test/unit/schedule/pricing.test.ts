@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { schemaText } from '../../../lib/cli/schema.js';
+import { schemaText } from '../../../lib/doors/cli/schema.js';
 import { compileSchedules } from '../../../lib/schedule/compile.js';
 import { formatDiagnostic } from '../../../lib/schedule/diagnostics.js';
 import { loadSchedules } from '../../../lib/doors/schedule-files.js';

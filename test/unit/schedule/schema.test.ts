@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { schemaText, SCHEMA_PATH } from '../../../lib/cli/schema.js';
+import { schemaText, SCHEMA_PATH } from '../../../lib/doors/cli/schema.js';
 import { ruleYaml } from './compile-text.js';
 
 describe('the published JSON Schema', () => {

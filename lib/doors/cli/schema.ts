@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { scheduleJsonSchema } from '../schedule/schema.js';
+import { scheduleJsonSchema } from '../../schedule/schema.js';
 import type { Io } from './io.js';
 import { parseFlags } from './args.js';
 

@@ -1,5 +1,5 @@
-import type { CredentialSource } from '../cloud/credentials.js';
-import type { InvokeResult } from '../cloud/fc.js';
+import type { CredentialSource } from '../../cloud/credentials.js';
+import type { InvokeResult } from '../../cloud/fc.js';
 import type { Io } from './io.js';
 import { instantFlag, parseFlags, UsageError } from './args.js';
 
@@ -57,7 +57,7 @@ export async function invokeCommand(argv: string[], io: Io): Promise<number> {
   }
 
   // Loaded only now: `offpeak --help` and the other commands never pay for the clients.
-  const { invokeFc2, invokeFc3, InvokeError } = await import('../cloud/fc.js');
+  const { invokeFc2, invokeFc3, InvokeError } = await import('../../cloud/fc.js');
   const options = {
     region,
     ...(accountId !== undefined ? { accountId } : {}),

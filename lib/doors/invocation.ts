@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
-import { CredentialsError, fcCredentials } from './cloud/credentials.js';
-import { readSettings, SettingsError } from './config.js';
-import { OffpeakError } from './errors.js';
+import { CredentialsError, fcCredentials } from '../cloud/credentials.js';
+import { readSettings, SettingsError } from '../config.js';
+import { OffpeakError } from '../errors.js';
 import { connect } from './connect.js';
 import { EventError, parseEvent } from './event.js';
-import { Deadline } from './execute/deadline.js';
-import { systemClock, type Clock } from './execute/clock.js';
-import { failureLine, reportLogLines } from './report/run.js';
-import { runTick, type RunReport } from './run.js';
-import { RequestError } from './request.js';
-import { loadRules, SchedulesInvalid } from './doors/schedule-files.js';
+import { Deadline } from '../execute/deadline.js';
+import { systemClock, type Clock } from '../execute/clock.js';
+import { failureLine, reportLogLines } from '../report/run.js';
+import { runTick, type RunReport } from '../run.js';
+import { RequestError } from '../request.js';
+import { loadRules, SchedulesInvalid } from './schedule-files.js';
 
 /**
  * A Function Compute invocation as a run: the event and context in, the report out. Every mistake

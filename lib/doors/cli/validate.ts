@@ -1,5 +1,5 @@
-import { formatDiagnostic, hasErrors, sortDiagnostics } from '../schedule/diagnostics.js';
-import { loadSchedules } from '../doors/schedule-files.js';
+import { formatDiagnostic, hasErrors, sortDiagnostics } from '../../schedule/diagnostics.js';
+import { loadSchedules } from '../schedule-files.js';
 import type { Io } from './io.js';
 import { parseFlags } from './args.js';
 

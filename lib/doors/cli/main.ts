@@ -1,6 +1,6 @@
 import { processIo, type Io } from './io.js';
 import { UsageError } from './args.js';
-import { quote } from '../errors.js';
+import { quote } from '../../errors.js';
 
 /** A command: argv after its name, where to write, and the instant the CLI started ("now"). */
 type Command = (argv: string[], io: Io, now: number) => Promise<number>;

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { OffpeakError, quote, QUOTE_MAX, quoteList } from './errors.js';
-import { parseInstant } from './schedule/instant.js';
-import { RULE_NAME } from './schedule/schema.js';
-import type { RunRequest } from './request.js';
+import { OffpeakError, quote, QUOTE_MAX, quoteList } from '../errors.js';
+import { parseInstant } from '../schedule/instant.js';
+import { RULE_NAME } from '../schedule/schema.js';
+import type { RunRequest } from '../request.js';
 
 /**
  * The Function Compute event, read strictly: a timer event (its triggerTime is the tick instant `at`) or a manual

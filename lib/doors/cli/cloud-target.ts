@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import type { CredentialSource } from '../cloud/credentials.js';
-import type { Settings } from '../config.js';
-import { quote } from '../errors.js';
+import type { CredentialSource } from '../../cloud/credentials.js';
+import type { Settings } from '../../config.js';
+import { quote } from '../../errors.js';
 import { UsageError } from './args.js';
 
 /**
@@ -11,8 +11,8 @@ import { UsageError } from './args.js';
  * and it never reaches the function.
  */
 async function startEmbeddedSandbox(seedPath: string | undefined, rateScaleText?: string) {
-  const { demoSeedPath, readSeed, SeedError } = await import('../sandbox/seed.js');
-  const { startSandbox } = await import('../sandbox/server.js');
+  const { demoSeedPath, readSeed, SeedError } = await import('../../sandbox/seed.js');
+  const { startSandbox } = await import('../../sandbox/server.js');
   const rateScale = Number(rateScaleText ?? '10');
   if (!(rateScale > 0) || !Number.isFinite(rateScale))
     throw new UsageError(`--rate-scale ${quote(rateScaleText ?? '')} must be a positive number such as 10`);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { demoSeedPath, readSeed, SeedError } from '../sandbox/seed.js';
-import { startSandbox } from '../sandbox/server.js';
-import { quote } from '../errors.js';
+import { demoSeedPath, readSeed, SeedError } from '../../sandbox/seed.js';
+import { startSandbox } from '../../sandbox/server.js';
+import { quote } from '../../errors.js';
 import type { Io } from './io.js';
 import { integerFlag, parseFlags, UsageError } from './args.js';
 

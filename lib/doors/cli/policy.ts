@@ -1,8 +1,8 @@
-import { ACCOUNT_ID } from '../policy/actions.js';
-import { buildPolicy } from '../policy/build.js';
-import { formatDiagnostic, hasErrors, sortDiagnostics } from '../schedule/diagnostics.js';
-import { loadSchedules } from '../doors/schedule-files.js';
-import { quote } from '../errors.js';
+import { ACCOUNT_ID } from '../../policy/actions.js';
+import { buildPolicy } from '../../policy/build.js';
+import { formatDiagnostic, hasErrors, sortDiagnostics } from '../../schedule/diagnostics.js';
+import { loadSchedules } from '../schedule-files.js';
+import { quote } from '../../errors.js';
 import type { Io } from './io.js';
 import { parseFlags, UsageError } from './args.js';
 

@@ -1,11 +1,11 @@
-import type { CloudApis } from './cloud/api.js';
-import type { CredentialSource } from './cloud/credentials.js';
-import { createCloudApis } from './cloud/index.js';
-import type { Settings } from './config.js';
-import type { Clock } from './execute/clock.js';
-import type { Deadline } from './execute/deadline.js';
-import { createGate } from './execute/gate.js';
-import { Pacer } from './execute/pacer.js';
+import type { CloudApis } from '../cloud/api.js';
+import type { CredentialSource } from '../cloud/credentials.js';
+import { createCloudApis } from '../cloud/index.js';
+import type { Settings } from '../config.js';
+import type { Clock } from '../execute/clock.js';
+import type { Deadline } from '../execute/deadline.js';
+import { createGate } from '../execute/gate.js';
+import { Pacer } from '../execute/pacer.js';
 
 /**
  * The cloud clients of one run, behind one gate: every call is paced under the account's rate

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { OffpeakError, quote } from '../errors.js';
-import { parseDuration } from '../schedule/duration.js';
-import { parseInstant } from '../schedule/instant.js';
+import { OffpeakError, quote } from '../../errors.js';
+import { parseDuration } from '../../schedule/duration.js';
+import { parseInstant } from '../../schedule/instant.js';
 
 /** A command-line mistake: printed as one line plus a usage hint, exit code 2. */
 export class UsageError extends OffpeakError {
