@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { OffpeakError } from '../errors.js';
 import { systemClock } from '../execute/clock.js';
-import { runInvocation, type FcContext } from '../doors/invocation.js';
+import type { Clock } from '../execute/clock.js';
 import { ApiError } from './api.js';
 import type { CallRecord } from './gateway.js';
 import { decode, pairsOf } from './request.js';
@@ -99,7 +99,7 @@ export interface FcAnswer {
 }
 
 /** The FC context the hosted handler receives, shaped as FC 3.0 passes it (docs/reference/alibaba-cloud-facts.md §4.1). */
-export interface SandboxFcContext extends FcContext {
+export interface SandboxFcContext {
   readonly requestId: string;
   readonly credentials: { readonly accessKeyId: string; readonly accessKeySecret: string; readonly securityToken?: string };
   readonly function: { readonly name: string; readonly handler: string; readonly memory: number; readonly timeout: number };
@@ -127,9 +127,21 @@ export interface FcHostOptions {
   readonly rateScale: number;
   /** The function's environment over the sandbox process's own (s.yaml's environmentVariables). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Replaces the handler (unit tests of the routes). Default: offpeak's invocation core against this sandbox. */
+  /**
+   * The function the invoke APIs run: offpeak's invocation core (lib/doors/invocation.ts), handed
+   * in by whoever starts the sandbox, so the sandbox never imports the doors it is a world for.
+   */
+  readonly hosted?: HostedFunction;
+  /** Replaces the whole runner (unit tests of the routes). */
   readonly runner?: FunctionRunner;
 }
+
+/** The shape of offpeak's invocation core: the event and context in, its environment, clock and log given. */
+export type HostedFunction = (
+  event: Buffer,
+  context: SandboxFcContext,
+  deps: { readonly clock: Clock; readonly env: Readonly<Record<string, string | undefined>>; readonly log: (line: string) => void },
+) => Promise<unknown>;
 
 /** The function timeout the context reports, as s.yaml deploys it. */
 const FUNCTION_TIMEOUT_SECONDS = 60;
@@ -319,7 +331,9 @@ export class FcHost {
       OFFPEAK_ENDPOINT: this.endpoint,
       OFFPEAK_RATE_SCALE: String(this.options.rateScale),
     };
-    return (event, context, log) => runInvocation(event, context, { clock: systemClock, env, log });
+    const hosted = this.options.hosted;
+    if (!hosted) return () => Promise.reject(new Error('this sandbox hosts no function: start it with offpeak sandbox'));
+    return (event, context, log) => hosted(event, context, { clock: systemClock, env, log });
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FcHost, isFcPath, type FcAnswer } from './fc.js';
+import { FcHost, isFcPath, type FcAnswer, type HostedFunction } from './fc.js';
 import { Gateway, type CallRecord, type SandboxState } from './gateway.js';
 import { parseSeed, type Seed } from './seed.js';
 import type { ReceivedRequest } from './signature.js';
@@ -35,6 +35,8 @@ export interface SandboxOptions {
   readonly faultSeed?: number;
   /** Environment of the hosted function over this process's own (OFFPEAK_SCHEDULES, say); its endpoint and rate scale are always this sandbox's. */
   readonly functionEnv?: Readonly<Record<string, string>>;
+  /** The function the FC invoke APIs run (offpeak's invocation core); without it they answer that none is hosted. */
+  readonly hosted?: HostedFunction;
 }
 
 export interface Sandbox {
@@ -57,6 +59,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     world: gateway,
     rateScale: options.rateScale ?? 1,
     ...(options.functionEnv ? { env: options.functionEnv } : {}),
+    ...(options.hosted ? { hosted: options.hosted } : {}),
   });
   const server = createServer((req, res) => {
     serve(gateway, fc, req, res).catch(() => {

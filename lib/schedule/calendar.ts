@@ -1,6 +1,6 @@
 import { quote } from '../errors.js';
 import { dayOfDate, isoWeekday } from './zone.js';
-import type { Parsed } from './window.js';
+import type { Parsed } from './parsed.js';
 
 /**
  * A calendar of holidays and make-up workdays. Under a calendar, a holiday matches day names as if

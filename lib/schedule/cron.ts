@@ -1,6 +1,6 @@
 import { quote } from '../errors.js';
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
-import type { Parsed } from './window.js';
+import type { Parsed } from './parsed.js';
 
 /**
  * Cron rules follow cron-parser's semantics in the rule's zone: 5 fields (minute first) or 6

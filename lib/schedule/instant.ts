@@ -1,5 +1,5 @@
 import { quote } from '../errors.js';
-import type { Parsed } from './window.js';
+import type { Parsed } from './parsed.js';
 import { wallToInstant } from './zone.js';
 
 /**

@@ -1,5 +1,6 @@
 import { quote } from '../errors.js';
 import { parseInstant } from './instant.js';
+import type { Parsed } from './parsed.js';
 
 /**
  * Windows: `DAYS [HH:MM-HH:MM]` (weekly, in the rule's zone) or `START/END` (an absolute interval).
@@ -26,8 +27,6 @@ export interface AbsoluteWindow {
 }
 
 export type Window = WeeklyWindow | AbsoluteWindow;
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
 export const WINDOW_FORM =
   "'DAYS [HH:MM-HH:MM]' such as 'Mon-Fri 20:00-08:00', 'Sat-Sun' or 'daily 00:00-07:00', " +

@@ -5,6 +5,7 @@ import { InvokeError, invokeFc2, invokeFc3, type InvokeOptions, type InvokeResul
 import type { RunReport } from '../../lib/run.js';
 import type { SandboxState } from '../../lib/sandbox/gateway.js';
 import { demoSeedPath, readSeed } from '../../lib/sandbox/seed.js';
+import { runInvocation } from '../../lib/doors/invocation.js';
 import { startSandbox, type Sandbox } from '../../lib/sandbox/server.js';
 import { ensureBuilt, offpeak as offpeakAs, ROOT } from './support/cli.js';
 
@@ -27,6 +28,7 @@ beforeAll(async () => {
     seed: await readSeed(demoSeedPath()),
     rateScale: RATE_SCALE,
     functionEnv: { OFFPEAK_SCHEDULES: join(ROOT, 'schedules') },
+    hosted: runInvocation,
   });
 });
 afterAll(async () => {

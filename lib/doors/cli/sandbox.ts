@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { demoSeedPath, readSeed, SeedError } from '../../sandbox/seed.js';
 import { startSandbox } from '../../sandbox/server.js';
+import { runInvocation } from '../invocation.js';
 import { quote } from '../../errors.js';
 import type { Io } from './io.js';
 import { integerFlag, parseFlags, UsageError } from './args.js';
@@ -42,7 +43,7 @@ export async function sandboxCommand(argv: string[], io: Io): Promise<number> {
   }
   let sandbox;
   try {
-    sandbox = await startSandbox({ port, seed, rateScale, rateLimits: !values['no-limits'] });
+    sandbox = await startSandbox({ port, seed, rateScale, rateLimits: !values['no-limits'], hosted: runInvocation });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     io.err(
