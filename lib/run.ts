@@ -9,7 +9,7 @@ import type { ExecuteContext, Progress } from './execute/context.js';
 import type { Deadline } from './execute/deadline.js';
 import { executeSae } from './execute/sae.js';
 import { executeSwas } from './execute/swas.js';
-import { OUTCOMES, skippedResult, type Outcome, type ResourceResult } from './execute/result.js';
+import { OUTCOMES, skippedResult, type BatchRecord, type Outcome, type ResourceResult } from './execute/result.js';
 import { narrowingOf, type RunRequest } from './request.js';
 import type { Action, Rule } from './schedule/rule.js';
 
@@ -31,6 +31,11 @@ export interface RunDeps {
   readonly deadline: Deadline;
   /** Hears progress: resources done of those acted on, and what the run waits for. */
   readonly onProgress?: (progress: { done: number; total: number; waitingFor?: string }) => void;
+  /**
+   * Hears each resource's result as soon as it is known (the skipped ones once decided, the others
+   * as they finish), so the function's log grows with the run instead of all at its end.
+   */
+  readonly onResult?: (result: ResourceResult, run: { readonly at: string; readonly dryRun: boolean }) => void;
 }
 
 export interface RuleSummary {
@@ -45,6 +50,8 @@ export interface RunReport {
   readonly dryRun: boolean;
   readonly rules: RuleSummary[];
   readonly results: ResourceResult[];
+  /** Requests sent for many resources at once; results name theirs (`batch`). */
+  readonly batches: BatchRecord[];
   /** Explicit ids the cloud does not know. */
   readonly missing: Missing[];
   /** Products and regions whose listing failed; their targets were not acted on. */
@@ -74,6 +81,10 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
   const { decisions, guard } = decide(intents, resolution.selected, { at, maxStopsPerRun: settings.maxStopsPerRun, force: request.force });
 
   const acting = decisions.filter((d) => d.verdict === 'act');
+  const skipped = decisions.filter((d) => d.verdict === 'skip').map(skippedResult);
+  const mark = { at: new Date(at).toISOString(), dryRun: request.dryRun };
+  if (deps.onResult) for (const r of skipped) deps.onResult(r, mark);
+  const batches: BatchRecord[] = [];
   const context: ExecuteContext = {
     // The guard holds the stops only (decide made them `held`); its client refuses any stop all the same.
     apis: guard === undefined ? apis : refusing(apis, ['stop'], 'guard'),
@@ -83,7 +94,8 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     at,
     saeBatch: settings.saeBatch,
     denied: new Map(),
-    ...(deps.onProgress ? { progress: progressOf(deps.onProgress, () => acting.length) } : {}),
+    batches,
+    ...(deps.onProgress || deps.onResult ? { progress: progressOf(deps, acting.length, mark) } : {}),
   };
   const [sae, swas] = await Promise.all([
     executeSae(
@@ -95,7 +107,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
       context,
     ),
   ]);
-  const results = [...decisions.filter((d) => d.verdict === 'skip').map(skippedResult), ...sae, ...swas].sort(
+  const results = [...skipped, ...sae, ...swas].sort(
     (a, b) =>
       a.product.localeCompare(b.product) ||
       a.region.localeCompare(b.region) ||
@@ -113,7 +125,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
   // A missing explicit id is reported, not failed: retrying the run would not make it appear.
   const ok = counts.failed === 0 && counts.deferred === 0 && unresolved.length === 0 && guard === undefined;
   return {
-    at: new Date(at).toISOString(),
+    at: mark.at,
     tick: settings.tick,
     dryRun: request.dryRun,
     rules: [
@@ -121,6 +133,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
       ...quiet.map((q: Quiet) => ({ name: q.rule, reason: q.reason })),
     ],
     results,
+    batches,
     missing: resolution.missing,
     unresolved,
     ...(guard ? { guard } : {}),
@@ -129,11 +142,14 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
   };
 }
 
-function progressOf(listener: NonNullable<RunDeps['onProgress']>, total: () => number): Progress {
+function progressOf(deps: RunDeps, total: number, mark: { at: string; dryRun: boolean }): Progress {
   let done = 0;
   return {
-    finished: () => listener({ done: ++done, total: total() }),
-    waiting: (what) => listener({ done, total: total(), waitingFor: what }),
+    finished: (result) => {
+      deps.onResult?.(result, mark);
+      deps.onProgress?.({ done: ++done, total });
+    },
+    waiting: (what) => deps.onProgress?.({ done, total, waitingFor: what }),
   };
 }
 

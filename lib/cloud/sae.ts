@@ -1,4 +1,5 @@
 import { directGate, type SaeApi, type SaeApp, type SaeAppFilter, type SaeAppStatus, type SaeChangeOrder } from './api.js';
+import { chunks } from './chunks.js';
 import { CloudError } from './errors.js';
 import { callerFor, type Body, type CloudOptions, type Query } from './openapi.js';
 import { ResponseReader } from './response.js';
@@ -70,16 +71,28 @@ export function createSaeApi(options: CloudOptions): SaeApi {
       // An empty id list selects nothing; sending it would select everything.
       if (filter.appIds?.length === 0) return [];
       const query = listQuery(filter);
+      // Ids go in groups of 100, each listed on its own: the request line never grows with the fleet.
+      const groups: Array<string | undefined> = filter.appIds
+        ? chunks([...new Set(filter.appIds)]).map((ids) => ids.join(','))
+        : [undefined];
       const apps = new Map<string, SaeApp>();
-      let read = 0;
-      for (let page = 1; ; page += 1) {
-        const { total, rows } = await run(region, 'ListApplications', { ...query, CurrentPage: String(page) }, readPage);
-        // One base URL may serve every region (OFFPEAK_ENDPOINT), so the region is checked here too.
-        for (const app of rows) if (app.regionId === region) apps.set(app.appId, app);
-        read += rows.length;
-        // Counting rows rather than pages stays right if the server caps the page size below ours.
-        if (rows.length === 0 || read >= total) return [...apps.values()];
+      for (const group of groups) {
+        let read = 0;
+        for (let page = 1; ; page += 1) {
+          const pageQuery = {
+            ...query,
+            ...(group !== undefined ? { FieldType: 'appIds', FieldValue: group } : {}),
+            CurrentPage: String(page),
+          };
+          const { total, rows } = await run(region, 'ListApplications', pageQuery, readPage);
+          // One base URL may serve every region (OFFPEAK_ENDPOINT), so the region is checked here too.
+          for (const app of rows) if (app.regionId === region) apps.set(app.appId, app);
+          read += rows.length;
+          // Counting rows rather than pages stays right if the server caps the page size below ours.
+          if (rows.length === 0 || read >= total) break;
+        }
       }
+      return [...apps.values()];
     },
 
     describeStatus(region, appId) {
@@ -137,17 +150,13 @@ function orderCreatedAt(data: Record<string, unknown>): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** ListApplications' filters; the name filter is AppName, ids go through FieldType=appIds. */
+/** ListApplications' filters; the name filter is AppName (ids go through FieldType=appIds, in groups). */
 function listQuery(filter: SaeAppFilter): Record<string, string> {
   const query: Record<string, string> = { PageSize: String(PAGE_SIZE) };
   if (filter.namespaceId) query.NamespaceId = filter.namespaceId;
   if (filter.appName) query.AppName = filter.appName;
   const tags = Object.entries(filter.tags ?? {});
   if (tags.length > 0) query.Tags = JSON.stringify(tags.map(([key, value]) => ({ key, value })));
-  if (filter.appIds) {
-    query.FieldType = 'appIds';
-    query.FieldValue = [...new Set(filter.appIds)].join(',');
-  }
   return query;
 }
 

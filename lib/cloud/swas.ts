@@ -1,4 +1,5 @@
 import { directGate, type SwasApi, type SwasInstance, type SwasInstanceFilter } from './api.js';
+import { chunks, MAX_IDS_PER_CALL } from './chunks.js';
 import { CloudError } from './errors.js';
 import { callerFor, type Body, type CloudOptions, type Query } from './openapi.js';
 import { ResponseReader } from './response.js';
@@ -8,7 +9,7 @@ import { ResponseReader } from './response.js';
  * parameter in the query, lists of ids as JSON text of at most 100.
  */
 
-const MAX_IDS = 100;
+const MAX_IDS = MAX_IDS_PER_CALL;
 const PAGE_SIZE = 100;
 const MAX_TAGS = 20;
 
@@ -100,12 +101,6 @@ function listQuery(region: string, filter: SwasInstanceFilter): Record<string, s
     query[`Tag.${i + 1}.Value`] = value;
   }
   return query;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 function readPage(body: Body, r: ResponseReader, region: string): { total: number; rows: SwasInstance[] } {

@@ -6,7 +6,8 @@ import { connect } from './connect.js';
 import { EventError, parseEvent } from './event.js';
 import { Deadline } from '../execute/deadline.js';
 import { systemClock, type Clock } from '../execute/clock.js';
-import { failureLine, reportLogLines } from '../report/run.js';
+import type { ResourceResult } from '../execute/result.js';
+import { closingLogLines, failureLine, resourceLogLine, type RunMark } from '../report/run.js';
 import { runTick, type RunReport } from '../run.js';
 import { RequestError } from '../request.js';
 import { loadRules, SchedulesInvalid } from './schedule-files.js';
@@ -63,8 +64,10 @@ export async function runInvocation(
     const request = parseEvent(event);
     const credentials = context.credentials ? fcCredentials(context) : ({ kind: 'chain' } as const);
     const { apis } = connect({ credentials, settings, deadline, clock: deps.clock });
-    const report = await runTick(request, settings, { rules, apis, clock: deps.clock, deadline });
-    for (const line of reportLogLines(report)) deps.log(line);
+    // Each resource is logged as it finishes: a run cut short by FC still leaves what it did.
+    const onResult = (result: ResourceResult, run: RunMark) => deps.log(resourceLogLine(result, run));
+    const report = await runTick(request, settings, { rules, apis, clock: deps.clock, deadline, onResult });
+    for (const line of closingLogLines(report)) deps.log(line);
     if (!report.ok) fail(failureLine(report));
     return report;
   } catch (error) {

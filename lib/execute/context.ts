@@ -4,7 +4,7 @@ import { CloudError } from '../cloud/errors.js';
 import { MutationRefused } from '../cloud/refuse.js';
 import { failureOf } from '../errors.js';
 import { DeadlineError, type Deadline } from './deadline.js';
-import type { ResourceResult } from './result.js';
+import type { BatchRecord, ResourceResult } from './result.js';
 
 /** What the executors share within one run. */
 export interface ExecuteContext {
@@ -18,6 +18,8 @@ export interface ExecuteContext {
   readonly at: number;
   /** SAE: stop and start per namespace with the batch APIs (needs a broader RAM grant). */
   readonly saeBatch: boolean;
+  /** The batches sent so far, each stated once for the report. */
+  readonly batches: BatchRecord[];
   /** Products and regions that refused us with a permission error: not tried again this run. */
   readonly denied: Map<string, CloudError>;
   /** Hears each finished resource and what the run is waiting for (progress on a terminal). */
@@ -75,15 +77,26 @@ export function deniedResult(base: Omit<ResourceResult, 'outcome'>, ctx: Execute
   };
 }
 
-/** Runs work that yields results (a SWAS batch) with a ledger: each result carries the batch's calls, request ids and time. */
-export async function accounted(work: () => Promise<ResourceResult[]>, ctx: ExecuteContext): Promise<ResourceResult[]> {
+/**
+ * Runs one batch's work with a ledger and records the batch once (its calls, request ids, tokens
+ * and time); each member's result names the batch instead of carrying copies.
+ */
+export async function asBatch(
+  batch: Omit<BatchRecord, 'attempts' | 'requestIds' | 'ms' | 'clientToken' | 'laterTokens'>,
+  work: (tokens: string[]) => Promise<ResourceResult[]>,
+  ctx: ExecuteContext,
+): Promise<ResourceResult[]> {
   const started = ctx.deadline.clock.now();
-  const { value, ledger } = await withLedger(work);
-  const ms = Math.max(0, Math.round(ctx.deadline.clock.now() - started));
-  return value.map((r) => ({
-    ...r,
+  const tokens: string[] = [];
+  const { value, ledger } = await withLedger(() => work(tokens));
+  const [clientToken, ...laterTokens] = tokens;
+  ctx.batches.push({
+    ...batch,
+    ...(clientToken ? { clientToken } : {}),
+    ...(laterTokens.length ? { laterTokens } : {}),
     attempts: ledger.calls,
     ...(ledger.requestIds.length ? { requestIds: [...ledger.requestIds] } : {}),
-    ms,
-  }));
+    ms: Math.max(0, Math.round(ctx.deadline.clock.now() - started)),
+  });
+  return value.map((r) => ({ ...r, batch: batch.id }));
 }

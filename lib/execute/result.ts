@@ -63,12 +63,34 @@ export interface ResourceResult {
   readonly code?: string;
   readonly requestId?: string;
   readonly changeOrderId?: string;
-  readonly clientToken?: string;
-  /** API requests made for it, retries included (a batch's requests count for each of its members). */
+  /** The batch it was sent in (SWAS): its ClientToken, request ids and calls are stated there, once. */
+  readonly batch?: string;
+  /** API requests made for it alone, retries included (a batch's are counted on the batch). */
   readonly attempts?: number;
   readonly requestIds?: readonly string[];
   /** Milliseconds from the first call for it to its result. */
   readonly ms?: number;
+}
+
+/**
+ * One request sent for many resources (a SWAS StopInstances/StartInstances of up to 100 ids). Its
+ * members' results name it, so the token and request ids appear once however big the batch.
+ */
+export interface BatchRecord {
+  /** `swas-1`, `swas-2`, … in the order the run formed them. */
+  readonly id: string;
+  readonly product: 'sae' | 'swas';
+  readonly region: string;
+  readonly action: Action;
+  readonly size: number;
+  /** The idempotency token of the batch as first sent (the whole batch's ids). */
+  readonly clientToken?: string;
+  /** Tokens of later rounds, sent for fewer ids after a re-read (IncorrectInstanceStatus). */
+  readonly laterTokens?: readonly string[];
+  /** API requests made for the batch, retries and re-reads included. */
+  readonly attempts: number;
+  readonly requestIds?: readonly string[];
+  readonly ms: number;
 }
 
 /** The result of a decision that was not acted on. */

@@ -1,6 +1,8 @@
 import type { SaeAppStatus } from '../cloud/api.js';
 import { CloudError } from '../cloud/errors.js';
+import { chunks } from '../cloud/chunks.js';
 import { MutationRefused } from '../cloud/refuse.js';
+import { groupBy } from '../group-by.js';
 import { withLedger } from '../cloud/ledger.js';
 import type { Decision } from '../plan/decide.js';
 import { deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
@@ -39,18 +41,26 @@ export async function executeSae(decisions: readonly Decision[], ctx: ExecuteCon
   const byRegion = new Map<string, Requested[]>();
   for (const r of requested) {
     if (r.done) {
-      ctx.progress?.finished(r.done);
+      finish(r, r.done, ctx);
       continue;
     }
-    byRegion.set(r.decision.resource.region, [...(byRegion.get(r.decision.resource.region) ?? []), r]);
+    const list = byRegion.get(r.decision.resource.region);
+    if (list) list.push(r);
+    else byRegion.set(r.decision.resource.region, [r]);
   }
   await Promise.all([...byRegion].map(([region, list]) => confirm(region, list, ctx)));
-  return requested.map((r) => ({
-    ...r.done!,
+  return requested.map((r) => r.done!);
+}
+
+/** Settles a request with its result, its calls and its time, and tells whoever listens. */
+function finish(r: Requested, result: ResourceResult, ctx: ExecuteContext): void {
+  r.done = {
+    ...result,
     attempts: r.calls,
     ...(r.requestIds.length ? { requestIds: r.requestIds } : {}),
     ms: Math.round(ctx.deadline.clock.now() - r.startedAt),
-  }));
+  };
+  ctx.progress?.finished(r.done);
 }
 
 const already = (action: 'stop' | 'start') => (action === 'stop' ? 'already-stopped' : 'already-running');
@@ -138,10 +148,8 @@ async function settled(region: string, appId: string, ctx: ExecuteContext): Prom
 async function confirm(region: string, list: readonly Requested[], ctx: ExecuteContext): Promise<void> {
   let waiting = [...list];
   let poll = ctx.pollMs;
-  const settle = (r: Requested, result: ResourceResult) => {
-    r.done = { ...result, ...(r.orderId ? { changeOrderId: r.orderId } : {}) };
-    ctx.progress?.finished(r.done);
-  };
+  const settle = (r: Requested, result: ResourceResult) =>
+    finish(r, { ...result, ...(r.orderId ? { changeOrderId: r.orderId } : {}) }, ctx);
   for (let round = 1; waiting.length > 0; round++) {
     try {
       await pause(ctx, poll, `confirming ${waiting.length} SAE change order${waiting.length === 1 ? '' : 's'} in ${region}`);
@@ -159,8 +167,7 @@ async function confirm(region: string, list: readonly Requested[], ctx: ExecuteC
       }
       if (still.length > 0 && round % ORDER_CHECK_EVERY === 0) {
         // Orders that ended without the app getting there: failed, or done while the listing lags.
-        const orders = new Map<string, Requested[]>();
-        for (const r of still) orders.set(r.orderId!, [...(orders.get(r.orderId!) ?? []), r]);
+        const orders = groupBy(still, (r) => r.orderId!);
         for (const [orderId, members] of orders) {
           const order = await charged(members[0]!, () => ctx.apis.sae.describeChangeOrder(region, orderId));
           if (!order.finished) continue;
@@ -197,18 +204,13 @@ async function confirm(region: string, list: readonly Requested[], ctx: ExecuteC
  * stops take the single path: it checks what a batch cannot.
  */
 async function requestBatches(decisions: readonly Decision[], ctx: ExecuteContext): Promise<Requested[]> {
-  const groups = new Map<string, Decision[]>();
-  const singles: Decision[] = [];
-  for (const d of decisions) {
-    if (d.catchUp || d.resource.namespaceId === undefined) {
-      singles.push(d);
-      continue;
-    }
-    const key = `${d.resource.region}\n${d.resource.namespaceId}\n${d.action}`;
-    groups.set(key, [...(groups.get(key) ?? []), d]);
-  }
+  const singles = decisions.filter((d) => d.catchUp || d.resource.namespaceId === undefined);
+  const batched = decisions.filter((d) => !(d.catchUp || d.resource.namespaceId === undefined));
+  const groups = groupBy(batched, (d) => `${d.resource.region}\n${d.resource.namespaceId}\n${d.action}`);
+  // A namespace of hundreds of apps goes in batches of 100 ids: the request line stays bounded.
+  const batches = [...groups.values()].flatMap((group) => chunks(group));
   const results = await Promise.all([
-    ...[...groups.values()].map((group) => requestBatch(group, ctx)),
+    ...batches.map((batch) => requestBatch(batch, ctx)),
     ...singles.map(async (d) => [await requestOne(d, ctx)]),
   ]);
   return results.flat();

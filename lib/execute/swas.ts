@@ -1,7 +1,9 @@
 import type { SwasInstance } from '../cloud/api.js';
+import { chunks } from '../cloud/chunks.js';
 import { CloudError } from '../cloud/errors.js';
+import { groupBy } from '../group-by.js';
 import type { Decision } from '../plan/decide.js';
-import { accounted, deniedResult, pause, resultOfError, type ExecuteContext } from './context.js';
+import { asBatch, deniedResult, pause, resultOfError, type ExecuteContext } from './context.js';
 import { identity, type ResourceResult } from './result.js';
 import { clientToken } from './token.js';
 
@@ -12,23 +14,20 @@ import { clientToken } from './token.js';
  * re-read: Stopping/Stopped is done, Starting is waited out, the rest is sent again.
  */
 
-const BATCH = 100;
 const MAX_ROUNDS = 4;
 
 /** Carries out SWAS decisions (all `act`). */
 export async function executeSwas(decisions: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
-  const groups = new Map<string, Decision[]>();
-  for (const d of decisions) {
-    const key = JSON.stringify([d.resource.region, d.action, [...d.rules].sort(), d.edgeAt ?? ctx.at]);
-    groups.set(key, [...(groups.get(key) ?? []), d]);
-  }
-  const batches: Decision[][] = [];
-  for (const group of groups.values()) {
-    const sorted = [...group].sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1));
-    for (let i = 0; i < sorted.length; i += BATCH) batches.push(sorted.slice(i, i + BATCH));
-  }
+  const groups = groupBy(decisions, (d) => JSON.stringify([d.resource.region, d.action, [...d.rules].sort(), d.edgeAt ?? ctx.at]));
+  const batches = [...groups.values()].flatMap((group) => chunks([...group].sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1))));
   const results = await Promise.all(
-    batches.map((b) => accounted(() => runBatch(b, ctx), ctx).then((rs) => (rs.forEach((r) => ctx.progress?.finished(r)), rs))),
+    batches.map(async (b, i) => {
+      const { region } = b[0]!.resource;
+      const record = { id: `swas-${i + 1}`, product: 'swas' as const, region, action: b[0]!.action, size: b.length };
+      const rs = await asBatch(record, (tokens) => runBatch(b, tokens, ctx), ctx);
+      for (const r of rs) ctx.progress?.finished(r);
+      return rs;
+    }),
   );
   return results.flat();
 }
@@ -44,7 +43,7 @@ function arrived(status: string): ResourceResult['outcome'] {
         : 'starting';
 }
 
-async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
+async function runBatch(batch: readonly Decision[], tokens: string[], ctx: ExecuteContext): Promise<ResourceResult[]> {
   const first = batch[0]!;
   const { region } = first.resource;
   const action = first.action;
@@ -56,6 +55,7 @@ async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promis
   for (let round = 0; pending.length > 0; round++) {
     const ids = pending.map((d) => d.resource.id);
     const token = clientToken({ rules: first.rules, action, at, ids });
+    tokens.push(token);
     try {
       if (round >= MAX_ROUNDS)
         throw new CloudError({
@@ -67,16 +67,15 @@ async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promis
         });
       if (action === 'stop') await ctx.apis.swas.stopInstances(region, ids, token);
       else await ctx.apis.swas.startInstances(region, ids, token);
-      for (const d of pending)
-        results.set(d.resource.id, { ...identity(d), outcome: action === 'stop' ? 'stopping' : 'starting', clientToken: token });
+      for (const d of pending) results.set(d.resource.id, { ...identity(d), outcome: action === 'stop' ? 'stopping' : 'starting' });
       // A caught-up stop may have been answered from an earlier run's token (SWAS replays it and
       // does nothing): read back, so an instance a person started since is reported as it is.
-      if (first.catchUp && action === 'stop') await readBack(pending, token, results, ctx);
+      if (first.catchUp && action === 'stop') await readBack(pending, results, ctx);
       pending = [];
     } catch (error) {
       const recoverable = error instanceof CloudError && (error.kind === 'state' || error.kind === 'not-found') && round < MAX_ROUNDS;
       if (!recoverable) {
-        for (const d of pending) results.set(d.resource.id, { ...resultOfError(identity(d), error, ctx), clientToken: token });
+        for (const d of pending) results.set(d.resource.id, resultOfError(identity(d), error, ctx));
         break;
       }
       try {
@@ -90,20 +89,15 @@ async function runBatch(batch: readonly Decision[], ctx: ExecuteContext): Promis
   return batch.map((d) => results.get(d.resource.id)!);
 }
 
-async function readBack(
-  sent: readonly Decision[],
-  token: string,
-  results: Map<string, ResourceResult>,
-  ctx: ExecuteContext,
-): Promise<void> {
+async function readBack(sent: readonly Decision[], results: Map<string, ResourceResult>, ctx: ExecuteContext): Promise<void> {
   const listed = await ctx.apis.swas.listInstances(sent[0]!.resource.region, { instanceIds: sent.map((d) => d.resource.id) });
+  const byId = new Map(sent.map((d) => [d.resource.id, d]));
   for (const instance of listed) {
-    if (instance.status !== 'Running' && instance.status !== 'Starting') continue;
-    const d = sent.find((x) => x.resource.id === instance.instanceId)!;
+    const d = byId.get(instance.instanceId);
+    if (!d || (instance.status !== 'Running' && instance.status !== 'Starting')) continue;
     results.set(d.resource.id, {
       ...identity(d),
       outcome: 'skipped',
-      clientToken: token,
       detail: `${instance.status}: started after the stop edge was applied; catch-up leaves it running`,
     });
   }

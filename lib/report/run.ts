@@ -73,11 +73,22 @@ export function reportText(report: RunReport): string {
   return lines.join('\n');
 }
 
-/** JSON lines for the function's log: one per resource, then the summary. */
-export function reportLogLines(report: RunReport): string[] {
-  const lines = report.results.map((r) => JSON.stringify({ type: 'resource', at: report.at, dryRun: report.dryRun, ...r }));
+/** What every log line of a run says about the run itself. */
+export interface RunMark {
+  readonly at: string;
+  readonly dryRun: boolean;
+}
+
+/** The log line of one resource's result, written as soon as it is known. */
+export const resourceLogLine = (result: ResourceResult, run: RunMark): string =>
+  JSON.stringify({ type: 'resource', at: run.at, dryRun: run.dryRun, ...result });
+
+/** The lines that close a run's log: what could not be found or listed, the batches, the summary. */
+export function closingLogLines(report: RunReport): string[] {
+  const lines: string[] = [];
   for (const m of report.missing) lines.push(JSON.stringify({ type: 'missing', at: report.at, ...m }));
   for (const u of report.unresolved) lines.push(JSON.stringify({ type: 'unresolved', at: report.at, ...u }));
+  for (const b of report.batches) lines.push(JSON.stringify({ type: 'batch', at: report.at, ...b }));
   lines.push(
     JSON.stringify({
       type: 'summary',
@@ -90,4 +101,9 @@ export function reportLogLines(report: RunReport): string[] {
     }),
   );
   return lines;
+}
+
+/** Every JSON line of a run's log at once: one per resource, then the closing lines. */
+export function reportLogLines(report: RunReport): string[] {
+  return [...report.results.map((r) => resourceLogLine(r, report)), ...closingLogLines(report)];
 }

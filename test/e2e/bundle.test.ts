@@ -114,7 +114,7 @@ describe('the function bundle', () => {
       'dev-box': 'stopping',
       'dev-ci-runner': 'excluded',
     });
-    expect(logs.map((l) => l.type)).toEqual(['resource', 'resource', 'resource', 'resource', 'summary']);
+    expect(logs.map((l) => l.type)).toEqual(['resource', 'resource', 'resource', 'resource', 'batch', 'summary']);
 
     const world = await sandboxState();
     expect(

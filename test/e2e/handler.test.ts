@@ -138,17 +138,24 @@ describe('handler: a timer event', () => {
     expect(report.missing).toEqual([]);
     expect(report.unresolved).toEqual([]);
 
+    // Resources are logged as they finish (the excluded one at once, the SWAS box before the SAE apps
+    // whose change orders are confirmed), then the batch the box went in, then the summary.
     const lines = loggedJson();
-    expect(lines.map((l) => l.type)).toEqual(['resource', 'resource', 'resource', 'resource', 'summary']);
-    expect(lines.slice(0, 4).map((l) => `${String(l.id)} ${String(l.outcome)}`)).toEqual([
-      `${DEV_API} stopped`,
-      `${DEV_CI} ${report.results[1]!.outcome}`,
-      `${DEV_WEB} stopped`,
-      `${DEV_BOX} stopping`,
-    ]);
+    expect(lines.map((l) => l.type)).toEqual(['resource', 'resource', 'resource', 'resource', 'batch', 'summary']);
+    const seen = lines.slice(0, 4).map((l) => `${String(l.id)} ${String(l.outcome)}`);
+    expect(seen.slice(0, 2)).toEqual([`${DEV_CI} ${report.results[1]!.outcome}`, `${DEV_BOX} stopping`]);
+    expect(seen.slice(2).sort()).toEqual([`${DEV_API} stopped`, `${DEV_WEB} stopped`].sort());
+    expect(lines[1]).toMatchObject({ batch: 'swas-1' });
+    expect(lines[4]).toMatchObject({
+      type: 'batch',
+      id: 'swas-1',
+      product: 'swas',
+      size: 1,
+      clientToken: expect.stringMatching(/^offpeak-stop-/) as unknown,
+    });
     for (const line of lines) expect(line.at).toBe('2026-11-24T12:00:00.000Z');
-    expect(lines[4]).toMatchObject({ type: 'summary', dryRun: false, ok: true, counts: report.counts });
-    expect(lines[4]!.summary).toMatch(/^2 stopped, 1 stopping, 1 (skipped|excluded)$/);
+    expect(lines[5]).toMatchObject({ type: 'summary', dryRun: false, ok: true, counts: report.counts });
+    expect(lines[5]!.summary).toMatch(/^2 stopped, 1 stopping, 1 (skipped|excluded)$/);
     // One line each: FC's log service indexes lines.
     for (const line of logged()) expect(line).not.toContain('\n');
 
@@ -272,11 +279,11 @@ describe('handler: a failing run', () => {
     expect(error.message).toBe('1 stopping — run FAILED: SAE cn-hangzhou listing: Forbidden.RAM');
 
     const lines = loggedJson();
-    expect(lines.map((l) => l.type)).toEqual(['resource', 'unresolved', 'summary', 'error']);
+    expect(lines.map((l) => l.type)).toEqual(['resource', 'unresolved', 'batch', 'summary', 'error']);
     expect(lines[0]).toMatchObject({ type: 'resource', product: 'swas', id: DEV_BOX, outcome: 'stopping' });
     expect(lines[1]).toMatchObject({ type: 'unresolved', product: 'sae', region: 'cn-hangzhou', code: 'Forbidden.RAM' });
-    expect(lines[2]).toMatchObject({ type: 'summary', ok: false, summary: '1 stopping — run FAILED' });
-    expect(lines[3]).toEqual({ type: 'error', message: '1 stopping — run FAILED: SAE cn-hangzhou listing: Forbidden.RAM' });
+    expect(lines[3]).toMatchObject({ type: 'summary', ok: false, summary: '1 stopping — run FAILED' });
+    expect(lines[4]).toEqual({ type: 'error', message: '1 stopping — run FAILED: SAE cn-hangzhou listing: Forbidden.RAM' });
 
     // The SAE listing failed, so no SAE app was touched; a permission error is not retried.
     const all = await calls();

@@ -46,7 +46,7 @@ function gated(): CloudApis {
 }
 
 function context(apis: CloudApis, saeBatch = false): ExecuteContext {
-  return { apis, deadline, sleep: (ms) => systemClock.sleep(ms), pollMs: 50, at: AT, saeBatch, denied: new Map() };
+  return { apis, deadline, sleep: (ms) => systemClock.sleep(ms), pollMs: 50, at: AT, saeBatch, denied: new Map(), batches: [] };
 }
 
 const resource = (product: 'sae' | 'swas', id: string, name: string): Resource => ({
@@ -98,7 +98,10 @@ describe('a client that refuses mutations', () => {
         'dev-box would-stop',
         'dev-api would-stop',
       ]);
-      expect(results.find((r) => r.product === 'swas')?.clientToken).toMatch(/./);
+      // The SWAS batch is stated once, with the token it would have been sent with.
+      expect(ctx.batches.map((b) => [b.id, b.size, b.attempts])).toEqual([['swas-1', 1, 0]]);
+      expect(ctx.batches[0]?.clientToken).toMatch(/^offpeak-stop-/);
+      expect(results.find((r) => r.product === 'swas')?.batch).toBe('swas-1');
       expect(callsOf(await world.calls(), MUTATING)).toEqual([]);
       expect((await world.state()).sae.apps.every((a) => a.status === 'RUNNING')).toBe(true);
     },

@@ -1,5 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callsOf, DEV, DEV_SEED, devNights, executed, outcomes, resultFor, rulesFrom, startWorld, type World } from './support/run.js';
+import {
+  callsOf,
+  DEV,
+  DEV_SEED,
+  devNights,
+  executed,
+  outcomes,
+  resultFor,
+  tokenOf,
+  rulesFrom,
+  startWorld,
+  type World,
+} from './support/run.js';
 
 /**
  * Restore: at 08:00 on a working day, dev-nights starts every target that is stopped, including
@@ -40,7 +52,7 @@ describe('restore at 08:00 (Wed 2036-11-26)', () => {
       'swas:dev-box': 'starting',
     });
     expect(resultFor(morning, 'dev-web').changeOrderId).toBeDefined();
-    expect(resultFor(morning, 'dev-box').clientToken).toMatch(/^offpeak-start-/);
+    expect(tokenOf(morning, 'dev-box')).toMatch(/^offpeak-start-/);
 
     const state = await world.state();
     const apps = Object.fromEntries(state.sae.apps.map((a) => [a.appId, [a.status, a.runningInstances]]));

@@ -8,6 +8,7 @@ import {
   MUTATING,
   outcomes,
   resultFor,
+  tokenOf,
   rulesFrom,
   startWorld,
   type World,
@@ -101,7 +102,7 @@ rules:
         .sort(),
     ).toEqual([`StopApplication ${DEV.api}`, `StopInstances ${DEV.box}`]);
     // A new stop, not a replay of 22:00's: its token is the 22:30 run's own.
-    expect(resultFor(later, 'dev-box').clientToken).not.toBe(resultFor(night, 'dev-box').clientToken);
+    expect(tokenOf(later, 'dev-box')).not.toBe(tokenOf(night, 'dev-box'));
   });
 
   it('the next enforce run finds everything down and does nothing', async () => {

@@ -239,6 +239,12 @@ export function resultFor(report: RunReport, name: string): ResourceResult {
   return found[0]!;
 }
 
+/** The ClientToken a SWAS resource's batch was first sent with (results name their batch). */
+export function tokenOf(report: RunReport, name: string): string | undefined {
+  const { batch } = resultFor(report, name);
+  return report.batches.find((b) => b.id === batch)?.clientToken;
+}
+
 /** Calls of these actions (optionally naming a resource). */
 export function callsOf(log: readonly CallRecord[], actions: string | readonly string[], resourceId?: string): CallRecord[] {
   const wanted = typeof actions === 'string' ? [actions] : actions;
