@@ -1,6 +1,7 @@
 import type { CloudApis } from '../cloud/api.js';
 import type { CredentialSource } from '../cloud/credentials.js';
 import { createCloudApis } from '../cloud/index.js';
+import { DEFAULT_READ_TIMEOUT_MS } from '../cloud/openapi.js';
 import type { Settings } from '../config.js';
 import type { Clock } from '../execute/clock.js';
 import type { Deadline } from '../execute/deadline.js';
@@ -30,6 +31,10 @@ export function connect(options: { credentials: CredentialSource; settings: Sett
     ...(settings.endpoint ? { endpointOverride: settings.endpoint } : {}),
     vpc: settings.vpc,
     gate,
+    // The clients' HTTP layer keeps each finished request until its read timer runs out. At the
+    // real cloud's pace that is a handful; against a sandbox whose time runs 1000x faster it would
+    // be thousands, so there the read timeout shrinks with time too (never below 2 s of real time).
+    ...(scale > 1 ? { readTimeoutMs: Math.max(2_000, DEFAULT_READ_TIMEOUT_MS / scale) } : {}),
   });
   return { apis, pacer };
 }

@@ -4,6 +4,7 @@ import { chunks } from '../cloud/chunks.js';
 import { MutationRefused } from '../cloud/refuse.js';
 import { groupBy } from '../group-by.js';
 import { withLedger } from '../cloud/ledger.js';
+import { pooled } from './pool.js';
 import type { Decision } from '../plan/decide.js';
 import { deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
 import { DeadlineError } from './deadline.js';
@@ -22,6 +23,8 @@ import { identity, type ResourceResult } from './result.js';
 const START_ORDERS = /start|deploy|rollback|scale|restart/i;
 /** Every this many confirmation rounds, stragglers' change orders are read: a failed order never shows in a listing. */
 const ORDER_CHECK_EVERY = 3;
+/** Apps being asked for at once: far above what 60 calls a minute let through, far below a fleet. */
+const IN_FLIGHT = 32;
 
 /** Where an app's request stands after the first phase. */
 interface Requested {
@@ -37,7 +40,7 @@ interface Requested {
 
 /** Carries out SAE decisions (all `act`). */
 export async function executeSae(decisions: readonly Decision[], ctx: ExecuteContext): Promise<ResourceResult[]> {
-  const requested = ctx.saeBatch ? await requestBatches(decisions, ctx) : await Promise.all(decisions.map((d) => requestOne(d, ctx)));
+  const requested = ctx.saeBatch ? await requestBatches(decisions, ctx) : await pooled(decisions, IN_FLIGHT, (d) => requestOne(d, ctx));
   const byRegion = new Map<string, Requested[]>();
   for (const r of requested) {
     if (r.done) {
@@ -211,7 +214,7 @@ async function requestBatches(decisions: readonly Decision[], ctx: ExecuteContex
   const batches = [...groups.values()].flatMap((group) => chunks(group));
   const results = await Promise.all([
     ...batches.map((batch) => requestBatch(batch, ctx)),
-    ...singles.map(async (d) => [await requestOne(d, ctx)]),
+    pooled(singles, IN_FLIGHT, (d) => requestOne(d, ctx)),
   ]);
   return results.flat();
 }
