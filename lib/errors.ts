@@ -34,7 +34,7 @@ export const BUG_CODE = 'OffpeakBug';
 export function failureOf(error: unknown): { code: string; message: string } {
   if (error instanceof OffpeakError) return { code: error.code, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
-  return { code: BUG_CODE, message: `a bug in offpeak, please report it (${message})` };
+  return { code: BUG_CODE, message: `a bug in offpeak, please report it (${boundedDetail(message)})` };
 }
 
 /** Messages quote at most this many characters of what was typed. */
@@ -52,8 +52,10 @@ const count = new Intl.NumberFormat('en-US');
  * @example quote('a'.repeat(4000)) // "'aaa…' (4,000 characters)", the first 80 kept
  */
 export function quote(text: string, max = QUOTE_MAX, mark = "'"): string {
-  const long = codePoints(text, max + 1) > max;
-  return `${mark}${shorten(text, max)}${mark}${long ? ` (${formatCount(codePoints(text))} characters)` : ''}`;
+  const shown = shorten(text, max);
+  // Cut: longer than `max`, or short but full of escapes that made it so.
+  const cut = codePoints(text, max + 1) > max || (shown.endsWith('…') && !text.endsWith('…'));
+  return `${mark}${shown}${mark}${cut ? ` (${formatCount(codePoints(text))} characters)` : ''}`;
 }
 
 /**
@@ -61,11 +63,29 @@ export function quote(text: string, max = QUOTE_MAX, mark = "'"): string {
  * cut after `max` characters with '…'. For names that a message shows bare, such as a field path.
  */
 export function shorten(text: string, max = QUOTE_MAX): string {
-  if (codePoints(text, max + 1) <= max) return visible(text);
+  if (codePoints(text, max + 1) <= max && !CONTROL.test(text)) return text;
+  // Cut what is shown: a control character shows as an escape of up to six characters, and
+  // binary input is full of them, so the escaped text is what must fit.
+  const shown = visible(text.length > 8 * max ? text.slice(0, 8 * max) : text);
+  if (codePoints(shown, max + 1) <= max) return shown;
   let cut = 0;
   // Cut at a code point, never inside a surrogate pair.
-  for (let i = 0; i < max; i++) cut += (text.codePointAt(cut) ?? 0) > 0xffff ? 2 : 1;
-  return `${visible(text.slice(0, cut))}…`;
+  for (let i = 0; i < max; i++) cut += (shown.codePointAt(cut) ?? 0) > 0xffff ? 2 : 1;
+  // Nor inside an escape: a trailing `\u00` fragment goes.
+  return `${shown.slice(0, cut).replace(/\\(u[0-9a-f]{0,3}|)$/, '')}…`;
+}
+
+/** Details of a failure (a cloud's message, a client's error) are cut after this many characters. */
+export const DETAIL_MAX = 300;
+
+/**
+ * A message from elsewhere (a cloud API, an HTTP client) made fit for a report: every URL loses its
+ * query (which carries the request's parameters and signature, and can be kilobytes of ids), and
+ * the whole is cut to `max` characters.
+ * @example boundedDetail('read ECONNRESET PUT http://sae.example/app?AppId=…4 KB… failed.') // 'read ECONNRESET PUT http://sae.example/app?… failed.'
+ */
+export function boundedDetail(text: string, max = DETAIL_MAX): string {
+  return shorten(text.replace(/\b(https?:\/\/[^\s?#"']*)\?[^\s"']*/g, '$1?…'), max);
 }
 
 /** A count as people read it: 4,000. */
@@ -96,10 +116,9 @@ function codePoints(text: string, stop = Infinity): number {
 const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** Control characters as escapes, so a quoted value never breaks a message over lines or moves the cursor. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 function visible(text: string): string {
-  return text.replace(
-    // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return text.replace(new RegExp(CONTROL.source, 'g'), (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -7,7 +7,7 @@
  * SyntaxError; timeouts have a name but no code. All of that is undone here, in one place.
  */
 
-import { OffpeakError } from '../errors.js';
+import { boundedDetail, OffpeakError } from '../errors.js';
 
 /** The products offpeak calls. */
 export type Product = 'sae' | 'swas';
@@ -52,7 +52,8 @@ export class CloudError extends OffpeakError {
   readonly requestId?: string;
 
   constructor(fields: CloudErrorFields) {
-    super(fields.message, { code: fields.code, cause: fields.cause });
+    // The message goes into reports and logs: no URL query, no unbounded text, whatever the client said.
+    super(boundedDetail(fields.message), { code: fields.code, cause: fields.cause });
     this.product = fields.product;
     this.action = fields.action;
     this.kind = fields.kind;

@@ -4,6 +4,7 @@ import { chunks } from '../cloud/chunks.js';
 import { MutationRefused } from '../cloud/refuse.js';
 import { groupBy } from '../group-by.js';
 import { withLedger } from '../cloud/ledger.js';
+import { failureOf } from '../errors.js';
 import { pooled } from './pool.js';
 import type { Decision } from '../plan/decide.js';
 import { deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
@@ -193,7 +194,7 @@ async function confirm(region: string, list: readonly Requested[], ctx: ExecuteC
       const why =
         error instanceof DeadlineError
           ? "the run's time was up before its change order was seen to end"
-          : `could not confirm: ${(error as Error).message}`;
+          : `could not confirm: ${failureOf(error).message}`;
       for (const r of waiting)
         settle(r, { ...identity(r.decision), outcome: r.decision.action === 'stop' ? 'stopping' : 'starting', detail: why });
       return;

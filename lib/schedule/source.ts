@@ -18,7 +18,8 @@ export interface Source {
   at(path: readonly PropertyKey[], message: string, options?: { key?: boolean; severity?: 'error' | 'warning' }): Diagnostic;
 }
 
-const MAX_YAML_ERRORS = 10;
+/** YAML errors shown for one file: the first few say what is wrong, more would bury them. */
+const MAX_YAML_ERRORS = 3;
 
 /**
  * A YAML library message with the file's text in it bounded: some end in a JSON-quoted stretch of

@@ -4,7 +4,7 @@ import { CredentialsError } from '../../lib/cloud/credentials.js';
 import { CloudError, toCloudError } from '../../lib/cloud/errors.js';
 import { InvokeError } from '../../lib/cloud/fc.js';
 import { SettingsError } from '../../lib/config.js';
-import { BUG_CODE, failureOf, OffpeakError, quote, quoteList, shorten } from '../../lib/errors.js';
+import { boundedDetail, BUG_CODE, DETAIL_MAX, failureOf, OffpeakError, quote, quoteList, shorten } from '../../lib/errors.js';
 import { EventError } from '../../lib/doors/event.js';
 import { resultOfError, type ExecuteContext } from '../../lib/execute/context.js';
 import { DeadlineError } from '../../lib/execute/deadline.js';
@@ -174,5 +174,32 @@ describe('failureOf and resultOfError: a bug is never given a cloud code', () =>
     const cloud = new CloudError({ product: 'sae', action: 'StopApplication', code: 'InternalError', kind: 'transient', message: 'boom' });
     expect(resultOfError(base, cloud, ctx)).toMatchObject({ outcome: 'failed', code: 'InternalError', detail: 'StopApplication: boom' });
     expect(resultOfError(base, new DeadlineError('late'), ctx)).toMatchObject({ outcome: 'deferred', detail: 'late' });
+  });
+});
+
+describe('boundedDetail', () => {
+  it('drops every URL query and keeps the rest of the message', () => {
+    const ids = Array.from({ length: 500 }, (_, i) => `app-${i}`).join(',');
+    const message = `read ECONNRESET PUT http://127.0.0.1:8080/pop/v1/sam/app/listApplications?FieldValue=${ids}&Signature=abc failed.`;
+    expect(boundedDetail(message)).toBe('read ECONNRESET PUT http://127.0.0.1:8080/pop/v1/sam/app/listApplications?… failed.');
+  });
+
+  it('cuts long text to the bound with an ellipsis', () => {
+    const out = boundedDetail('x'.repeat(5_000));
+    expect(out).toHaveLength(DETAIL_MAX + 1);
+    expect(out.endsWith('…')).toBe(true);
+  });
+
+  it('a CloudError made from a client error that quotes a URL carries neither the query nor more than the bound', () => {
+    const thrown = Object.assign(
+      new Error(`socket hang up POST https://swas.cn-hangzhou.aliyuncs.com/?InstanceIds=${'%22ace%22'.repeat(900)} failed.`),
+      {
+        code: 'ECONNRESET',
+      },
+    );
+    const error = toCloudError(thrown, 'swas', 'ListInstances');
+    expect(error.message).not.toContain('InstanceIds');
+    expect(error.message.length).toBeLessThanOrEqual(DETAIL_MAX + 1);
+    expect(error.cause).toBe(thrown);
   });
 });
