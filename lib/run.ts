@@ -1,4 +1,4 @@
-import type { CloudApis } from './cloud/api.js';
+import type { CloudApis, Unreadable } from './cloud/api.js';
 import { decide } from './plan/decide.js';
 import { intentsAt, type Quiet } from './plan/intents.js';
 import { resolveTargets, type Missing } from './plan/resolve.js';
@@ -54,6 +54,8 @@ export interface RunReport {
   readonly batches: BatchRecord[];
   /** Explicit ids the cloud does not know. */
   readonly missing: Missing[];
+  /** Listing rows that could not be read: those resources were left alone. */
+  readonly unreadable: Unreadable[];
   /** Products and regions whose listing failed; their targets were not acted on. */
   readonly unresolved: Array<{ product: 'sae' | 'swas'; region: string; code: string; message: string }>;
   /** Set when the blast-radius guard held the run back. */
@@ -135,6 +137,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     results,
     batches,
     missing: resolution.missing,
+    unreadable: resolution.unreadable,
     unresolved,
     ...(guard ? { guard } : {}),
     counts,

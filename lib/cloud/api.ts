@@ -10,6 +10,18 @@ export type Gate = <T>(product: 'sae' | 'swas', action: string, call: () => Prom
 /** The identity gate: each call runs once, as it comes. */
 export const directGate: Gate = (_product, _action, call) => call();
 
+/**
+ * A listing row that could not be read (a field missing or of the wrong type): that resource is
+ * left alone and reported, and the rest of the listing goes on.
+ */
+export interface Unreadable {
+  readonly product: 'sae' | 'swas';
+  readonly region: string;
+  /** The row's id when it has one, else its place in the answer (`Data.Applications[3]`). */
+  readonly id: string;
+  readonly problem: string;
+}
+
 /** An SAE application as ListApplications shows it. */
 export interface SaeApp {
   readonly appId: string;
@@ -57,8 +69,8 @@ export interface SaeChangeOrder {
 }
 
 export interface SaeApi {
-  /** Every page of ListApplications in the region (apps of other regions are dropped). */
-  listApplications(region: string, filter: SaeAppFilter): Promise<SaeApp[]>;
+  /** Every page of ListApplications in the region (apps of other regions are dropped); rows it cannot read go to `unreadable`. */
+  listApplications(region: string, filter: SaeAppFilter, unreadable?: Unreadable[]): Promise<SaeApp[]>;
   describeStatus(region: string, appId: string): Promise<SaeAppStatus>;
   /** StopApplication; returns the change order id. */
   stop(region: string, appId: string): Promise<string>;
@@ -89,7 +101,7 @@ export interface SwasInstanceFilter {
 
 export interface SwasApi {
   /** Every page of ListInstances (ids in groups of 100, as the API allows). */
-  listInstances(region: string, filter: SwasInstanceFilter): Promise<SwasInstance[]>;
+  listInstances(region: string, filter: SwasInstanceFilter, unreadable?: Unreadable[]): Promise<SwasInstance[]>;
   /** StopInstances (1 to 100 ids) with an idempotency token. */
   stopInstances(region: string, instanceIds: readonly string[], clientToken: string): Promise<void>;
   startInstances(region: string, instanceIds: readonly string[], clientToken: string): Promise<void>;

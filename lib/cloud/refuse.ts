@@ -39,7 +39,7 @@ export function refusing(apis: CloudApis, mutations: readonly Mutation[], reason
   const start = mutations.includes('start');
   return {
     sae: {
-      listApplications: (region, filter) => apis.sae.listApplications(region, filter),
+      listApplications: (region, filter, unreadable) => apis.sae.listApplications(region, filter, unreadable),
       describeStatus: (region, appId) => apis.sae.describeStatus(region, appId),
       describeChangeOrder: (region, id) => apis.sae.describeChangeOrder(region, id),
       stop: stop ? refuse(reason, 'stop', 'StopApplication') : (region, appId) => apis.sae.stop(region, appId),
@@ -48,7 +48,7 @@ export function refusing(apis: CloudApis, mutations: readonly Mutation[], reason
       batchStart: start ? refuse(reason, 'start', 'BatchStartApplications') : (region, ns, ids) => apis.sae.batchStart(region, ns, ids),
     },
     swas: {
-      listInstances: (region, filter) => apis.swas.listInstances(region, filter),
+      listInstances: (region, filter, unreadable) => apis.swas.listInstances(region, filter, unreadable),
       stopInstances: stop ? refuse(reason, 'stop', 'StopInstances') : (region, ids, token) => apis.swas.stopInstances(region, ids, token),
       startInstances: start
         ? refuse(reason, 'start', 'StartInstances')

@@ -69,6 +69,30 @@ export class ResponseReader {
     return this.fail(`${where}.${key}`, value);
   }
 
+  /**
+   * The rows of a listing, each read on its own: a row that cannot be read is set aside as
+   * unreadable (named by its `idKey` when it has one) and the others are kept.
+   */
+  rows<T>(
+    value: unknown,
+    where: string,
+    idKey: string,
+    read: (row: Json, where: string) => T,
+  ): { rows: T[]; unreadable: Array<{ id: string; problem: string }> } {
+    const rows: T[] = [];
+    const unreadable: Array<{ id: string; problem: string }> = [];
+    for (const [i, item] of this.list(value, where).entries()) {
+      try {
+        rows.push(read(this.object(item, `${where}[${i}]`), `${where}[${i}]`));
+      } catch (error) {
+        if (!(error instanceof CloudError)) throw error;
+        const id = typeof item === 'object' && item !== null ? (item as Json)[idKey] : undefined;
+        unreadable.push({ id: typeof id === 'string' && id !== '' ? id : `${where}[${i}]`, problem: error.message });
+      }
+    }
+    return { rows, unreadable };
+  }
+
   /** `Tags: [{Key, Value}]` as a record; absent or null means no tags. */
   tags(o: Json, key: string, where: string): Record<string, string> {
     const value = o[key];

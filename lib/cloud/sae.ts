@@ -67,7 +67,7 @@ export function createSaeApi(options: CloudOptions): SaeApi {
   };
 
   return {
-    async listApplications(region, filter) {
+    async listApplications(region, filter, unreadable) {
       // An empty id list selects nothing; sending it would select everything.
       if (filter.appIds?.length === 0) return [];
       const query = listQuery(filter);
@@ -84,12 +84,13 @@ export function createSaeApi(options: CloudOptions): SaeApi {
             ...(group !== undefined ? { FieldType: 'appIds', FieldValue: group } : {}),
             CurrentPage: String(page),
           };
-          const { total, rows } = await run(region, 'ListApplications', pageQuery, readPage);
+          const answer = await run(region, 'ListApplications', pageQuery, readPage);
           // One base URL may serve every region (OFFPEAK_ENDPOINT), so the region is checked here too.
-          for (const app of rows) if (app.regionId === region) apps.set(app.appId, app);
-          read += rows.length;
+          for (const app of answer.rows) if (app.regionId === region) apps.set(app.appId, app);
+          for (const row of answer.unreadable) unreadable?.push({ product: 'sae', region, ...row });
+          read += answer.seen;
           // Counting rows rather than pages stays right if the server caps the page size below ours.
-          if (rows.length === 0 || read >= total) break;
+          if (answer.seen === 0 || read >= answer.total) break;
         }
       }
       return [...apps.values()];
@@ -160,10 +161,11 @@ function listQuery(filter: SaeAppFilter): Record<string, string> {
   return query;
 }
 
-function readPage(data: Body, r: ResponseReader): { total: number; rows: SaeApp[] } {
-  const rows = r.list(data.Applications, 'Data.Applications').map((item, i): SaeApp => {
-    const where = `Data.Applications[${i}]`;
-    const a = r.object(item, where);
+function readPage(
+  data: Body,
+  r: ResponseReader,
+): { total: number; seen: number; rows: SaeApp[]; unreadable: Array<{ id: string; problem: string }> } {
+  const { rows, unreadable } = r.rows(data.Applications, 'Data.Applications', 'AppId', (a, where): SaeApp => {
     const cpu = r.optionalNumber(a, 'Cpu', where);
     const memory = r.optionalNumber(a, 'Mem', where);
     return {
@@ -178,5 +180,5 @@ function readPage(data: Body, r: ResponseReader): { total: number; rows: SaeApp[
       ...(memory !== undefined ? { memory } : {}),
     };
   });
-  return { total: r.number(data, 'TotalSize', 'Data'), rows };
+  return { total: r.number(data, 'TotalSize', 'Data'), seen: rows.length + unreadable.length, rows, unreadable };
 }

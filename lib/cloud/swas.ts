@@ -57,7 +57,7 @@ export function createSwasApi(options: CloudOptions): SwasApi {
   }
 
   return {
-    async listInstances(region, filter) {
+    async listInstances(region, filter, unreadable) {
       // An empty id list selects nothing; sending it would select everything.
       if (filter.instanceIds?.length === 0) return [];
       const query = listQuery(region, filter);
@@ -69,11 +69,12 @@ export function createSwasApi(options: CloudOptions): SwasApi {
         let read = 0;
         for (let page = 1; ; page += 1) {
           const pageQuery = { ...query, ...(group !== undefined ? { InstanceIds: group } : {}), PageNumber: String(page) };
-          const { total, rows } = await run(region, 'ListInstances', pageQuery, (body, r) => readPage(body, r, region));
-          for (const instance of rows) found.set(instance.instanceId, instance);
-          read += rows.length;
+          const answer = await run(region, 'ListInstances', pageQuery, (body, r) => readPage(body, r, region));
+          for (const instance of answer.rows) found.set(instance.instanceId, instance);
+          for (const row of answer.unreadable) unreadable?.push({ product: 'swas', region, ...row });
+          read += answer.seen;
           // Counting rows rather than pages stays right if the server caps the page size below ours.
-          if (rows.length === 0 || read >= total) break;
+          if (answer.seen === 0 || read >= answer.total) break;
         }
       }
       return [...found.values()];
@@ -103,10 +104,12 @@ function listQuery(region: string, filter: SwasInstanceFilter): Record<string, s
   return query;
 }
 
-function readPage(body: Body, r: ResponseReader, region: string): { total: number; rows: SwasInstance[] } {
-  const rows = r.list(body.Instances, 'Instances').map((item, i): SwasInstance => {
-    const where = `Instances[${i}]`;
-    const s = r.object(item, where);
+function readPage(
+  body: Body,
+  r: ResponseReader,
+  region: string,
+): { total: number; seen: number; rows: SwasInstance[]; unreadable: Array<{ id: string; problem: string }> } {
+  const { rows, unreadable } = r.rows(body.Instances, 'Instances', 'InstanceId', (s, where): SwasInstance => {
     const chargeType = r.optionalString(s, 'ChargeType', where);
     const planId = r.optionalString(s, 'PlanId', where);
     return {
@@ -120,5 +123,5 @@ function readPage(body: Body, r: ResponseReader, region: string): { total: numbe
       ...(planId !== undefined ? { planId } : {}),
     };
   });
-  return { total: r.number(body, 'TotalCount', 'body'), rows };
+  return { total: r.number(body, 'TotalCount', 'body'), seen: rows.length + unreadable.length, rows, unreadable };
 }

@@ -1,4 +1,5 @@
-import type { CloudApis, SaeApp, SaeAppFilter, SwasInstance, SwasInstanceFilter } from '../cloud/api.js';
+import type { CloudApis, SaeApp, SaeAppFilter, SwasInstance, SwasInstanceFilter, Unreadable } from '../cloud/api.js';
+import { groupBy } from '../group-by.js';
 import { CloudError } from '../cloud/errors.js';
 import { failureOf } from '../errors.js';
 import type { Resource, ResourceState } from './decide.js';
@@ -29,12 +30,15 @@ export interface Resolution {
   readonly selected: Map<string, Resource[]>;
   readonly missing: Missing[];
   readonly failures: ListingFailure[];
+  /** Listing rows that could not be read: those resources are left alone this run. */
+  readonly unreadable: Unreadable[];
 }
 
 /** Resolves the targets of the rules that have intents. Never throws for a cloud error. */
 export async function resolveTargets(intents: readonly RuleIntent[], apis: CloudApis): Promise<Resolution> {
   const rules = intents.map((i) => i.rule);
   const failures: ListingFailure[] = [];
+  const unreadable: Unreadable[] = [];
   const sae = new Map<string, SaeApp[]>();
   const swas = new Map<string, SwasInstance[]>();
 
@@ -53,7 +57,7 @@ export async function resolveTargets(intents: readonly RuleIntent[], apis: Cloud
               : []),
           ];
       try {
-        const lists = await Promise.all(filters.map((f) => apis.sae.listApplications(region, f)));
+        const lists = await Promise.all(filters.map((f) => apis.sae.listApplications(region, f, unreadable)));
         sae.set(
           region,
           unique(lists.flat(), (a) => a.appId),
@@ -67,7 +71,7 @@ export async function resolveTargets(intents: readonly RuleIntent[], apis: Cloud
         ? {}
         : { instanceIds: [...new Set(targets.flatMap((t) => t.instanceIds ?? []))] };
       try {
-        swas.set(region, await apis.swas.listInstances(region, filter));
+        swas.set(region, await apis.swas.listInstances(region, filter, unreadable));
       } catch (error) {
         failures.push({ product: 'swas', region, error: asCloudError(error, 'swas', 'ListInstances') });
       }
@@ -90,8 +94,9 @@ export async function resolveTargets(intents: readonly RuleIntent[], apis: Cloud
       const instances = swas.get(target.region);
       if (!instances) continue;
       const hits = instances.filter((i) => swasTargetMatches(target, i));
+      const hit = new Set(hits.map((h) => h.instanceId));
       for (const id of target.instanceIds ?? []) {
-        if (!hits.some((h) => h.instanceId === id)) missing.push({ rule: rule.name, product: 'swas', region: target.region, id });
+        if (!hit.has(id)) missing.push({ rule: rule.name, product: 'swas', region: target.region, id });
       }
       found.push(...hits.map(swasResource));
     }
@@ -100,14 +105,17 @@ export async function resolveTargets(intents: readonly RuleIntent[], apis: Cloud
       unique(found, (r) => `${r.product}:${r.id}`),
     );
   }
-  return { selected, missing, failures };
+  // An explicit id whose row was unreadable is reported once, as unreadable, not also as missing.
+  const unread = new Set(unreadable.map((u) => `${u.product}:${u.region}:${u.id}`));
+  return {
+    selected,
+    missing: missing.filter((m) => !unread.has(`${m.product}:${m.region}:${m.id}`)),
+    failures,
+    unreadable: unique(unreadable, (u) => `${u.product}:${u.region}:${u.id}`),
+  };
 }
 
-function groupByRegion<T extends { readonly region: string }>(targets: readonly T[]): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const t of targets) map.set(t.region, [...(map.get(t.region) ?? []), t]);
-  return map;
-}
+const groupByRegion = <T extends { readonly region: string }>(targets: readonly T[]): Map<string, T[]> => groupBy(targets, (t) => t.region);
 
 function unique<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
   const seen = new Map<string, T>();

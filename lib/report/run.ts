@@ -30,6 +30,7 @@ export function summaryLine(report: RunReport): string {
   const parts = Object.entries(report.counts)
     .filter(([, n]) => n > 0)
     .map(([outcome, n]) => `${n} ${VERB[outcome as ResourceResult['outcome']]}`);
+  if (report.unreadable.length > 0) parts.push(`${report.unreadable.length} unreadable`);
   return `${report.dryRun ? 'dry run: ' : ''}${parts.length ? parts.join(', ') : 'nothing to do'}${report.ok ? '' : ' — run FAILED'}`;
 }
 
@@ -64,6 +65,10 @@ export function reportText(report: RunReport): string {
   }
   for (const m of report.missing)
     lines.push(`  not found   ${m.product.toUpperCase()} ${m.region} ${m.id} (named by rule ${m.rule}): check the id and region`);
+  for (const u of report.unreadable)
+    lines.push(
+      `  UNREADABLE  ${u.product.toUpperCase()} ${u.region} ${u.id}: the listing's row could not be read (${u.problem}); left alone`,
+    );
   for (const u of report.unresolved)
     lines.push(
       `  UNRESOLVED  ${u.product.toUpperCase()} ${u.region}: listing failed (${u.code}: ${u.message}); its targets were not touched`,
@@ -87,6 +92,7 @@ export const resourceLogLine = (result: ResourceResult, run: RunMark): string =>
 export function closingLogLines(report: RunReport): string[] {
   const lines: string[] = [];
   for (const m of report.missing) lines.push(JSON.stringify({ type: 'missing', at: report.at, ...m }));
+  for (const u of report.unreadable) lines.push(JSON.stringify({ type: 'unreadable', at: report.at, ...u }));
   for (const u of report.unresolved) lines.push(JSON.stringify({ type: 'unresolved', at: report.at, ...u }));
   for (const b of report.batches) lines.push(JSON.stringify({ type: 'batch', at: report.at, ...b }));
   lines.push(

@@ -81,3 +81,11 @@ export interface ProductModel<State> {
   /** The state as `GET /_sandbox/state` shows it, at `now`. */
   snapshot(now: number): State;
 }
+
+/** A listing row without the fields a seed says it lacks. */
+export function without(fields: readonly string[], row: Record<string, unknown>): Record<string, unknown> {
+  if (fields.length === 0) return row;
+  const out = { ...row };
+  for (const field of fields) delete out[field];
+  return out;
+}

@@ -1,4 +1,14 @@
-import { ApiError, invalid, missing, paramText, type ActionCall, type ActionOutcome, type ModelTiming, type ProductModel } from './api.js';
+import {
+  ApiError,
+  invalid,
+  missing,
+  paramText,
+  without,
+  type ActionCall,
+  type ActionOutcome,
+  type ModelTiming,
+  type ProductModel,
+} from './api.js';
 import type { SeedApp } from './seed.js';
 
 /**
@@ -247,19 +257,21 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
       )
       .sort((x, y) => compare(x.seed.appName, y.seed.appName) || compare(x.seed.appId, y.seed.appId));
     const { items, ...paging } = page(p, matches);
-    const Applications = items.map((app) => ({
-      AppId: app.seed.appId,
-      AppName: app.seed.appName,
-      NamespaceId: app.seed.namespaceId,
-      RegionId: app.seed.regionId,
-      AppDescription: '',
-      AppDeletingStatus: false,
-      Instances: app.seed.instances,
-      RunningInstances: instancesAt(app, call.now),
-      Cpu: app.seed.cpu,
-      Mem: app.seed.memory,
-      Tags: Object.entries(app.seed.tags).map(([Key, Value]) => ({ Key, Value })),
-    }));
+    const Applications = items.map((app) =>
+      without(app.seed.omit, {
+        AppId: app.seed.appId,
+        AppName: app.seed.appName,
+        NamespaceId: app.seed.namespaceId,
+        RegionId: app.seed.regionId,
+        AppDescription: '',
+        AppDeletingStatus: false,
+        Instances: app.seed.instances,
+        RunningInstances: instancesAt(app, call.now),
+        Cpu: app.seed.cpu,
+        Mem: app.seed.memory,
+        Tags: Object.entries(app.seed.tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
     return { body: { Data: { ...paging, Applications } }, executed: false };
   }
 

@@ -37,6 +37,8 @@ const app = z.strictObject({
   memory: z.number().int().positive().default(1024),
   tags,
   account: z.string().optional(),
+  /** Fields its ListApplications row leaves out (AppName, Instances, …): a malformed row, for tests. */
+  omit: z.array(z.string().min(1)).default([]),
 });
 
 const SWAS_STATES = ['Running', 'Stopped', 'Starting', 'Stopping', 'Pending', 'Resetting', 'Upgrading', 'Disabled'] as const;
@@ -49,6 +51,8 @@ const instance = z.strictObject({
   planId: z.string().default('swas.s2.c2m4s80b4t1'),
   tags,
   account: z.string().optional(),
+  /** Fields its ListInstances row leaves out (InstanceName, Status, …): a malformed row, for tests. */
+  omit: z.array(z.string().min(1)).default([]),
 });
 
 /**

@@ -1,4 +1,14 @@
-import { ApiError, invalid, missing, paramText, type ActionCall, type ActionOutcome, type ModelTiming, type ProductModel } from './api.js';
+import {
+  ApiError,
+  invalid,
+  missing,
+  paramText,
+  without,
+  type ActionCall,
+  type ActionOutcome,
+  type ModelTiming,
+  type ProductModel,
+} from './api.js';
 import type { SeedInstance } from './seed.js';
 
 /**
@@ -118,7 +128,7 @@ function hash(s: string): number {
 function toWire(i: Instance, now: number): Record<string, unknown> {
   const s = i.seed;
   const h = hash(s.instanceId);
-  return {
+  return without(s.omit, {
     InstanceId: s.instanceId,
     InstanceName: s.instanceName,
     Status: statusAt(i, now),
@@ -132,7 +142,7 @@ function toWire(i: Instance, now: number): Record<string, unknown> {
     InnerIpAddress: `172.16.${(h >>> 8) & 255}.${h & 255}`,
     ResourceGroupId: `rg-acfm${hash(s.accountId).toString(36)}`,
     Tags: Object.entries(s.tags).map(([Key, Value]) => ({ Key, Value })),
-  };
+  });
 }
 
 export function createSwasModel(seed: ReadonlyArray<SeedInstance>, timing: ModelTiming): ProductModel<SwasState> {

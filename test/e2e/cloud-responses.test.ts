@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSaeApi, createSwasApi } from '../../lib/cloud/index.js';
+import type { Unreadable } from '../../lib/cloud/api.js';
 import { rejection, recordingGate } from './support/cloud-world.js';
 
 /**
@@ -41,11 +42,21 @@ const app = (i: number) => ({
 });
 
 describe('malformed answers', () => {
-  it('an SAE app without a namespace is an invalid response naming the field', async () => {
-    answers = { ListApplications: json({ Success: true, Data: { TotalSize: 1, Applications: [{ ...app(0), NamespaceId: undefined }] } }) };
-    const error = await rejection(createSaeApi(options()).listApplications('cn-hangzhou', {}));
-    expect(error).toMatchObject({ code: 'InvalidResponse', kind: 'invalid', action: 'ListApplications' });
-    expect((error as Error).message).toBe('ListApplications answered without a usable Data.Applications[0].NamespaceId (got nothing)');
+  it('an SAE app without a namespace is set aside as unreadable, naming the field; the other rows are read', async () => {
+    answers = {
+      ListApplications: json({ Success: true, Data: { TotalSize: 2, Applications: [{ ...app(0), NamespaceId: undefined }, app(1)] } }),
+    };
+    const unreadable: Unreadable[] = [];
+    const apps = await createSaeApi(options()).listApplications('cn-hangzhou', {}, unreadable);
+    expect(apps.map((a) => a.appId)).toEqual([app(1).AppId]);
+    expect(unreadable).toEqual([
+      {
+        product: 'sae',
+        region: 'cn-hangzhou',
+        id: app(0).AppId,
+        problem: 'ListApplications answered without a usable Data.Applications[0].NamespaceId (got nothing)',
+      },
+    ]);
   });
 
   it('an SAE answer without Data, or with a wrongly typed count', async () => {
@@ -67,11 +78,12 @@ describe('malformed answers', () => {
   it('a SWAS instance without an id, or a page without a count', async () => {
     const swas = createSwasApi(options());
     answers = { ListInstances: json({ TotalCount: 1, Instances: [{ InstanceName: 'x', Status: 'Running' }] }) };
-    expect(await rejection(swas.listInstances('cn-hangzhou', {}))).toMatchObject({
-      code: 'InvalidResponse',
-      kind: 'invalid',
-      message: expect.stringContaining('Instances[0].InstanceId') as unknown,
-    });
+    const unreadable: Unreadable[] = [];
+    expect(await swas.listInstances('cn-hangzhou', {}, unreadable)).toEqual([]);
+    // Without an id of its own, the row is named by its place in the answer.
+    expect(unreadable).toMatchObject([
+      { product: 'swas', id: 'Instances[0]', problem: expect.stringContaining('Instances[0].InstanceId') as unknown },
+    ]);
     answers = { ListInstances: json({ Instances: [] }) };
     expect(await rejection(swas.listInstances('cn-hangzhou', {}))).toMatchObject({
       code: 'InvalidResponse',

@@ -207,6 +207,9 @@ async function listTargets(
         (f) => `${f.product.toUpperCase()} in ${f.region}: listing failed, its targets are not shown: ${f.error.message}`,
       ),
       ...resolution.missing.map((m) => `rule ${m.rule}: ${m.product.toUpperCase()} ${m.id} in ${m.region} was not found`),
+      ...resolution.unreadable.map(
+        (u) => `${u.product.toUpperCase()} ${u.id} in ${u.region}: its listing row could not be read (${u.problem})`,
+      ),
     ];
     for (const p of problems) io.err(p);
     return { resources, problems };

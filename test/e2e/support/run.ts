@@ -51,6 +51,8 @@ export interface SeedApp {
   readonly status?: 'RUNNING' | 'STOPPED';
   readonly instances?: number;
   readonly tags?: Record<string, string>;
+  /** Fields the listing leaves out of its row (a malformed row). */
+  readonly omit?: readonly string[];
 }
 
 export interface SeedInstance {
@@ -59,6 +61,8 @@ export interface SeedInstance {
   readonly regionId?: string;
   readonly status?: string;
   readonly tags?: Record<string, string>;
+  /** Fields the listing leaves out of its row (a malformed row). */
+  readonly omit?: readonly string[];
 }
 
 /** A seed of the demo account with these apps and instances (cn-hangzhou unless told). */

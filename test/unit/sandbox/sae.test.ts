@@ -20,6 +20,7 @@ const app = (appId: string, appName: string, extra: Partial<SeedApp> = {}): Seed
   memory: 1024,
   tags: { env: 'dev' },
   accountId: ACCOUNT,
+  omit: [],
   ...extra,
 });
 

@@ -18,6 +18,7 @@ function inst(instanceId: string, over: Partial<SeedInstance> = {}): SeedInstanc
     planId: 'swas.s2.c2m4s80b4t1',
     tags: {},
     accountId: A,
+    omit: [],
     ...over,
   };
 }
