@@ -2,6 +2,7 @@ import { benchBundle } from './bundle.js';
 import { benchExecute } from './execute.js';
 import { benchPlan } from './plan.js';
 import { benchSandbox } from './sandbox.js';
+import { benchNamespace } from './namespace.js';
 import { benchScale } from './scale.js';
 import type { BenchSection } from './section.js';
 
@@ -15,6 +16,7 @@ const PARTS: Record<string, () => BenchSection | Promise<BenchSection>> = {
   execute: benchExecute,
   bundle: benchBundle,
   scale: benchScale,
+  namespace: benchNamespace,
 };
 
 function table(section: BenchSection): string {
