@@ -100,12 +100,15 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     ...(action ? { action } : {}),
   };
   // Asked of the core before a sandbox starts, so a typo is one line and costs nothing.
-  checked(() =>
+  try {
     narrowingOf(
       request,
       rules.map((r) => r.name),
-    ),
-  );
+    );
+  } catch (error) {
+    if (error instanceof RequestError) throw new UsageError(`--rule: ${error.message}`);
+    throw error;
+  }
   const target = await cloudTarget(settings, { sandbox: values.sandbox, seed: values.seed, rateScale: values['rate-scale'] }, io.cwd);
   ({ settings } = target);
   if (target.sandboxUrl) io.err(`sandbox at ${target.sandboxUrl} (rate scale ${settings.rateScale})`);
@@ -128,16 +131,6 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
   } finally {
     deadline.dispose();
     await target.close();
-  }
-}
-
-/** The request's mistakes (a rule name the schedules lack) as the flags' usage errors. */
-function checked<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    if (error instanceof RequestError) throw new UsageError(`--rule: ${error.message}`);
-    throw error;
   }
 }
 
