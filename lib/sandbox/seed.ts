@@ -76,7 +76,10 @@ const seedSchema = z.strictObject({
     .strictObject({ transitionSeconds: z.number().positive().default(3), instances: z.array(instance).default([]) })
     .default({ transitionSeconds: 3, instances: [] }),
   // Optional so that every existing seed keeps working: one function named as s.yaml deploys it.
-  fc: z.strictObject({ functions: z.array(fcFunction).default(DEFAULT_FUNCTIONS) }).default({ functions: DEFAULT_FUNCTIONS }),
+  // errorBody: the shape of FC's own errors (lib/sandbox/fc.ts platformError).
+  fc: z
+    .strictObject({ functions: z.array(fcFunction).default(DEFAULT_FUNCTIONS), errorBody: z.enum(['api', 'errorCode']).default('api') })
+    .default({ functions: DEFAULT_FUNCTIONS, errorBody: 'api' }),
 });
 
 type Parsed = z.infer<typeof seedSchema>;
@@ -88,7 +91,7 @@ export interface Seed {
   readonly accounts: Parsed['accounts'];
   readonly sae: { readonly changeOrderSeconds: number; readonly apps: ReadonlyArray<SeedApp> };
   readonly swas: { readonly transitionSeconds: number; readonly instances: ReadonlyArray<SeedInstance> };
-  readonly fc: { readonly functions: ReadonlyArray<SeedFunction> };
+  readonly fc: { readonly functions: ReadonlyArray<SeedFunction>; readonly errorBody: 'api' | 'errorCode' };
 }
 export type SeedApp = Omit<Parsed['sae']['apps'][number], 'account'> & { readonly accountId: string };
 export type SeedInstance = Omit<Parsed['swas']['instances'][number], 'account'> & { readonly accountId: string };
@@ -158,7 +161,10 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
       transitionSeconds: parsed.swas.transitionSeconds,
       instances: parsed.swas.instances.map(({ account: named, ...s }, i) => ({ ...s, accountId: owner(`swas.instances[${i}]`, named) })),
     },
-    fc: { functions: parsed.fc.functions.map(({ account: named, ...f }, i) => ({ ...f, accountId: owner(`fc.functions[${i}]`, named) })) },
+    fc: {
+      functions: parsed.fc.functions.map(({ account: named, ...f }, i) => ({ ...f, accountId: owner(`fc.functions[${i}]`, named) })),
+      errorBody: parsed.fc.errorBody,
+    },
   };
 }
 
