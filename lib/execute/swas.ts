@@ -28,8 +28,10 @@ import { clientToken } from './token.js';
  * (A token that ignored the members would survive a change of selection too, but could not tell
  * two chunks of one edge apart once the selection shifts ids between them.)
  *
- * Token and refusals: the gate retries a call whose outcome is unknown (no answer, a timeout, a
- * 5xx, throttling) with the same token, since SWAS may have acted. After a definite refusal
+ * Token and refusals: the gate retries a call with the same token when SWAS may have acted (no
+ * answer, a timeout, a 5xx, InternalError included, which the documentation names as the case for
+ * a retry under the token) or never saw it (throttling at the gateway); a token that changed with
+ * such passing answers could not be repeated by a later run. After a definite refusal
  * (IncorrectInstanceStatus, an unknown id) the instances are read again and the next request gets
  * a new token derived from the round, as a service that remembered the refusal under the old
  * token would answer every retry with it. docs/operating.md ("How a run acts") says what this
