@@ -104,8 +104,10 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
       acting.filter((d) => d.resource.product === 'sae'),
       context,
     ),
+    // Every SWAS decision, not only those to act on: a batch's ClientToken is named by all the
+    // instances of its edge, whatever their state (lib/execute/swas.ts).
     executeSwas(
-      acting.filter((d) => d.resource.product === 'swas'),
+      decisions.filter((d) => d.resource.product === 'swas'),
       context,
     ),
   ]);

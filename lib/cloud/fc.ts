@@ -204,7 +204,16 @@ interface TeaErrorShape {
   name?: unknown;
   message?: unknown;
   statusCode?: unknown;
-  data?: { Code?: unknown; Message?: unknown; RequestId?: unknown; statusCode?: unknown } | null;
+  data?: {
+    Code?: unknown;
+    Message?: unknown;
+    RequestId?: unknown;
+    errorCode?: unknown;
+    errorMessage?: unknown;
+    ErrorCode?: unknown;
+    ErrorMessage?: unknown;
+    statusCode?: unknown;
+  } | null;
 }
 
 const text = (value: unknown): string | undefined =>
@@ -212,14 +221,17 @@ const text = (value: unknown): string | undefined =>
 
 /**
  * openapi-client throws a plain Error with code, statusCode and the body in data
- * (docs/reference/client-wire-facts.md §5); network errors carry only a code or a name.
+ * (docs/reference/client-wire-facts.md §5); network errors carry only a code or a name. FC's
+ * errors come in two shapes: `{Code, Message, RequestId}` (the 2023-03-30 API's Error) and
+ * `{errorCode, errorMessage}` (FC's error-code page); openapi-client reads only the first, and
+ * makes the code of the second the text "undefined".
  */
 function fc3Error(error: unknown, functionName: string): InvokeError {
   const e = (error ?? {}) as TeaErrorShape;
   const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.data?.statusCode === 'number' ? e.data.statusCode : undefined;
-  const code = text(e.data?.Code) ?? text(e.code) ?? text(e.name) ?? 'Error';
+  const code = text(e.data?.Code) ?? text(e.data?.errorCode) ?? text(e.data?.ErrorCode) ?? text(e.code) ?? text(e.name) ?? 'Error';
   const requestId = text(e.data?.RequestId);
-  const message = text(e.data?.Message) ?? text(e.message) ?? String(error);
+  const message = text(e.data?.Message) ?? text(e.data?.errorMessage) ?? text(e.data?.ErrorMessage) ?? text(e.message) ?? String(error);
   return new InvokeError(code, describe('FC 3.0', functionName, code, message, status, requestId), status, requestId);
 }
 
@@ -313,6 +325,8 @@ export async function invokeFc2(options: Fc2InvokeOptions): Promise<InvokeResult
 /**
  * fc2's errors: `FC<ErrorCode>Error` with code = ErrorCode, and status and request id only in the
  * message (`POST /services/.. failed with 404. requestid: X, message: M.`); network errors carry a code.
+ * fc2 reads the message of an `{errorCode, errorMessage}` body but not its code (it throws
+ * `FCundefinedError` without one): that code is lost before it reaches us, and is said to be unknown.
  */
 function fc2Error(error: unknown, functionName: string): InvokeError {
   const e = (error ?? {}) as TeaErrorShape;
@@ -320,7 +334,7 @@ function fc2Error(error: unknown, functionName: string): InvokeError {
   const m = /failed with (\d{3})\. requestid: ([^,]*), message: (.*)\.$/s.exec(raw);
   const status = m ? Number(m[1]) : undefined;
   const requestId = m && m[2] && m[2] !== 'undefined' ? m[2] : undefined;
-  const code = text(e.code) ?? text(e.name) ?? 'Error';
+  const code = text(e.code) ?? (e.name === 'FCundefinedError' ? 'Unknown' : text(e.name)) ?? 'Error';
   const message = m?.[3] ?? raw;
   return new InvokeError(code, describe('FC 2.0', functionName, code, message, status, requestId), status, requestId);
 }

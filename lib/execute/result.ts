@@ -83,9 +83,9 @@ export interface BatchRecord {
   readonly region: string;
   readonly action: Action;
   readonly size: number;
-  /** The idempotency token of the batch as first sent (the whole batch's ids). */
+  /** The ClientToken of the batch's first request: every run that sees the same edge sends it again. */
   readonly clientToken?: string;
-  /** Tokens of later rounds, sent for fewer ids after a re-read (IncorrectInstanceStatus). */
+  /** Tokens of later requests, each its own (after a refusal and a re-read, or a wait for instances in transition). */
   readonly laterTokens?: readonly string[];
   /** API requests made for the batch, retries and re-reads included. */
   readonly attempts: number;

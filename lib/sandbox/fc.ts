@@ -190,7 +190,7 @@ export class FcHost {
       });
     const refuse = (error: FcError): FcAnswer => {
       record(error.code, false);
-      return platformError(api, requestId, error);
+      return platformError(api, requestId, error, this.options.world.seed().fc.errorBody);
     };
     if (route instanceof FcError) return refuse(route);
 
@@ -370,12 +370,20 @@ function asFcAuthError(error: ApiError, accessKeyId: string): FcError {
   }
 }
 
-/** FC 3.0 answers errors as `{Code, Message, RequestId}` (API 2023-03-30 Error); FC 2.0 as `{ErrorCode, ErrorMessage}`, which is what fc2 reads. */
-function platformError(api: FcApi, requestId: string, error: FcError): FcAnswer {
+/**
+ * FC 3.0 answers errors as `{Code, Message, RequestId}` (API 2023-03-30 Error); FC 2.0 as
+ * `{ErrorCode, ErrorMessage}`, which is what fc2 reads. FC's own error-code page
+ * (https://www.alibabacloud.com/help/en/functioncompute/error-codes) shows a third shape,
+ * `{errorCode, errorMessage}`: the seed's `fc.errorBody: errorCode` answers so on both paths, so
+ * clients are tested against either.
+ */
+function platformError(api: FcApi, requestId: string, error: FcError, shape: Seed['fc']['errorBody']): FcAnswer {
   const body =
-    api === 'fc3'
-      ? { Code: error.code, Message: error.message, RequestId: requestId }
-      : { ErrorCode: error.code, ErrorMessage: error.message };
+    shape === 'errorCode'
+      ? { errorCode: error.code, errorMessage: error.message }
+      : api === 'fc3'
+        ? { Code: error.code, Message: error.message, RequestId: requestId }
+        : { ErrorCode: error.code, ErrorMessage: error.message };
   return {
     status: error.status,
     headers: { 'x-fc-request-id': requestId, 'content-type': JSON_TYPE },

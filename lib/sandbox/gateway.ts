@@ -102,7 +102,10 @@ export class Gateway {
     };
     this.current = seed;
     this.auth = new Authenticator(seed);
-    this.models = { sae: createSaeModel(seed.sae.apps, timing), swas: createSwasModel(seed.swas.instances, timing) };
+    this.models = {
+      sae: createSaeModel(seed.sae.apps, timing),
+      swas: createSwasModel(seed.swas.instances, timing, { tokenCachesFailures: seed.swas.tokenCachesFailures }),
+    };
     this.limiter = new RateLimiter(MINUTE / this.rateScale);
     this.faults.set([]);
     this.log = [];

@@ -73,10 +73,18 @@ const seedSchema = z.strictObject({
     .strictObject({ changeOrderSeconds: z.number().positive().default(3), apps: z.array(app).default([]) })
     .default({ changeOrderSeconds: 3, apps: [] }),
   swas: z
-    .strictObject({ transitionSeconds: z.number().positive().default(3), instances: z.array(instance).default([]) })
-    .default({ transitionSeconds: 3, instances: [] }),
+    .strictObject({
+      transitionSeconds: z.number().positive().default(3),
+      // Whether a ClientToken keeps a refusal as well as a success (lib/sandbox/swas.ts SwasOptions).
+      tokenCachesFailures: z.boolean().default(false),
+      instances: z.array(instance).default([]),
+    })
+    .default({ transitionSeconds: 3, tokenCachesFailures: false, instances: [] }),
   // Optional so that every existing seed keeps working: one function named as s.yaml deploys it.
-  fc: z.strictObject({ functions: z.array(fcFunction).default(DEFAULT_FUNCTIONS) }).default({ functions: DEFAULT_FUNCTIONS }),
+  // errorBody: the shape of FC's own errors (lib/sandbox/fc.ts platformError).
+  fc: z
+    .strictObject({ functions: z.array(fcFunction).default(DEFAULT_FUNCTIONS), errorBody: z.enum(['api', 'errorCode']).default('api') })
+    .default({ functions: DEFAULT_FUNCTIONS, errorBody: 'api' }),
 });
 
 type Parsed = z.infer<typeof seedSchema>;
@@ -87,8 +95,12 @@ export type AccessKey = z.infer<typeof accessKey>;
 export interface Seed {
   readonly accounts: Parsed['accounts'];
   readonly sae: { readonly changeOrderSeconds: number; readonly apps: ReadonlyArray<SeedApp> };
-  readonly swas: { readonly transitionSeconds: number; readonly instances: ReadonlyArray<SeedInstance> };
-  readonly fc: { readonly functions: ReadonlyArray<SeedFunction> };
+  readonly swas: {
+    readonly transitionSeconds: number;
+    readonly tokenCachesFailures: boolean;
+    readonly instances: ReadonlyArray<SeedInstance>;
+  };
+  readonly fc: { readonly functions: ReadonlyArray<SeedFunction>; readonly errorBody: 'api' | 'errorCode' };
 }
 export type SeedApp = Omit<Parsed['sae']['apps'][number], 'account'> & { readonly accountId: string };
 export type SeedInstance = Omit<Parsed['swas']['instances'][number], 'account'> & { readonly accountId: string };
@@ -156,9 +168,13 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
     },
     swas: {
       transitionSeconds: parsed.swas.transitionSeconds,
+      tokenCachesFailures: parsed.swas.tokenCachesFailures,
       instances: parsed.swas.instances.map(({ account: named, ...s }, i) => ({ ...s, accountId: owner(`swas.instances[${i}]`, named) })),
     },
-    fc: { functions: parsed.fc.functions.map(({ account: named, ...f }, i) => ({ ...f, accountId: owner(`fc.functions[${i}]`, named) })) },
+    fc: {
+      functions: parsed.fc.functions.map(({ account: named, ...f }, i) => ({ ...f, accountId: owner(`fc.functions[${i}]`, named) })),
+      errorBody: parsed.fc.errorBody,
+    },
   };
 }
 

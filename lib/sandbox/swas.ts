@@ -41,11 +41,22 @@ interface Instance {
   settle?: { readonly status: string; readonly at: number };
 }
 
-/** The first successful answer to a ClientToken, and what it was an answer to. */
+/** The first answer to a ClientToken (a success; a refusal too with tokenCachesFailures), and what it was an answer to. */
 interface Remembered {
   readonly action: string;
   readonly fingerprint: string;
-  readonly body: Record<string, unknown>;
+  readonly answer: { readonly body: Record<string, unknown> } | { readonly error: ApiError };
+}
+
+/** Choices where the documentation leaves the real service's behaviour open. */
+export interface SwasOptions {
+  /**
+   * Whether a ClientToken whose first call was refused (IncorrectInstanceStatus, an unknown id)
+   * keeps that refusal: then a retry with the same token and parameters gets the same refusal,
+   * and with other parameters IdempotentParameterMismatch. Default false: only successes are
+   * remembered (see `idempotent`).
+   */
+  readonly tokenCachesFailures?: boolean;
 }
 
 const statusAt = (i: Instance, now: number): string => (i.settle && now >= i.settle.at ? i.settle.status : i.status);
@@ -145,9 +156,14 @@ function toWire(i: Instance, now: number): Record<string, unknown> {
   });
 }
 
-export function createSwasModel(seed: ReadonlyArray<SeedInstance>, timing: ModelTiming): ProductModel<SwasState> {
+export function createSwasModel(
+  seed: ReadonlyArray<SeedInstance>,
+  timing: ModelTiming,
+  options: SwasOptions = {},
+): ProductModel<SwasState> {
   const instances: Instance[] = seed.map((s) => ({ seed: { ...s, tags: { ...s.tags } }, status: s.status })).sort(byId);
-  /** account -> ClientToken -> first successful answer. Tokens are per account, as on the real service. */
+  const cachesFailures = options.tokenCachesFailures ?? false;
+  /** account -> ClientToken -> first answer. Tokens are per account, as on the real service. */
   const tokens = new Map<string, Map<string, Remembered>>();
 
   const visible = (call: ActionCall, regionId: string): Instance[] =>
@@ -198,9 +214,17 @@ export function createSwasModel(seed: ReadonlyArray<SeedInstance>, timing: Model
   }
 
   /**
-   * Runs a mutating call under its ClientToken. Only successes are remembered, so a retry after a
-   * 4xx can still succeed. Bodies never hold RequestId: the server adds a fresh one to every
-   * answer, replays included (the real service's RequestId on a replay is undocumented).
+   * Runs a mutating call under its ClientToken, as Alibaba Cloud documents tokens ("How to ensure
+   * idempotence", https://www.alibabacloud.com/help/en/doc-detail/25693.html, which the SWAS API
+   * pages link to for ClientToken; the VPC version, https://help.aliyun.com/document_detail/36569.html,
+   * words it the same): the same token with the same parameters gets the first answer and changes
+   * nothing; with other parameters, IdempotentParameterMismatch. What a refused first call leaves
+   * is not documented: the pages only say that a retry after a 4xx "will not succeed" unless its
+   * cause is fixed, which reads as being about the request. By default only successes are
+   * remembered (the page speaks of the record a token stands for, which a refusal never made), so
+   * a retry after a 4xx can still succeed; `tokenCachesFailures` replays the refusal instead.
+   * Bodies never hold RequestId: the server adds a fresh one to every answer, replays included
+   * (the real service's RequestId on a replay is undocumented).
    */
   function idempotent(call: ActionCall, run: () => ActionOutcome): ActionOutcome {
     const token = text(call.params, 'ClientToken');
@@ -215,11 +239,18 @@ export function createSwasModel(seed: ReadonlyArray<SeedInstance>, timing: Model
       if (first.action !== call.action || first.fingerprint !== fingerprint) {
         throw new ApiError(400, 'IdempotentParameterMismatch', 'The specified parameters are different from before.');
       }
-      return { body: structuredClone(first.body), executed: false };
+      if ('error' in first.answer) throw new ApiError(first.answer.error.httpStatus, first.answer.error.code, first.answer.error.message);
+      return { body: structuredClone(first.answer.body), executed: false };
     }
-    const outcome = run();
-    mine.set(token, { action: call.action, fingerprint, body: structuredClone(outcome.body) });
     tokens.set(call.accountId, mine);
+    let outcome: ActionOutcome;
+    try {
+      outcome = run();
+    } catch (error) {
+      if (cachesFailures && error instanceof ApiError) mine.set(token, { action: call.action, fingerprint, answer: { error } });
+      throw error;
+    }
+    mine.set(token, { action: call.action, fingerprint, answer: { body: structuredClone(outcome.body) } });
     return outcome;
   }
 

@@ -202,6 +202,50 @@ describe('the sandbox FC endpoints, raw', () => {
   });
 });
 
+describe('FC error bodies: both shapes are read', () => {
+  // FC documents `{Code, Message, RequestId}` for the 2023-03-30 API and `{errorCode, errorMessage}`
+  // on its error-code page; the seed's fc.errorBody makes the sandbox answer in the second.
+  const lowercase = async () => {
+    const seed = await readSeed(demoSeedPath());
+    sandbox.gateway.reset({ ...seed, fc: { ...seed.fc, errorBody: 'errorCode' } });
+  };
+
+  it('FC 3.0 reads {Code, Message, RequestId}: code, message, status and request id', async () => {
+    const error = await refusal(invokeFc3({ ...base(), functionName: 'nope' }));
+    expect([error.code, error.status]).toEqual(['FunctionNotFound', 404]);
+    expect(error.requestId).toMatch(/^1-[0-9a-f]+-[0-9a-f]{24}$/);
+    expect(error.message).toBe(
+      `FC 3.0 InvokeFunction nope: FunctionNotFound (HTTP 404, request id ${error.requestId}): function 'nope' does not exist.`,
+    );
+  });
+
+  it('FC 3.0 reads {errorCode, errorMessage}: the same code and message', async () => {
+    await lowercase();
+    const raw = await fetch(`${sandbox.url}/2023-03-30/functions/offpeak/invocations`, { method: 'POST', body: '{}' });
+    expect(Object.keys((await raw.json()) as object)).toEqual(['errorCode', 'errorMessage']);
+    const error = await refusal(invokeFc3({ ...base(), functionName: 'nope' }));
+    expect([error.code, error.status, error.requestId]).toEqual(['FunctionNotFound', 404, undefined]);
+    expect(error.message).toBe(`FC 3.0 InvokeFunction nope: FunctionNotFound (HTTP 404): function 'nope' does not exist.`);
+  });
+
+  it('FC 2.0 reads {ErrorCode, ErrorMessage}: code, message, status and request id', async () => {
+    const error = await refusal(invokeFc2({ ...base(), serviceName: 'offpeak', functionName: 'nope' }));
+    expect([error.code, error.status]).toEqual(['FunctionNotFound', 404]);
+    expect(error.message).toBe(
+      `FC 2.0 InvokeFunction nope: FunctionNotFound (HTTP 404, request id ${error.requestId}): function 'nope' does not exist in service 'offpeak'`,
+    );
+  });
+
+  it('FC 2.0 with {errorCode, errorMessage}: fc2 drops the code, so it is Unknown; the message and status stay', async () => {
+    await lowercase();
+    const error = await refusal(invokeFc2({ ...base(), serviceName: 'offpeak', functionName: 'nope' }));
+    expect([error.code, error.status]).toEqual(['Unknown', 404]);
+    expect(error.message).toBe(
+      `FC 2.0 InvokeFunction nope: Unknown (HTTP 404, request id ${error.requestId}): function 'nope' does not exist in service 'offpeak'`,
+    );
+  });
+});
+
 // ---- the CLI, as a person runs it ----
 
 const bareEnv = Object.fromEntries(

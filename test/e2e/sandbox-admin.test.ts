@@ -180,6 +180,33 @@ sae:
     expect(Math.abs(at - Date.now())).toBeLessThan(60_000);
   });
 
+  it('swas.tokenCachesFailures: true makes a ClientToken keep its refusal (default false: only successes)', async () => {
+    const seed = (caches: boolean) => ({
+      accounts: [{ id: '1234567890123456', accessKeys: [{ id: DEMO_KEY.accessKeyId, secret: DEMO_KEY.accessKeySecret }] }],
+      swas: {
+        transitionSeconds: 1,
+        tokenCachesFailures: caches,
+        instances: [{ instanceId: DEV_BOX, instanceName: 'box', regionId: 'cn-hangzhou', status: 'Stopped' }],
+      },
+    });
+    const client = openApiClient(url);
+    const stop = (token: string) => swas(client, 'StopInstance', { RegionId: 'cn-hangzhou', InstanceId: DEV_BOX, ClientToken: token });
+    for (const caches of [true, false]) {
+      await reset(url, seed(caches));
+      expect((await failure(stop('tok'))).code).toBe('IncorrectInstanceStatus');
+      await swas(client, 'StartInstance', { RegionId: 'cn-hangzhou', InstanceId: DEV_BOX });
+      await advance(url, 1);
+      const again = stop('tok');
+      if (caches) expect((await failure(again)).code).toBe('IncorrectInstanceStatus');
+      else expect((await again).body).toHaveProperty('RequestId');
+      expect((await calls(url)).map((c) => [c.action, c.code, c.executed])).toEqual([
+        ['StopInstance', 'IncorrectInstanceStatus', false],
+        ['StartInstance', null, true],
+        caches ? ['StopInstance', 'IncorrectInstanceStatus', false] : ['StopInstance', null, true],
+      ]);
+    }
+  });
+
   it('refuses a bad seed with 400 and a message naming the field, and keeps the world', async () => {
     for (const [seed, field] of [
       ['accounts: []', 'accounts'],
@@ -189,6 +216,11 @@ sae:
         'sae.apps[0].status',
       ],
       ['accounts: [', 'not valid YAML'],
+      [
+        'accounts: [{ id: "1234567890123456", accessKeys: [{ id: a, secret: b }] }]\nswas: { tokenCachesFailures: "yes" }',
+        'swas.tokenCachesFailures',
+      ],
+      ['accounts: [{ id: "1234567890123456", accessKeys: [{ id: a, secret: b }] }]\nfc: { errorBody: Code }', 'fc.errorBody'],
     ] as const) {
       const answer = await adminRaw(url, 'POST', 'reset', seed);
       expect(answer.status).toBe(400);

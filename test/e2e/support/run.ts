@@ -1,3 +1,4 @@
+import type { CloudApis } from '../../../lib/cloud/api.js';
 import type { Settings } from '../../../lib/config.js';
 import { connect } from '../../../lib/doors/connect.js';
 import { systemClock } from '../../../lib/execute/clock.js';
@@ -71,6 +72,8 @@ export function seedOf(world: {
   instances?: readonly SeedInstance[];
   changeOrderSeconds?: number;
   transitionSeconds?: number;
+  /** The sandbox's reading of a refused ClientToken (docs/sandbox.md). */
+  tokenCachesFailures?: boolean;
 }): string {
   const seed = {
     accounts: [{ id: DEMO_ACCOUNT, accessKeys: [{ id: DEMO_KEY.accessKeyId, secret: DEMO_KEY.accessKeySecret }] }],
@@ -87,6 +90,7 @@ export function seedOf(world: {
     },
     swas: {
       transitionSeconds: world.transitionSeconds ?? 3,
+      tokenCachesFailures: world.tokenCachesFailures ?? false,
       instances: (world.instances ?? []).map((i) => ({ regionId: 'cn-hangzhou', status: 'Running', tags: {}, ...i })),
     },
   };
@@ -111,6 +115,10 @@ export interface RunOptions {
   readonly pollMs?: number;
   /** Move sandbox time to T first (default true). */
   readonly align?: boolean;
+  /** Replaces the run's waits between polls (e.g. to move sandbox time instead of waiting). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Wraps the run's clients: a test steps in between the run and the cloud (a person acting mid-run). */
+  readonly wrap?: (apis: CloudApis) => CloudApis;
 }
 
 export interface World {
@@ -207,7 +215,7 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
       };
       const deadline = new Deadline(systemClock.now() + (o.deadlineMs ?? 15_000), systemClock);
       try {
-        const { apis } = connect({
+        const { apis: connected } = connect({
           credentials: { kind: 'static', accessKeyId: DEMO_KEY.accessKeyId, accessKeySecret: DEMO_KEY.accessKeySecret },
           settings,
           deadline,
@@ -221,7 +229,9 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
           force: o.force ?? false,
           ...o.only,
         };
-        return await runTick(request, settings, { rules: o.rules, apis, clock: systemClock, deadline });
+        const apis = o.wrap ? o.wrap(connected) : connected;
+        const clock = o.sleep ? { ...systemClock, sleep: o.sleep } : systemClock;
+        return await runTick(request, settings, { rules: o.rules, apis, clock, deadline });
       } finally {
         deadline.dispose();
       }

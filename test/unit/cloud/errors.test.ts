@@ -163,6 +163,13 @@ describe('kindOf', () => {
     ['InternalError', 500, 'transient'],
     ['UnknownError', undefined, 'transient'],
     ['Whatever', 502, 'transient'],
+    // An unknown code is read by its status: any 5xx, 500 included, is the service's fault, and
+    // a 403 is a refusal of permission (a RAM policy or an account state the code does not name).
+    ['Whatever', 500, 'transient'],
+    ['Whatever', 599, 'transient'],
+    ['Whatever', 403, 'permission'],
+    ['Whatever', 400, 'invalid'],
+    ['Whatever', undefined, 'invalid'],
     ['InvalidParameter', 400, 'invalid'],
     ['IdempotentParameterMismatch', 400, 'invalid'],
   ];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type ActionOutcome } from '../../../lib/sandbox/api.js';
 import type { SeedInstance } from '../../../lib/sandbox/seed.js';
-import { createSwasModel } from '../../../lib/sandbox/swas.js';
+import { createSwasModel, type SwasOptions } from '../../../lib/sandbox/swas.js';
 
 const A = '1000000000000001';
 const B = '1000000000000002';
@@ -32,8 +32,8 @@ const defaultSeed = (): SeedInstance[] => [
 ];
 
 /** A fresh model and helpers that default the region, account and time. */
-function world(seed: SeedInstance[] = defaultSeed()) {
-  const model = createSwasModel(seed, { changeOrderMs: 1, transitionMs: MS });
+function world(seed: SeedInstance[] = defaultSeed(), options: SwasOptions = {}) {
+  const model = createSwasModel(seed, { changeOrderMs: 1, transitionMs: MS }, options);
   const call = (action: string, params: Record<string, string> = {}, at = T0, accountId = A): ActionOutcome =>
     model.handle({ action, params: { RegionId: HZ, ...params }, accountId, now: at });
   const status = (id: string, at: number): string | undefined => model.snapshot(at).instances.find((i) => i.instanceId === id)?.status;
@@ -200,6 +200,38 @@ describe('SWAS ClientToken', () => {
     expect(status('i-1', T0 + 2 * MS)).toBe('Running');
     // Account B's identical token is its own and does not collide with A's.
     expect(call('StopInstance', { InstanceId: 'i-b', ClientToken: 'tok' }, T0, B).executed).toBe(true);
+  });
+
+  it('with tokenCachesFailures, keeps a refusal: the same token and ids get it again once the status allows, other ids a mismatch', () => {
+    const { call, status } = world(defaultSeed(), { tokenCachesFailures: true });
+    const refusal = failure(() => call('StopInstances', { InstanceIds: '["i-1","i-3"]', ClientToken: 'tok' }));
+    expect([refusal.httpStatus, refusal.code]).toEqual([403, 'IncorrectInstanceStatus']);
+    call('StartInstance', { InstanceId: 'i-3' });
+    expect(status('i-3', T0 + MS)).toBe('Running');
+    // Both could be stopped now, but the token stands for the refusal.
+    const again = failure(() => call('StopInstances', { InstanceIds: '["i-1","i-3"]', ClientToken: 'tok' }, T0 + MS));
+    expect([again.httpStatus, again.code, again.message]).toEqual([403, refusal.code, refusal.message]);
+    expect(failure(() => call('StopInstances', { InstanceIds: '["i-1"]', ClientToken: 'tok' }, T0 + MS)).code).toBe(
+      'IdempotentParameterMismatch',
+    );
+    expect(['i-1', 'i-3'].map((id) => status(id, T0 + 3 * MS))).toEqual(['Running', 'Running']);
+    // A new token acts; an unknown id's refusal is kept as well; successes are replayed as always.
+    const stop = call('StopInstances', { InstanceIds: '["i-1","i-3"]', ClientToken: 'tok-2' }, T0 + MS);
+    expect(stop.executed).toBe(true);
+    expect(call('StopInstances', { InstanceIds: '["i-1","i-3"]', ClientToken: 'tok-2' }, T0 + 3 * MS)).toEqual({
+      ...stop,
+      executed: false,
+    });
+    expect(failure(() => call('StopInstance', { InstanceId: 'i-9', ClientToken: 'tok-3' })).code).toBe('InvalidInstanceId.NotFound');
+    expect(failure(() => call('StopInstance', { InstanceId: 'i-9', ClientToken: 'tok-3' })).code).toBe('InvalidInstanceId.NotFound');
+  });
+
+  it('without tokenCachesFailures (the default), the same token and ids succeed once the status allows', () => {
+    const { call, status } = world();
+    expect(failure(() => call('StopInstances', { InstanceIds: '["i-1","i-3"]', ClientToken: 'tok' })).code).toBe('IncorrectInstanceStatus');
+    call('StartInstance', { InstanceId: 'i-3' });
+    expect(call('StopInstances', { InstanceIds: '["i-1","i-3"]', ClientToken: 'tok' }, T0 + MS).executed).toBe(true);
+    expect(['i-1', 'i-3'].map((id) => status(id, T0 + 3 * MS))).toEqual(['Stopped', 'Stopped']);
   });
 
   it('rejects tokens over 64 characters or with non-printable characters', () => {
