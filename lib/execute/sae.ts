@@ -21,7 +21,28 @@ import { identity, type ResourceResult } from './result.js';
  * budget goes to stops, not to polling.
  */
 
-const START_ORDERS = /start|deploy|rollback|scale|restart/i;
+/**
+ * The change orders (CoTypeCode) that start or restart an app, so that one made after a stop edge is
+ * someone's choice to have it run. The codes are those of DescribeChangeOrder in the SDK's model
+ * (aliyun/alibabacloud-typescript-sdk sae-20190506/src/models/DescribeChangeOrderResponseBodyData.ts;
+ * its ListChangeOrders model spells the start CoStartApplication). Starts: CoStart, CoBatchStartApplication,
+ * CoCreateApp (a new app runs). Restarts: CoRestartApplication, CoRestartInstances, and a redeploy
+ * or rollback (CoDeploy, CoRollback, CoDeployHistroy), since "when you redeploy an application, the
+ * application restarts" (SAE, "Deploy an application in a single batch"). Scaling is not among them
+ * (CoScaleIn, CoScaleOut, CoScaleInAppWithInstances): SAE's own auto scaling makes those orders, and
+ * none starts a stopped app; nor are stops, binds, spec changes and deletions.
+ */
+const START_ORDERS: ReadonlySet<string> = new Set([
+  'CoStart',
+  'CoStartApplication',
+  'CoBatchStartApplication',
+  'CoCreateApp',
+  'CoRestartApplication',
+  'CoRestartInstances',
+  'CoDeploy',
+  'CoRollback',
+  'CoDeployHistroy',
+]);
 /**
  * Every this many confirmation rounds, stragglers' change orders are read: a failed order never
  * shows in a listing. Rounds grow to 4 polls (20 s), so a failed order is seen at most a minute
@@ -143,10 +164,7 @@ async function catchUpCheck(decision: Decision, ctx: ExecuteContext): Promise<Re
   if (seen || !status.lastChangeOrderId) return seen;
   const order = await ctx.apis.sae.describeChangeOrder(region, status.lastChangeOrderId);
   const startedAfterEdge =
-    order.typeCode !== undefined &&
-    START_ORDERS.test(order.typeCode) &&
-    order.createdAt !== undefined &&
-    order.createdAt >= decision.edgeAt;
+    order.typeCode !== undefined && START_ORDERS.has(order.typeCode) && order.createdAt !== undefined && order.createdAt >= decision.edgeAt;
   if (!startedAfterEdge) return undefined;
   return {
     ...identity(decision),
