@@ -18,7 +18,8 @@ import { identity, type ResourceResult } from './result.js';
  * `Application.ChangerOrderRunning` is waited out by the retry policy. Then it confirms the change
  * orders with one listing per region for up to 100 apps, and asks a change order itself only when an
  * app is slow to get there, so "stopped" in the report means stopped and the 60-calls-a-minute
- * budget goes to stops, not to polling.
+ * budget goes to stops, not to polling. An order that ends without success, or hangs on an error,
+ * fails its app alone; an app SAE cannot tell the state of is skipped at once.
  */
 
 /**
