@@ -52,6 +52,8 @@ export interface SaeAppStatus {
   readonly runningInstances: number;
   readonly lastChangeOrderId?: string;
   readonly changeOrderRunning: boolean;
+  /** The running order hit an error and waits for a person to roll it back (SubStatus RUNNING_BUT_HAS_ERROR). */
+  readonly stuck: boolean;
 }
 
 /** DescribeChangeOrder, reduced to what a caller decides on. */
@@ -61,6 +63,8 @@ export interface SaeChangeOrder {
   readonly status: number;
   readonly finished: boolean;
   readonly succeeded: boolean;
+  /** Still executing, but hit an error it cannot pass without a person (Status 1, SubStatus 1): it will not end by itself. */
+  readonly stuck: boolean;
   readonly errorMessage?: string;
   /** CoStop, CoStart, CoBatchStopApplication, CoDeploy, … */
   readonly typeCode?: string;

@@ -22,8 +22,17 @@ const ROUTES = {
 type Action = keyof typeof ROUTES;
 
 const PAGE_SIZE = 100;
-/** Change-order statuses after which nothing more happens: succeeded, failed, terminated, system failure. */
+/**
+ * DescribeChangeOrder's Status and SubStatus (the SDK's model, aliyun/alibabacloud-typescript-sdk
+ * sae-20190506/src/models/DescribeChangeOrderResponseBodyData.ts; docs/reference/alibaba-cloud-facts.md §1.5):
+ * after 2 succeeded, 3 failed, 6 terminated and 10 system failure nothing more happens. SubStatus 1
+ * is "an exception occurred": the order cannot complete and stays at Status 1 until someone rolls it back.
+ */
 const FINISHED = new Set([2, 3, 6, 10]);
+const EXECUTING = 1;
+const SUB_STATUS_ERROR = 1;
+/** DescribeApplicationStatus' SubStatus for the same case (…/DescribeApplicationStatusResponseBodyData.ts). */
+const RUNNING_BUT_HAS_ERROR = 'RUNNING_BUT_HAS_ERROR';
 
 /** SaeApi for one account; every call goes through `options.gate`. */
 export function createSaeApi(options: CloudOptions): SaeApi {
@@ -100,13 +109,15 @@ export function createSaeApi(options: CloudOptions): SaeApi {
       return run(region, 'DescribeApplicationStatus', { AppId: appId }, (data, r): SaeAppStatus => {
         const current = r.string(data, 'CurrentStatus', 'Data');
         const lastChangeOrderId = r.optionalString(data, 'LastChangeOrderId', 'Data');
+        // Absent means no order on record, which is not a running one.
+        const changeOrderRunning = data.LastChangeOrderRunning === undefined ? false : r.boolean(data, 'LastChangeOrderRunning', 'Data');
         return {
           appId: r.optionalString(data, 'AppId', 'Data') ?? appId,
           status: current === 'RUNNING' || current === 'STOPPED' ? current : 'UNKNOWN',
           runningInstances: r.number(data, 'RunningInstances', 'Data'),
           ...(lastChangeOrderId !== undefined ? { lastChangeOrderId } : {}),
-          // Absent means no order on record, which is not a running one.
-          changeOrderRunning: data.LastChangeOrderRunning === undefined ? false : r.boolean(data, 'LastChangeOrderRunning', 'Data'),
+          changeOrderRunning,
+          stuck: changeOrderRunning && r.optionalString(data, 'SubStatus', 'Data') === RUNNING_BUT_HAS_ERROR,
         };
       });
     },
@@ -119,7 +130,9 @@ export function createSaeApi(options: CloudOptions): SaeApi {
     describeChangeOrder(region, id) {
       return run(region, 'DescribeChangeOrder', { ChangeOrderId: id }, (data, r): SaeChangeOrder => {
         const status = r.number(data, 'Status', 'Data');
-        const errorMessage = r.optionalString(data, 'ErrorMessage', 'Data');
+        const subStatus = r.optionalNumber(data, 'SubStatus', 'Data');
+        // SAE sends '' for no message; only a real one is worth a report's words.
+        const errorMessage = r.optionalString(data, 'ErrorMessage', 'Data') || undefined;
         const typeCode = r.optionalString(data, 'CoTypeCode', 'Data');
         const createdAt = orderCreatedAt(data);
         return {
@@ -127,6 +140,7 @@ export function createSaeApi(options: CloudOptions): SaeApi {
           status,
           finished: FINISHED.has(status),
           succeeded: status === 2,
+          stuck: status === EXECUTING && subStatus === SUB_STATUS_ERROR,
           ...(errorMessage !== undefined ? { errorMessage } : {}),
           ...(typeCode !== undefined ? { typeCode } : {}),
           ...(createdAt !== undefined ? { createdAt } : {}),

@@ -21,6 +21,19 @@ export interface ActionCall {
   readonly hostRegion?: string;
   /** Sandbox time in epoch milliseconds; models never read the clock themselves. */
   readonly now: number;
+  /** An injected fault's word on the change order this call creates (SAE). */
+  readonly changeOrderFault?: ChangeOrderFault;
+}
+
+/**
+ * How the change order a call creates ends, by an injected fault: in `status` (3 failed,
+ * 6 terminated, 10 system failure; the app stays where it was), or never (`stuck`).
+ */
+export interface ChangeOrderFault {
+  readonly status?: number;
+  readonly stuck?: boolean;
+  /** The order's ErrorMessage. */
+  readonly errorMessage?: string;
 }
 
 /** A model's answer to a call that succeeded. */

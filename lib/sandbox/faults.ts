@@ -1,13 +1,19 @@
 import * as z from 'zod';
-import type { Product } from './api.js';
+import { quote } from '../errors.js';
+import type { ChangeOrderFault, Product } from './api.js';
 
 /**
- * Injected faults: errors, latency, dropped connections and broken-gateway pages, per product,
- * action and resource. Probabilities draw from a seeded generator so a run with the same calls
+ * Injected faults: errors, latency, dropped connections, broken-gateway pages and SAE change orders
+ * that fail or hang, per product, action and resource. Probabilities draw from a seeded generator so a run with the same calls
  * and the same seed fails the same way every time.
  */
 
-const faultRule = z.strictObject({
+/** The SAE actions that create a change order: only their calls have an order to shape. */
+const ORDER_ACTIONS = ['StopApplication', 'StartApplication', 'BatchStopApplications', 'BatchStartApplications', 'RescaleApplication'];
+/** The statuses a change order ends in (DescribeChangeOrder, docs/reference/alibaba-cloud-facts.md §1.5). */
+const END_STATUSES = [2, 3, 6, 10];
+
+const faultFields = z.strictObject({
   product: z.enum(['sae', 'swas']),
   action: z.string().min(1).default('*'),
   resourceId: z.string().min(1).optional(),
@@ -28,7 +34,31 @@ const faultRule = z.strictObject({
   afterExecute: z.literal(true).optional(),
   /** SAE only: errors use the numeric-Code shape `{"Code":"400","ErrorCode":"<real code>"}`. */
   numericCode: z.literal(true).optional(),
+  /** SAE, an action that creates a change order: the order ends in this status (`message`: its ErrorMessage). */
+  changeOrderStatus: z.number().int().optional(),
+  /** SAE, likewise: the order never ends (Status 1, then SubStatus 1), as when SAE waits for a person. */
+  stuck: z.literal(true).optional(),
 });
+
+/** A rule that shapes a change order must name a call that creates one, and let it run. */
+const faultRule = faultFields.superRefine((rule, ctx) => {
+  const field = rule.stuck ? 'stuck' : rule.changeOrderStatus !== undefined ? 'changeOrderStatus' : undefined;
+  if (field === undefined) return;
+  const problem = orderProblem(rule);
+  if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
+});
+
+function orderProblem(rule: z.infer<typeof faultFields>): string | undefined {
+  if (rule.stuck && rule.changeOrderStatus !== undefined) return 'cannot go with changeOrderStatus: a stuck order never ends';
+  if (rule.changeOrderStatus !== undefined && !END_STATUSES.includes(rule.changeOrderStatus))
+    return `must be a status a change order ends in: 2 succeeded, 3 failed, 6 terminated or 10 system failure (an order that never ends is stuck: true), got ${rule.changeOrderStatus}`;
+  if (rule.product !== 'sae') return `is for SAE change orders: product must be sae`;
+  if (!ORDER_ACTIONS.includes(rule.action))
+    return `needs an action that creates a change order: ${ORDER_ACTIONS.join(', ')} (got ${quote(rule.action)})`;
+  if ((rule.code !== undefined || rule.drop || rule.html) && !rule.afterExecute)
+    return `shapes the order the call creates, but with code, drop or html the call never runs: add afterExecute: true`;
+  return undefined;
+}
 
 export type FaultRule = z.infer<typeof faultRule>;
 
@@ -43,6 +73,8 @@ export interface FaultEffect {
   error?: { httpStatus: number; code: string; message: string };
   numericCode: boolean;
   afterExecute: boolean;
+  /** How the change order the call creates ends, when a rule says. */
+  changeOrder?: ChangeOrderFault;
 }
 
 /** The HTTP status a real service pairs with a code, for rules that give none. */
@@ -52,6 +84,13 @@ function statusOf(code: string): number {
   if (code === 'IncorrectInstanceStatus' || code.startsWith('Forbidden')) return 403;
   if (/NotFound$/.test(code)) return 404;
   return 400;
+}
+
+/** What a rule says of the change order its call creates, if anything. */
+function changeOrderOf(rule: FaultRule): ChangeOrderFault | undefined {
+  if (rule.stuck) return { stuck: true };
+  if (rule.changeOrderStatus === undefined) return undefined;
+  return { status: rule.changeOrderStatus, ...(rule.message !== undefined ? { errorMessage: rule.message } : {}) };
 }
 
 /** mulberry32: tiny, fast and good enough to make fault draws repeatable. */
@@ -113,6 +152,7 @@ export class FaultInjector {
       effect.html ||= rule.html === true;
       effect.numericCode ||= rule.numericCode === true;
       effect.afterExecute ||= rule.afterExecute === true;
+      effect.changeOrder ??= changeOrderOf(rule);
       if (rule.code !== undefined && effect.error === undefined) {
         effect.error = {
           httpStatus: rule.httpStatus ?? statusOf(rule.code),

@@ -193,7 +193,8 @@ export class Gateway {
 
     let outcome: ActionOutcome | ApiError;
     try {
-      outcome = model.handle({ action, params, accountId, now, ...hostRegion(req) });
+      const changeOrderFault = fault?.changeOrder;
+      outcome = model.handle({ action, params, accountId, now, ...hostRegion(req), ...(changeOrderFault ? { changeOrderFault } : {}) });
     } catch (error) {
       outcome = asApiError(error);
     }

@@ -6,14 +6,15 @@ import {
   without,
   type ActionCall,
   type ActionOutcome,
+  type ChangeOrderFault,
   type ModelTiming,
   type ProductModel,
 } from './api.js';
 import type { SeedApp } from './seed.js';
 
 /**
- * The SAE (Serverless App Engine, 2019-05-06, ROA) model: lists, stops and starts applications
- * through change orders.
+ * The SAE (Serverless App Engine, 2019-05-06, ROA) model: lists, stops, starts and rescales
+ * applications through change orders, which succeed unless an injected fault makes them fail or hang.
  *
  * Pure by design: time comes only from `call.now` and `snapshot(now)`. A change order is stored as
  * its target and the instant it ends; an app's status is resolved from its last order whenever it
@@ -27,7 +28,7 @@ export interface SaeState {
     appName: string;
     namespaceId: string;
     regionId: string;
-    status: 'RUNNING' | 'STOPPED';
+    status: SaeStatus;
     runningInstances: number;
     tags: Record<string, string>;
   }>;
@@ -43,18 +44,36 @@ export const SAE_ROUTES: ReadonlyArray<{ method: 'GET' | 'PUT'; path: string; ac
   { method: 'GET', path: '/pop/v1/sam/changeorder/ListChangeOrders', action: 'ListChangeOrders' },
   { method: 'PUT', path: '/pop/v1/sam/app/batchStopApplications', action: 'BatchStopApplications' },
   { method: 'PUT', path: '/pop/v1/sam/app/batchStartApplications', action: 'BatchStartApplications' },
+  { method: 'PUT', path: '/pop/v1/sam/app/rescaleApplication', action: 'RescaleApplication' },
 ];
 
 type Params = Readonly<Record<string, string>>;
-type Status = 'RUNNING' | 'STOPPED';
-type CoTypeCode = 'CoStop' | 'CoStart' | 'CoBatchStopApplication' | 'CoBatchStartApplication';
+/** DescribeApplicationStatus' CurrentStatus; UNKNOWN only ever comes from a seed, and no change moves an app out of it. */
+export type SaeStatus = 'RUNNING' | 'STOPPED' | 'UNKNOWN';
+/** Where a change order takes an app. */
+type Target = 'RUNNING' | 'STOPPED';
+type CoTypeCode = 'CoStop' | 'CoStart' | 'CoBatchStopApplication' | 'CoBatchStartApplication' | 'CoScaleIn' | 'CoScaleOut';
 
 const CO_TYPES: Record<CoTypeCode, string> = {
   CoStop: 'Stop application',
   CoStart: 'Start application',
   CoBatchStopApplication: 'Batch stop applications',
   CoBatchStartApplication: 'Batch start applications',
+  CoScaleIn: 'Scale in application',
+  CoScaleOut: 'Scale out application',
 };
+/** Change-order Status (docs/reference/alibaba-cloud-facts.md §1.5): 1 executing, 2 succeeded; faults bring 3, 6 and 10. */
+const EXECUTING = 1;
+const SUCCEEDED = 2;
+/** DescribeApplicationStatus' LastChangeOrderStatus for each order Status (§1.3). */
+const LAST_ORDER_STATUS: Readonly<Record<number, string>> = { 1: 'RUNNING', 2: 'SUCCESS', 3: 'FAIL', 6: 'ABORT', 10: 'SYSTEM_FAIL' };
+/** A failed order's ErrorMessage when the fault gives none; a terminated one (6) was aborted by a person and says nothing. */
+const FAILURE_MESSAGES: Readonly<Record<number, string>> = {
+  3: 'The change order failed: the application did not reach its target state.',
+  10: 'The change order failed because of a system exception. Try again later.',
+};
+/** SAE's default quota of instances per application. */
+const MAX_REPLICAS = 50;
 const MAX_PAGE_SIZE = 200;
 /** The seed carries no creation time, and reading the clock is not allowed: every app was "created" here. */
 const APP_CREATED_AT = Date.UTC(2024, 0, 1);
@@ -66,22 +85,38 @@ interface ChangeOrder {
   readonly seq: number;
   readonly accountId: string;
   readonly typeCode: CoTypeCode;
-  readonly target: Status;
+  readonly target: Target;
+  /** RescaleApplication's instance count, taken on once the order succeeds. */
+  readonly replicas?: number;
   readonly appIds: readonly string[];
   readonly startedAt: number;
   readonly endsAt: number;
+  /** The Status it ends in: 2, or what a fault said (the app then stays where it was). */
+  readonly endStatus: number;
+  /** A fault's order that never ends: executing, with SubStatus 1 once its time has passed. */
+  readonly stuck: boolean;
+  readonly errorMessage: string;
 }
 
 interface App {
   readonly seed: SeedApp;
-  /** The status before the last change order; the order's target takes over once it ends. */
-  before: Status;
+  /** The status and instance count before the last change order; a succeeded order's take over once it ends. */
+  before: SaeStatus;
+  replicasBefore: number;
   last?: ChangeOrder;
 }
 
-const running = (order: ChangeOrder, now: number): boolean => now < order.endsAt;
-const statusAt = (app: App, now: number): Status => (app.last && !running(app.last, now) ? app.last.target : app.before);
-const instancesAt = (app: App, now: number): number => (statusAt(app, now) === 'RUNNING' ? app.seed.instances : 0);
+const running = (order: ChangeOrder, now: number): boolean => order.stuck || now < order.endsAt;
+const orderStatus = (order: ChangeOrder, now: number): number => (running(order, now) ? EXECUTING : order.endStatus);
+/** DescribeChangeOrder's SubStatus: 1 when the order hangs on an error, waiting for a person. */
+const subStatus = (order: ChangeOrder, now: number): 0 | 1 => (order.stuck && now >= order.endsAt ? 1 : 0);
+/** The last order, once it has succeeded: the one whose effect shows. */
+const succeeded = (app: App, now: number): ChangeOrder | undefined =>
+  app.last && orderStatus(app.last, now) === SUCCEEDED ? app.last : undefined;
+const statusAt = (app: App, now: number): SaeStatus => succeeded(app, now)?.target ?? app.before;
+const replicasAt = (app: App, now: number): number => succeeded(app, now)?.replicas ?? app.replicasBefore;
+// An UNKNOWN app still has its instances: the listing, which carries no status, shows them running.
+const instancesAt = (app: App, now: number): number => (statusAt(app, now) === 'STOPPED' ? 0 : replicasAt(app, now));
 // Code-unit order rather than localeCompare, so the order never depends on the host's locale.
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -148,16 +183,31 @@ const appNotFound = (id: string, where = '') =>
   new ApiError(400, 'InvalidApplication.NotFound', `The application ${id} does not exist${where}.`);
 const orderRunning = (id: string) =>
   new ApiError(400, 'Application.ChangerOrderRunning', `The application has a change order in progress; try again later. (AppId: ${id})`);
-const invalidStatus = (id: string, status: Status) =>
-  new ApiError(
-    400,
-    'Application.InvalidStatus',
-    `The application ${id} is ${status} and cannot be ${status === 'RUNNING' ? 'started' : 'stopped'}.`,
-  );
+const invalidStatus = (id: string, status: SaeStatus, verb: string) =>
+  new ApiError(400, 'Application.InvalidStatus', `The application ${id} is ${status} and cannot be ${verb}.`);
+
+/** The change a call asks for: where it takes the apps, from which status, and its order's type. */
+interface Change {
+  readonly typeCode: CoTypeCode;
+  readonly from: SaeStatus;
+  readonly target: Target;
+  /** For the message of an app in another status: "stopped", "started", "rescaled". */
+  readonly verb: string;
+  readonly replicas?: number;
+}
+
+const STOP = { from: 'RUNNING', target: 'STOPPED', verb: 'stopped' } as const;
+const START = { from: 'STOPPED', target: 'RUNNING', verb: 'started' } as const;
+
+/** How an order created now ends: as a fault says, else succeeded once its time has passed. */
+function ending(fault: ChangeOrderFault | undefined): Pick<ChangeOrder, 'endStatus' | 'stuck' | 'errorMessage'> {
+  const endStatus = fault?.status ?? SUCCEEDED;
+  return { endStatus, stuck: fault?.stuck === true, errorMessage: fault?.errorMessage ?? FAILURE_MESSAGES[endStatus] ?? '' };
+}
 
 /** The SAE model over the seed's apps; each change order lasts `timing.changeOrderMs`. */
 export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming): ProductModel<SaeState> {
-  const byId = new Map<string, App>(apps.map((seed) => [seed.appId, { seed, before: seed.status }]));
+  const byId = new Map<string, App>(apps.map((seed) => [seed.appId, { seed, before: seed.status, replicasBefore: seed.instances }]));
   const orders = new Map<string, ChangeOrder>();
   let counter = 0;
 
@@ -168,9 +218,12 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
   };
 
   /** Checks every app first and only then changes any: a batch is all or nothing. */
-  function change(call: ActionCall, targets: App[], typeCode: CoTypeCode, target: Status): ActionOutcome {
+  function createOrder(call: ActionCall, targets: App[], { typeCode, from, target, verb, replicas }: Change): ActionOutcome {
     for (const app of targets) if (app.last && running(app.last, call.now)) throw orderRunning(app.seed.appId);
-    for (const app of targets) if (statusAt(app, call.now) === target) throw invalidStatus(app.seed.appId, target);
+    for (const app of targets) {
+      const status = statusAt(app, call.now);
+      if (status !== from) throw invalidStatus(app.seed.appId, status, verb);
+    }
     counter += 1;
     const order: ChangeOrder = {
       id: `00000000-0000-4000-8000-${counter.toString(16).padStart(12, '0')}`,
@@ -178,26 +231,43 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
       accountId: call.accountId,
       typeCode,
       target,
+      ...(replicas !== undefined ? { replicas } : {}),
       appIds: targets.map((a) => a.seed.appId),
       startedAt: call.now,
       endsAt: call.now + timing.changeOrderMs,
+      ...ending(call.changeOrderFault),
     };
     orders.set(order.id, order);
     for (const app of targets) {
       app.before = statusAt(app, call.now);
+      app.replicasBefore = replicasAt(app, call.now);
       app.last = order;
     }
     return { body: { Data: { ChangeOrderId: order.id } }, executed: true };
   }
 
-  function single(call: ActionCall, typeCode: 'CoStop' | 'CoStart', target: Status): ActionOutcome {
+  /** The caller's app named by AppId. */
+  function ownApp(call: ActionCall): App {
     const id = required(call.params, 'AppId');
     const app = own(call, id);
     if (!app) throw appNotFound(id);
-    return change(call, [app], typeCode, target);
+    return app;
   }
 
-  function batch(call: ActionCall, typeCode: 'CoBatchStopApplication' | 'CoBatchStartApplication', target: Status): ActionOutcome {
+  function single(call: ActionCall, change: Change): ActionOutcome {
+    return createOrder(call, [ownApp(call)], change);
+  }
+
+  /** RescaleApplication: a running app to `Replicas` instances, a CoScaleIn order when fewer, else CoScaleOut. */
+  function rescale(call: ActionCall): ActionOutcome {
+    const app = ownApp(call);
+    required(call.params, 'Replicas');
+    const replicas = integer(call.params, 'Replicas', 0, 1, MAX_REPLICAS);
+    const typeCode = replicas < replicasAt(app, call.now) ? 'CoScaleIn' : 'CoScaleOut';
+    return createOrder(call, [app], { typeCode, from: 'RUNNING', target: 'RUNNING', verb: 'rescaled', replicas });
+  }
+
+  function batch(call: ActionCall, change: Change): ActionOutcome {
     const namespaceId = required(call.params, 'NamespaceId');
     const ids = splitIds(required(call.params, 'AppIds'));
     if (ids.length === 0) throw invalid('AppIds', 'must name at least one application id');
@@ -206,7 +276,7 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
       if (!app || app.seed.namespaceId !== namespaceId) throw appNotFound(id, ` in namespace ${namespaceId}`);
       return app;
     });
-    return change(call, targets, typeCode, target);
+    return createOrder(call, targets, change);
   }
 
   function describeStatus(call: ActionCall): ActionOutcome {
@@ -214,15 +284,14 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
     const app = own(call, id);
     if (!app) throw new ApiError(404, 'InvalidAppId.NotFound', `The application ${id} does not exist.`);
     const last = app.last;
-    const lastRunning = last !== undefined && running(last, call.now);
     const Data = {
       AppId: id,
       CurrentStatus: statusAt(app, call.now),
       RunningInstances: instancesAt(app, call.now),
       LastChangeOrderId: last?.id ?? '',
-      LastChangeOrderRunning: lastRunning,
-      LastChangeOrderStatus: last === undefined ? '' : lastRunning ? 'RUNNING' : 'SUCCESS',
-      SubStatus: 'NORMAL',
+      LastChangeOrderRunning: last !== undefined && running(last, call.now),
+      LastChangeOrderStatus: last === undefined ? '' : (LAST_ORDER_STATUS[orderStatus(last, call.now)] ?? ''),
+      SubStatus: last !== undefined && subStatus(last, call.now) === 1 ? 'RUNNING_BUT_HAS_ERROR' : 'NORMAL',
       CreateTime: String(APP_CREATED_AT),
       ArmsAdvancedEnabled: 'false',
       EnableAgent: false,
@@ -265,7 +334,7 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
         RegionId: app.seed.regionId,
         AppDescription: '',
         AppDeletingStatus: false,
-        Instances: app.seed.instances,
+        Instances: replicasAt(app, call.now),
         RunningInstances: instancesAt(app, call.now),
         Cpu: app.seed.cpu,
         Mem: app.seed.memory,
@@ -281,7 +350,7 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
     if (!order || order.accountId !== call.accountId) {
       throw new ApiError(404, 'InvalidChangeOrder.NotFound', `The change order ${id} does not exist.`);
     }
-    const status = running(order, call.now) ? 1 : 2;
+    const status = orderStatus(order, call.now);
     const first = byId.get(order.appIds[0] ?? '');
     const Data = {
       ChangeOrderId: order.id,
@@ -291,8 +360,9 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
       CoType: CO_TYPES[order.typeCode],
       CreateTime: wallTime(order.startedAt),
       Status: status,
-      SubStatus: 0,
-      ErrorMessage: '',
+      SubStatus: subStatus(order, call.now),
+      // Only an order that has ended says what went wrong.
+      ErrorMessage: status === EXECUTING ? '' : order.errorMessage,
       // One batch, so one pipeline; its id shares the order's counter under another UUID variant.
       Pipelines: [
         {
@@ -300,7 +370,7 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
           PipelineName: 'Batch 1',
           Status: status,
           StartTime: order.startedAt,
-          UpdateTime: status === 1 ? order.startedAt : order.endsAt,
+          UpdateTime: status === EXECUTING ? order.startedAt : order.endsAt,
         },
       ],
       BatchCount: 1,
@@ -323,21 +393,22 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
       CoType: CO_TYPES[o.typeCode],
       CreateTime: wallTime(o.startedAt),
       FinishTime: running(o, call.now) ? '' : wallTime(o.endsAt),
-      Status: running(o, call.now) ? 1 : 2,
+      Status: orderStatus(o, call.now),
       Source: 'console',
     }));
     return { body: { Data: { ChangeOrderList, ...paging } }, executed: false };
   }
 
   const handlers: Record<string, (call: ActionCall) => ActionOutcome> = {
-    StopApplication: (call) => single(call, 'CoStop', 'STOPPED'),
-    StartApplication: (call) => single(call, 'CoStart', 'RUNNING'),
+    StopApplication: (call) => single(call, { typeCode: 'CoStop', ...STOP }),
+    StartApplication: (call) => single(call, { typeCode: 'CoStart', ...START }),
+    RescaleApplication: rescale,
     DescribeApplicationStatus: describeStatus,
     ListApplications: listApplications,
     DescribeChangeOrder: describeChangeOrder,
     ListChangeOrders: listChangeOrders,
-    BatchStopApplications: (call) => batch(call, 'CoBatchStopApplication', 'STOPPED'),
-    BatchStartApplications: (call) => batch(call, 'CoBatchStartApplication', 'RUNNING'),
+    BatchStopApplications: (call) => batch(call, { typeCode: 'CoBatchStopApplication', ...STOP }),
+    BatchStartApplications: (call) => batch(call, { typeCode: 'CoBatchStartApplication', ...START }),
   };
 
   return {

@@ -29,7 +29,8 @@ const app = z.strictObject({
   appName: z.string().min(1),
   regionId: z.string().min(1),
   namespaceId: z.string().min(1),
-  status: z.enum(['RUNNING', 'STOPPED']).default('RUNNING'),
+  /** UNKNOWN: SAE cannot tell its state; stops and starts answer Application.InvalidStatus, and it stays so. */
+  status: z.enum(['RUNNING', 'STOPPED', 'UNKNOWN']).default('RUNNING'),
   /** The app's instance count when it runs (a start restores it). */
   instances: z.number().int().min(1).default(1),
   /** vCPU in millicores and memory in MiB per instance, as SAE reports them. */

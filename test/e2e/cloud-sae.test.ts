@@ -105,6 +105,7 @@ describe('SAE stop, start and change orders', () => {
       runningInstances: 0,
       lastChangeOrderId: stopOrder,
       changeOrderRunning: false,
+      stuck: false,
     });
     expect((await sae.listApplications('cn-hangzhou', { appIds: [app] }))[0]).toMatchObject({ instances: 1, runningInstances: 0 });
 
@@ -148,6 +149,34 @@ describe('SAE stop, start and change orders', () => {
     await sae.batchStart('cn-hangzhou', 'cn-hangzhou:prod', batch);
     await admin(sandbox.url, 'advance', { seconds: 5 });
     expect((await sae.listApplications('cn-hangzhou', { appIds: batch })).every((a) => a.runningInstances === a.instances)).toBe(true);
+  });
+
+  it('reads an order that failed, with its message, and one that is stuck, from its order and from the app', async () => {
+    const sae = createSaeApi(sandboxOptions(sandbox));
+    const [failing, hanging] = [saeApp(10).appId, saeApp(12).appId];
+    await admin(sandbox.url, 'faults', [
+      { product: 'sae', action: 'StopApplication', resourceId: failing, changeOrderStatus: 3, message: 'instance did not stop' },
+      { product: 'sae', action: 'StopApplication', resourceId: hanging, stuck: true },
+    ]);
+    const failed = await sae.stop('cn-hangzhou', failing);
+    const stuck = await sae.stop('cn-hangzhou', hanging);
+    expect(await sae.describeChangeOrder('cn-hangzhou', stuck)).toMatchObject({ status: 1, finished: false, stuck: false });
+    await admin(sandbox.url, 'advance', { seconds: 5 });
+    expect(await sae.describeChangeOrder('cn-hangzhou', failed)).toMatchObject({
+      status: 3,
+      finished: true,
+      succeeded: false,
+      stuck: false,
+      errorMessage: 'instance did not stop',
+    });
+    expect(await sae.describeStatus('cn-hangzhou', failing)).toMatchObject({ status: 'RUNNING', changeOrderRunning: false, stuck: false });
+    expect(await sae.describeChangeOrder('cn-hangzhou', stuck)).toMatchObject({
+      status: 1,
+      finished: false,
+      succeeded: false,
+      stuck: true,
+    });
+    expect(await sae.describeStatus('cn-hangzhou', hanging)).toMatchObject({ status: 'RUNNING', changeOrderRunning: true, stuck: true });
   });
 
   it('refuses an empty batch without calling', async () => {

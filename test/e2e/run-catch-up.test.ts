@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { saeCall, saeData } from './support/clients.js';
 import {
   callsOf,
   DEV,
@@ -114,6 +115,33 @@ describe('a missed run is recovered', () => {
         .map((c) => `${c.action} ${c.resourceIds.join(',')}`)
         .sort(),
     ).toEqual([`StopApplication ${DEV.api}`, `StopApplication ${DEV.web}`, `StopInstances ${DEV.box}`]);
+  });
+
+  it('a scale-in after the stop edge is no start: the 20:10 catch-up reads the CoScaleIn order and stops the app', async () => {
+    // No run at 20:00. At 20:05 dev-web is scaled in from 3 instances to 2 (a person, or SAE's auto scaling).
+    await world.clockTo(AT_20_05);
+    const scaleIn = String(saeData(await saeCall(world.client, 'RescaleApplication', { AppId: DEV.web, Replicas: '2' })).ChangeOrderId);
+    await world.advance(60);
+    expect(saeData(await saeCall(world.client, 'DescribeChangeOrder', { ChangeOrderId: scaleIn }))).toMatchObject({
+      CoTypeCode: 'CoScaleIn',
+      Status: 2,
+    });
+    const before = (await world.calls()).length;
+
+    const report = await world.run({ at: AT_20_10, rules: withCatchUp });
+
+    expect(report.ok).toBe(true);
+    expect(outcomes(report)).toEqual({
+      'sae:dev-api': 'stopped',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'stopped',
+      'swas:dev-box': 'stopping',
+    });
+    expect(await world.appStatus(DEV.web)).toBe('STOPPED');
+    const after = (await world.calls()).slice(before);
+    // The run looked at the scale-in before deciding, then stopped the app.
+    expect(callsOf(after, 'DescribeChangeOrder', scaleIn)).toHaveLength(1);
+    expect(executed(callsOf(after, 'StopApplication', DEV.web))).toHaveLength(1);
   });
 
   it('without catchUp, the 20:10 run sees no edge and does nothing', async () => {

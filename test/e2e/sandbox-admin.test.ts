@@ -266,6 +266,38 @@ describe('POST /_sandbox/faults', () => {
   });
 });
 
+describe('faults that shape change orders', () => {
+  it('refuses changeOrderStatus and stuck where no change order is made, or with a status no order ends in, naming the field and why', async () => {
+    const stop = { product: 'sae', action: 'StopApplication' };
+    for (const [rule, field, why] of [
+      [{ ...stop, changeOrderStatus: 1 }, 'faults[0].changeOrderStatus', /2 succeeded, 3 failed, 6 terminated or 10 system failure/],
+      [{ ...stop, changeOrderStatus: 4 }, 'faults[0].changeOrderStatus', /got 4/],
+      [{ product: 'swas', action: 'StopInstances', stuck: true }, 'faults[0].stuck', /product must be sae/],
+      [
+        { product: 'sae', action: 'ListApplications', changeOrderStatus: 3 },
+        'faults[0].changeOrderStatus',
+        /creates a change order.*'ListApplications'/,
+      ],
+      [{ product: 'sae', changeOrderStatus: 3 }, 'faults[0].changeOrderStatus', /got '\*'/],
+      [{ ...stop, stuck: true, changeOrderStatus: 3 }, 'faults[0].stuck', /cannot go with changeOrderStatus/],
+      [{ ...stop, changeOrderStatus: 3, code: 'InternalError' }, 'faults[0].changeOrderStatus', /afterExecute/],
+      [{ ...stop, stuck: false }, 'faults[0].stuck', /true/],
+    ] as const) {
+      const answer = await adminRaw(url, 'POST', 'faults', JSON.stringify([rule]));
+      expect(answer.status).toBe(400);
+      const error = String((answer.body as { error?: unknown }).error);
+      expect(error).toContain(field);
+      expect(error).toMatch(why);
+    }
+    await setFaults(url, [
+      { ...stop, changeOrderStatus: 10 },
+      { product: 'sae', action: 'BatchStopApplications', stuck: true, times: 1 },
+      { product: 'sae', action: 'StartApplication', changeOrderStatus: 6, code: 'InternalError', afterExecute: true },
+    ]);
+    expect((await adminRaw(url, 'GET', 'faults')).body).toHaveLength(3);
+  });
+});
+
 describe('other admin input', () => {
   it('refuses a bad advance, and answers an unknown route with 404 listing the routes', async () => {
     for (const body of ['{"seconds":-1}', '{"seconds":"5"}', '{}', 'null'])

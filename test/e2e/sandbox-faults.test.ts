@@ -7,6 +7,7 @@ import {
   adminRaw,
   appState,
   calls,
+  advance,
   failure,
   instanceStatus,
   openApiClient,
@@ -221,6 +222,47 @@ describe('afterExecute: it happened, but the client never heard', () => {
     expect(err.statusCode).toBe(500);
     expect(saeData(await saeCall(client, 'DescribeApplicationStatus', { AppId: DEV_API }))).toMatchObject({ LastChangeOrderRunning: true });
     expect((await calls(url)).find((c) => c.action === 'StopApplication')).toMatchObject({ code: 'InternalError', executed: true });
+  });
+});
+
+describe('change orders that fail or hang', () => {
+  const order = async (id: string) => saeData(await saeCall(client, 'DescribeChangeOrder', { ChangeOrderId: id }));
+  const stop = async (appId: string) => String(saeData(await saeCall(client, 'StopApplication', { AppId: appId })).ChangeOrderId);
+
+  it('changeOrderStatus: the next stop of the app is accepted, then its order fails with the message, and the app keeps running', async () => {
+    await setFaults(url, [
+      { product: 'sae', action: 'StopApplication', resourceId: DEV_API, changeOrderStatus: 3, message: 'instance did not stop', times: 1 },
+    ]);
+    const failed = await stop(DEV_API);
+    const other = await stop(DEV_WEB);
+    expect(await order(failed)).toMatchObject({ Status: 1, SubStatus: 0 });
+    await advance(url, 5);
+    expect(await order(failed)).toMatchObject({ Status: 3, SubStatus: 0, ErrorMessage: 'instance did not stop', CoTypeCode: 'CoStop' });
+    expect(await order(other)).toMatchObject({ Status: 2, ErrorMessage: '' });
+    expect(await appState(url, DEV_API)).toMatchObject({ status: 'RUNNING', runningInstances: 2 });
+    expect((await appState(url, DEV_WEB)).status).toBe('STOPPED');
+    expect(saeData(await saeCall(client, 'DescribeApplicationStatus', { AppId: DEV_API }))).toMatchObject({
+      CurrentStatus: 'RUNNING',
+      LastChangeOrderId: failed,
+      LastChangeOrderStatus: 'FAIL',
+    });
+    // The rule is used up: the next stop succeeds.
+    const again = await stop(DEV_API);
+    await advance(url, 5);
+    expect(await order(again)).toMatchObject({ Status: 2 });
+  });
+
+  it('stuck: the order stays executing, with SubStatus 1 once its time has passed, and the app takes no other change', async () => {
+    await setFaults(url, [{ product: 'sae', action: 'StopApplication', stuck: true, times: 1 }]);
+    const stuck = await stop(DEV_API);
+    await advance(url, 600);
+    expect(await order(stuck)).toMatchObject({ Status: 1, SubStatus: 1 });
+    expect(saeData(await saeCall(client, 'DescribeApplicationStatus', { AppId: DEV_API }))).toMatchObject({
+      CurrentStatus: 'RUNNING',
+      LastChangeOrderRunning: true,
+      SubStatus: 'RUNNING_BUT_HAS_ERROR',
+    });
+    expect((await failure(saeCall(client, 'StartApplication', { AppId: DEV_API }))).code).toBe('Application.ChangerOrderRunning');
   });
 });
 

@@ -106,6 +106,7 @@ export const SAE_API = {
   ListChangeOrders: ['GET', '/pop/v1/sam/changeorder/ListChangeOrders'],
   BatchStopApplications: ['PUT', '/pop/v1/sam/app/batchStopApplications'],
   BatchStartApplications: ['PUT', '/pop/v1/sam/app/batchStartApplications'],
+  RescaleApplication: ['PUT', '/pop/v1/sam/app/rescaleApplication'],
 } as const satisfies Record<string, readonly ['GET' | 'PUT', string]>;
 
 /** `sae()` by action name. */

@@ -7,6 +7,7 @@ import type { ResourceResult } from '../../../lib/execute/result.js';
 import type { RunRequest } from '../../../lib/request.js';
 import { runTick, type RunReport } from '../../../lib/run.js';
 import type { CallRecord, SandboxState } from '../../../lib/sandbox/gateway.js';
+import type { SaeStatus } from '../../../lib/sandbox/sae.js';
 import { parseSeed } from '../../../lib/sandbox/seed.js';
 import { startSandbox, type Sandbox } from '../../../lib/sandbox/server.js';
 import { compileSchedules } from '../../../lib/schedule/compile.js';
@@ -49,7 +50,7 @@ export interface SeedApp {
   readonly appName: string;
   readonly namespaceId?: string;
   readonly regionId?: string;
-  readonly status?: 'RUNNING' | 'STOPPED';
+  readonly status?: SaeStatus;
   readonly instances?: number;
   readonly tags?: Record<string, string>;
   /** Fields the listing leaves out of its row (a malformed row). */
@@ -138,7 +139,7 @@ export interface World {
   now(): Promise<number>;
   /** Moves sandbox time forward to `iso` (never back). */
   clockTo(iso: string): Promise<void>;
-  appStatus(appId: string): Promise<'RUNNING' | 'STOPPED'>;
+  appStatus(appId: string): Promise<SaeStatus>;
   instanceStatus(instanceId: string): Promise<string>;
   /** A person starts or stops an app by hand; returns the change order id. */
   byHandSae(action: 'StartApplication' | 'StopApplication', appId: string): Promise<string>;

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ApiError, type ActionOutcome, type ProductModel } from '../../../lib/sandbox/api.js';
+import { ApiError, type ActionOutcome, type ChangeOrderFault, type ProductModel } from '../../../lib/sandbox/api.js';
 import { SAE_ROUTES, createSaeModel, type SaeState } from '../../../lib/sandbox/sae.js';
 import type { SeedApp } from '../../../lib/sandbox/seed.js';
 
@@ -32,6 +32,8 @@ const APPS: SeedApp[] = [
   app('app-off', 'dev-off', { status: 'STOPPED' }),
   app('app-foreign', 'foreign-api', { accountId: OTHER }),
 ];
+/** The apps and one SAE cannot tell the state of. */
+const WITH_LOST: SeedApp[] = [...APPS, app('app-lost', 'dev-lost', { status: 'UNKNOWN' })];
 
 const fresh = (apps: SeedApp[] = APPS) => createSaeModel(apps, { changeOrderMs: MS, transitionMs: 1_000 });
 
@@ -39,11 +41,19 @@ interface CallOptions {
   now?: number;
   accountId?: string;
   hostRegion?: string;
+  changeOrderFault?: ChangeOrderFault;
 }
 
 function call(model: ProductModel<SaeState>, action: string, params: Record<string, string>, options: CallOptions = {}): ActionOutcome {
-  const { now = T0, accountId = ACCOUNT, hostRegion } = options;
-  return model.handle({ action, params, accountId, now, ...(hostRegion === undefined ? {} : { hostRegion }) });
+  const { now = T0, accountId = ACCOUNT, hostRegion, changeOrderFault } = options;
+  return model.handle({
+    action,
+    params,
+    accountId,
+    now,
+    ...(hostRegion === undefined ? {} : { hostRegion }),
+    ...(changeOrderFault === undefined ? {} : { changeOrderFault }),
+  });
 }
 
 /** The `Data` of a successful call, as a loose record for field checks. */
@@ -73,7 +83,7 @@ const listIds = (d: Record<string, unknown>) => (d.Applications as Array<{ AppId
 
 describe('SAE routes', () => {
   it('routes every action once, and the model answers exactly those actions', () => {
-    expect(SAE_ROUTES).toHaveLength(8);
+    expect(SAE_ROUTES).toHaveLength(9);
     expect(new Set(SAE_ROUTES.map((r) => r.action))).toEqual(fresh().actions);
     expect(SAE_ROUTES).toContainEqual({ method: 'PUT', path: '/pop/v1/sam/app/stopApplication', action: 'StopApplication' });
   });
@@ -227,6 +237,148 @@ describe('change orders', () => {
     ]);
     expectError(() => call(model, 'ListChangeOrders', { AppId: 'app-api', PageSize: '201' }), 400, 'InvalidParameter');
     expectError(() => call(model, 'ListChangeOrders', { AppId: 'nope' }), 400, 'InvalidApplication.NotFound');
+  });
+});
+
+describe('change orders that fail or hang (injected faults)', () => {
+  const stopWith = (model: ProductModel<SaeState>, changeOrderFault: ChangeOrderFault) =>
+    orderId(call(model, 'StopApplication', { AppId: 'app-api' }, { changeOrderFault }));
+  const order = (model: ProductModel<SaeState>, id: string, now: number) =>
+    data(model, 'DescribeChangeOrder', { ChangeOrderId: id }, { now });
+  const status = (model: ProductModel<SaeState>, now: number) => data(model, 'DescribeApplicationStatus', { AppId: 'app-api' }, { now });
+
+  it('a failed stop executes for its time, then ends with Status 3 and an ErrorMessage, and the app keeps running', () => {
+    const model = fresh();
+    const id = stopWith(model, { status: 3 });
+    expect(order(model, id, T0 + MS - 1)).toMatchObject({ Status: 1, SubStatus: 0, ErrorMessage: '' });
+    const ended = order(model, id, T0 + MS);
+    expect(ended).toMatchObject({ Status: 3, SubStatus: 0, ErrorMessage: expect.stringMatching(/failed/) as unknown });
+    expect(ended.Pipelines).toEqual([expect.objectContaining({ Status: 3, UpdateTime: T0 + MS })]);
+    expect(status(model, T0 + MS)).toMatchObject({
+      CurrentStatus: 'RUNNING',
+      RunningInstances: 3,
+      LastChangeOrderId: id,
+      LastChangeOrderRunning: false,
+      LastChangeOrderStatus: 'FAIL',
+      SubStatus: 'NORMAL',
+    });
+    expect(stateOf(model, 'app-api', T0 + 10 * MS)).toMatchObject({ status: 'RUNNING', runningInstances: 3 });
+    expect(data(model, 'ListChangeOrders', { AppId: 'app-api' }, { now: T0 + MS }).ChangeOrderList).toEqual([
+      expect.objectContaining({ ChangeOrderId: id, Status: 3, FinishTime: '2025-06-03 06:00:03' }),
+    ]);
+    // The failed order is over: the app takes another stop, which succeeds.
+    call(model, 'StopApplication', { AppId: 'app-api' }, { now: T0 + MS });
+    expect(stateOf(model, 'app-api', T0 + 2 * MS)).toMatchObject({ status: 'STOPPED' });
+  });
+
+  it('a terminated order (6) says ABORT and nothing more; a system failure (10) says SYSTEM_FAIL; a fault can give the ErrorMessage', () => {
+    const model = fresh();
+    const aborted = stopWith(model, { status: 6 });
+    expect(order(model, aborted, T0 + MS)).toMatchObject({ Status: 6, ErrorMessage: '' });
+    expect(status(model, T0 + MS)).toMatchObject({ LastChangeOrderStatus: 'ABORT', CurrentStatus: 'RUNNING' });
+    const system = orderId(call(model, 'StopApplication', { AppId: 'app-api' }, { now: T0 + MS, changeOrderFault: { status: 10 } }));
+    expect(order(model, system, T0 + 2 * MS)).toMatchObject({ Status: 10, ErrorMessage: expect.stringMatching(/system/) as unknown });
+    expect(status(model, T0 + 2 * MS)).toMatchObject({ LastChangeOrderStatus: 'SYSTEM_FAIL' });
+    const said = orderId(
+      call(
+        model,
+        'StopApplication',
+        { AppId: 'app-api' },
+        { now: T0 + 2 * MS, changeOrderFault: { status: 3, errorMessage: 'disk full' } },
+      ),
+    );
+    expect(order(model, said, T0 + 3 * MS)).toMatchObject({ Status: 3, ErrorMessage: 'disk full' });
+  });
+
+  it('a failed start leaves the app stopped; a failed batch leaves every app of it where it was', () => {
+    const model = fresh();
+    call(model, 'StartApplication', { AppId: 'app-off' }, { changeOrderFault: { status: 3 } });
+    expect(stateOf(model, 'app-off', T0 + MS)).toMatchObject({ status: 'STOPPED', runningInstances: 0 });
+    const id = orderId(
+      call(
+        model,
+        'BatchStopApplications',
+        { NamespaceId: 'cn-hangzhou:dev', AppIds: 'app-api,app-web' },
+        { changeOrderFault: { status: 10 } },
+      ),
+    );
+    expect(order(model, id, T0 + MS)).toMatchObject({ Status: 10, CoTypeCode: 'CoBatchStopApplication' });
+    for (const appId of ['app-api', 'app-web']) expect(stateOf(model, appId, T0 + MS)).toMatchObject({ status: 'RUNNING' });
+  });
+
+  it('a stuck order executes for ever, with SubStatus 1 once its time has passed; the app does not move and takes no other change', () => {
+    const model = fresh();
+    const id = stopWith(model, { stuck: true });
+    expect(order(model, id, T0 + MS - 1)).toMatchObject({ Status: 1, SubStatus: 0 });
+    const later = T0 + 1000 * MS;
+    expect(order(model, id, later)).toMatchObject({ Status: 1, SubStatus: 1, ErrorMessage: '' });
+    expect(order(model, id, later).Pipelines).toEqual([expect.objectContaining({ Status: 1 })]);
+    expect(status(model, later)).toMatchObject({
+      CurrentStatus: 'RUNNING',
+      RunningInstances: 3,
+      LastChangeOrderRunning: true,
+      LastChangeOrderStatus: 'RUNNING',
+      SubStatus: 'RUNNING_BUT_HAS_ERROR',
+    });
+    expect(data(model, 'ListChangeOrders', { AppId: 'app-api' }, { now: later }).ChangeOrderList).toEqual([
+      expect.objectContaining({ Status: 1, FinishTime: '' }),
+    ]);
+    expectError(() => call(model, 'StopApplication', { AppId: 'app-api' }, { now: later }), 400, 'Application.ChangerOrderRunning');
+    expect(stateOf(model, 'app-api', later)).toMatchObject({ status: 'RUNNING', runningInstances: 3 });
+  });
+});
+
+describe('an app in status UNKNOWN', () => {
+  it('says UNKNOWN with its instances, lists them as running, refuses stops and starts and stays so', () => {
+    const model = fresh(WITH_LOST);
+    expect(data(model, 'DescribeApplicationStatus', { AppId: 'app-lost' })).toMatchObject({
+      CurrentStatus: 'UNKNOWN',
+      RunningInstances: 2,
+      LastChangeOrderId: '',
+    });
+    expect(data(model, 'ListApplications', { FieldType: 'appIds', FieldValue: 'app-lost' }).Applications).toEqual([
+      expect.objectContaining({ AppId: 'app-lost', Instances: 2, RunningInstances: 2 }),
+    ]);
+    for (const action of ['StopApplication', 'StartApplication']) {
+      const error = failure(() => call(model, action, { AppId: 'app-lost' }));
+      expect(error).toMatchObject({ httpStatus: 400, code: 'Application.InvalidStatus' });
+      expect(error.message).toContain('UNKNOWN');
+    }
+    expectError(
+      () => call(model, 'BatchStopApplications', { NamespaceId: 'cn-hangzhou:dev', AppIds: 'app-api,app-lost' }),
+      400,
+      'Application.InvalidStatus',
+    );
+    expect(stateOf(model, 'app-lost', T0 + 10 * MS)).toMatchObject({ status: 'UNKNOWN', runningInstances: 2 });
+  });
+});
+
+describe('RescaleApplication', () => {
+  it('scales a running app in (CoScaleIn) or out (CoScaleOut); the listing and a later start show the new count', () => {
+    const model = fresh();
+    const scaleIn = orderId(call(model, 'RescaleApplication', { AppId: 'app-api', Replicas: '2' }));
+    expect(data(model, 'DescribeChangeOrder', { ChangeOrderId: scaleIn })).toMatchObject({ CoTypeCode: 'CoScaleIn', Status: 1 });
+    expect(stateOf(model, 'app-api', T0 + MS - 1)).toMatchObject({ status: 'RUNNING', runningInstances: 3 });
+    expect(stateOf(model, 'app-api', T0 + MS)).toMatchObject({ status: 'RUNNING', runningInstances: 2 });
+    expect(data(model, 'ListApplications', { AppName: 'dev-api' }, { now: T0 + MS }).Applications).toEqual([
+      expect.objectContaining({ Instances: 2, RunningInstances: 2 }),
+    ]);
+    const scaleOut = orderId(call(model, 'RescaleApplication', { AppId: 'app-api', Replicas: '4' }, { now: T0 + MS }));
+    expect(data(model, 'DescribeChangeOrder', { ChangeOrderId: scaleOut })).toMatchObject({ CoTypeCode: 'CoScaleOut' });
+    call(model, 'StopApplication', { AppId: 'app-api' }, { now: T0 + 2 * MS });
+    call(model, 'StartApplication', { AppId: 'app-api' }, { now: T0 + 3 * MS });
+    expect(stateOf(model, 'app-api', T0 + 4 * MS)).toMatchObject({ status: 'RUNNING', runningInstances: 4 });
+  });
+
+  it('refuses a stopped or UNKNOWN app, a missing or out-of-range Replicas; a failed rescale keeps the count', () => {
+    const model = fresh(WITH_LOST);
+    expectError(() => call(model, 'RescaleApplication', { AppId: 'app-off', Replicas: '1' }), 400, 'Application.InvalidStatus');
+    expectError(() => call(model, 'RescaleApplication', { AppId: 'app-lost', Replicas: '1' }), 400, 'Application.InvalidStatus');
+    expectError(() => call(model, 'RescaleApplication', { AppId: 'app-api' }), 400, 'MissingReplicas');
+    expectError(() => call(model, 'RescaleApplication', { AppId: 'app-api', Replicas: '0' }), 400, 'InvalidParameter');
+    expectError(() => call(model, 'RescaleApplication', { AppId: 'app-api', Replicas: '51' }), 400, 'InvalidParameter');
+    call(model, 'RescaleApplication', { AppId: 'app-api', Replicas: '1' }, { changeOrderFault: { status: 3 } });
+    expect(stateOf(model, 'app-api', T0 + MS)).toMatchObject({ status: 'RUNNING', runningInstances: 3 });
   });
 });
 

@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { saeCall, saeData } from './support/clients.js';
+import {
+  callsOf,
+  DEV,
+  DEV_APPS,
+  DEV_SEED,
+  devNights,
+  executed,
+  outcomes,
+  resultFor,
+  rulesFrom,
+  seedOf,
+  startWorld,
+  type World,
+} from './support/run.js';
+
+/**
+ * SAE change orders that do not succeed, and apps SAE cannot tell the state of: a stop whose order
+ * fails, is terminated or fails on a system exception makes that app failed, with its order; an
+ * order stuck with an error is reported after a few reads, not at the deadline; an app in status
+ * UNKNOWN is skipped at once. The other apps of the run are stopped all the same.
+ * The dev world of the stories, Tuesday 2036-11-25 20:00 in Shanghai: dev-api, dev-web and the dev box.
+ */
+
+const T = '2036-11-25T20:00:00+08:00';
+const rules = rulesFrom(devNights());
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+/** The app's last change order, as SAE tells a person who looks. */
+async function lastOrderOf(appId: string): Promise<unknown> {
+  return saeData(await saeCall(world!.client, 'DescribeApplicationStatus', { AppId: appId })).LastChangeOrderId;
+}
+
+describe('a stop whose change order ends without success', () => {
+  it.each([
+    [3, 'ChangeOrderFailed', 'failed'],
+    [6, 'ChangeOrderTerminated', 'was terminated'],
+    [10, 'ChangeOrderSystemFailure', 'failed on a system exception'],
+  ] as const)('Status %i: that app is failed (%s) with its order, the others are stopped, the run fails', async (status, code, words) => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.faults([
+      {
+        product: 'sae',
+        action: 'StopApplication',
+        resourceId: DEV.api,
+        changeOrderStatus: status,
+        message: 'instance did not stop',
+        times: 1,
+      },
+    ]);
+
+    const report = await world.run({ at: T, rules });
+
+    expect(report.ok).toBe(false);
+    expect(outcomes(report)).toEqual({
+      'sae:dev-api': 'failed',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'stopped',
+      'swas:dev-box': 'stopping',
+    });
+    const api = resultFor(report, 'dev-api');
+    const order = await lastOrderOf(DEV.api);
+    expect(api).toMatchObject({ code, changeOrderId: order });
+    expect(api.detail).toBe(
+      `change order ${String(order)} ${words} (Status ${status}): instance did not stop; the app stays where it was; ` +
+        "see it in the SAE console, among the app's change orders",
+    );
+    expect(await world.appStatus(DEV.api)).toBe('RUNNING');
+    expect(await world.appStatus(DEV.web)).toBe('STOPPED');
+    // The failed order was read, not waited out; the stop was not sent again.
+    const log = await world.calls();
+    expect(executed(callsOf(log, 'StopApplication', DEV.api))).toHaveLength(1);
+    expect(callsOf(log, 'DescribeChangeOrder', String(order)).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('batch mode: the failed batch order makes each of its apps failed with that order', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.faults([{ product: 'sae', action: 'BatchStopApplications', changeOrderStatus: 3, times: 1 }]);
+
+    const report = await world.run({ at: T, rules, saeBatch: true });
+
+    expect(report.ok).toBe(false);
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'failed', 'sae:dev-web': 'failed' });
+    const order = await lastOrderOf(DEV.api);
+    for (const name of ['dev-api', 'dev-web']) {
+      expect(resultFor(report, name)).toMatchObject({ code: 'ChangeOrderFailed', changeOrderId: order });
+      expect(resultFor(report, name).detail).toMatch(/\(Status 3\): The change order failed/);
+    }
+    expect(await world.appStatus(DEV.web)).toBe('RUNNING');
+  });
+});
+
+describe('a stop whose change order is stuck', () => {
+  it('is reported failed with its order after a few reads, well before the deadline; the other app is stopped', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.faults([{ product: 'sae', action: 'StopApplication', resourceId: DEV.api, stuck: true, times: 1 }]);
+    const started = Date.now();
+
+    const report = await world.run({ at: T, rules, deadlineMs: 12_000 });
+
+    // A generous bound, half the deadline: at rate scale 100 the reads take well under a second.
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(report.ok).toBe(false);
+    expect(outcomes(report)).toEqual({
+      'sae:dev-api': 'failed',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'stopped',
+      'swas:dev-box': 'stopping',
+    });
+    const api = resultFor(report, 'dev-api');
+    const order = String(await lastOrderOf(DEV.api));
+    expect(api).toMatchObject({ code: 'ChangeOrderStuck', changeOrderId: order });
+    expect(api.detail).toMatch(new RegExp(`^change order ${order} is stuck: still executing with an error \\(SubStatus 1\\)`));
+    expect(await world.appStatus(DEV.api)).toBe('RUNNING');
+    // A few reads of the stuck order, not a deadline's worth.
+    const reads = callsOf(await world.calls(), 'DescribeChangeOrder', order);
+    expect(reads.length).toBeGreaterThanOrEqual(2);
+    expect(reads.length).toBeLessThanOrEqual(5);
+  });
+
+  it('a catch-up that meets the stuck order again reports it after a few reads of the app, and sends no stop', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.faults([{ product: 'sae', action: 'StopApplication', resourceId: DEV.api, stuck: true, times: 1 }]);
+    const withCatchUp = rulesFrom(devNights(['catchUp: 15m']));
+    await world.run({ at: T, rules: withCatchUp });
+    const order = String(await lastOrderOf(DEV.api));
+    const before = (await world.calls()).length;
+
+    const again = await world.run({ at: '2036-11-25T20:05:00+08:00', rules: withCatchUp, deadlineMs: 12_000 });
+
+    expect(again.ok).toBe(false);
+    expect(resultFor(again, 'dev-api')).toMatchObject({ outcome: 'failed', code: 'ChangeOrderStuck' });
+    expect(resultFor(again, 'dev-api').detail).toMatch(new RegExp(`^change order ${order} is stuck`));
+    const after = (await world.calls()).slice(before);
+    expect(callsOf(after, 'StopApplication', DEV.api)).toEqual([]);
+    expect(callsOf(after, 'DescribeApplicationStatus', DEV.api).length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('an app in status UNKNOWN', () => {
+  it('is skipped once, with why, and the run ends in seconds, not at the deadline; the other app is stopped', async () => {
+    const apps = DEV_APPS.map((a) => (a.appId === DEV.api ? { ...a, status: 'UNKNOWN' as const } : a));
+    world = await startWorld(seedOf({ apps, instances: [{ instanceId: DEV.box, instanceName: 'dev-box' }] }), { rateScale: 100 });
+    const started = Date.now();
+
+    const report = await world.run({ at: T, rules, deadlineMs: 12_000 });
+
+    // A generous bound, half the deadline: waiting for UNKNOWN to pass would take all of it.
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(report.ok).toBe(true);
+    expect(outcomes(report)).toEqual({
+      'sae:dev-api': 'skipped',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'stopped',
+      'swas:dev-box': 'stopping',
+    });
+    expect(resultFor(report, 'dev-api').detail).toBe(
+      'SAE reports its status as UNKNOWN and refuses to change it: left alone; see the app in the SAE console',
+    );
+    // SAE refused the stop once; one read of the app's status said why; nothing was tried again.
+    const log = await world.calls();
+    expect(callsOf(log, 'StopApplication', DEV.api).map((c) => c.code)).toEqual(['Application.InvalidStatus']);
+    expect(callsOf(log, 'DescribeApplicationStatus', DEV.api)).toHaveLength(1);
+    expect(await world.appStatus(DEV.api)).toBe('UNKNOWN');
+  });
+});
