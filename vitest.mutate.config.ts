@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/e2e/run-*.test.ts', 'test/e2e/cloud-*.test.ts', 'test/e2e/handler.test.ts'],
+    exclude: ['test/output/**', 'node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },
