@@ -19,6 +19,13 @@ import type { Action, Rule } from './schedule/rule.js';
  * Load (done by the door) → intents at `at` → resolve targets → decide → act → report.
  */
 
+/**
+ * A run that begins this long after its tick instant may be a repeat of one that already acted (a
+ * timer's first try begins within seconds of it): it reads before it stops what a person may have
+ * started since.
+ */
+const LATE_MS = 60_000;
+
 /** The settings a run reads (lib/config.ts makes them from the environment). */
 export type RunSettings = Pick<Settings, 'tick' | 'maxStopsPerRun' | 'saeBatch' | 'pollMs'>;
 
@@ -94,6 +101,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     sleep: (ms) => deps.clock.sleep(ms),
     pollMs: settings.pollMs,
     at,
+    late: deps.clock.now() - at > LATE_MS,
     saeBatch: settings.saeBatch,
     denied: new Map(),
     batches,

@@ -16,6 +16,12 @@ export interface ExecuteContext {
   readonly pollMs: number;
   /** The tick instant: the edge instant of tokens for intents without an edge. */
   readonly at: number;
+  /**
+   * The run began well after its tick instant, so it may repeat a run that already applied its
+   * edges (FC's retry of a failed run, an event delivered twice): its SAE stops check for a start
+   * made since the edge, as a catch-up's do.
+   */
+  readonly late: boolean;
   /** SAE: stop and start per namespace with the batch APIs (needs a broader RAM grant). */
   readonly saeBatch: boolean;
   /** The batches sent so far, each stated once for the report. */

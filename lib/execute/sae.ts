@@ -153,12 +153,13 @@ async function requestOne(decision: Decision, ctx: ExecuteContext): Promise<Requ
 }
 
 /**
- * Only catch-up sees an edge twice. If someone started the app after the stop edge, an earlier run
- * applied it and a person undid it on purpose: a repeated stop must not undo that. The result when
- * the stop is not to be sent; undefined when it is.
+ * A run that may see an edge a second time (a catch-up, or a late run: FC's retry, an event
+ * delivered twice). If someone started the app after the stop edge, an earlier run applied it and
+ * a person undid it on purpose: a repeated stop must not undo that. The result when the stop is
+ * not to be sent; undefined when it is.
  */
 async function catchUpCheck(decision: Decision, ctx: ExecuteContext): Promise<ResourceResult | undefined> {
-  if (!decision.catchUp || decision.action !== 'stop' || decision.edgeAt === undefined) return undefined;
+  if (!mayRepeat(decision, ctx) || decision.action !== 'stop' || decision.edgeAt === undefined) return undefined;
   const { region, id } = decision.resource;
   const status = await settled(region, id, ctx);
   const seen = decidedByStatus(decision, status);
@@ -170,9 +171,12 @@ async function catchUpCheck(decision: Decision, ctx: ExecuteContext): Promise<Re
   return {
     ...identity(decision),
     outcome: 'skipped',
-    detail: `started (${order.typeCode}) after the stop edge; catch-up leaves it running`,
+    detail: `started (${order.typeCode}) after the stop edge; a run that sees the edge again leaves it running`,
   };
 }
+
+/** True when this decision's edge may have been applied by an earlier run. */
+const mayRepeat = (decision: Decision, ctx: ExecuteContext): boolean => decision.catchUp || ctx.late;
 
 /** The result the app's status alone decides: it cannot be moved now, or it already is where the action wants it. */
 function decidedByStatus(decision: Decision, status: SaeAppStatus): ResourceResult | undefined {
@@ -314,8 +318,10 @@ async function checkOrders(region: string, suspects: readonly Requested[], stuck
  * stops take the single path: it checks what a batch cannot.
  */
 async function requestBatches(decisions: readonly Decision[], ctx: ExecuteContext): Promise<Requested[]> {
-  const singles = decisions.filter((d) => d.catchUp || d.resource.namespaceId === undefined);
-  const batched = decisions.filter((d) => !(d.catchUp || d.resource.namespaceId === undefined));
+  // A stop that may repeat an earlier run's takes the single path: it checks what a batch cannot.
+  const single = (d: Decision) => mayRepeat(d, ctx) || d.resource.namespaceId === undefined;
+  const singles = decisions.filter(single);
+  const batched = decisions.filter((d) => !single(d));
   const groups = groupBy(batched, (d) => `${d.resource.region}\n${d.resource.namespaceId}\n${d.action}`);
   // A namespace of hundreds of apps goes in batches of 100 ids: the request line stays bounded.
   const batches = [...groups.values()].flatMap((group) => chunks(group));

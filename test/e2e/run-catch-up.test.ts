@@ -59,7 +59,7 @@ describe('catch-up must not undo a manual start', () => {
     // The app: its last change order is the person's start, made after the stop edge.
     const api = resultFor(second, 'dev-api');
     expect(api.outcome).toBe('skipped');
-    expect(api.detail).toMatch(/started \(CoStart\) after the stop edge; catch-up leaves it running/);
+    expect(api.detail).toMatch(/started \(CoStart\) after the stop edge; a run that sees the edge again leaves it running/);
     expect(resultFor(second, 'dev-web').outcome).toBe('already-stopped');
     // The box: the caught-up stop carries the first run's ClientToken, which SWAS answers without acting.
     const box = resultFor(second, 'dev-box');
@@ -155,5 +155,37 @@ describe('a missed run is recovered', () => {
     expect(log).toEqual([]); // a rule with nothing to do resolves nothing: not even a listing
     expect(await world.appStatus(DEV.api)).toBe('RUNNING');
     expect(await world.instanceStatus(DEV.box)).toBe('Running');
+  });
+});
+
+describe('a late run (FC retries the 20:00 event at 20:04) must not undo a manual start either', () => {
+  it('20:00 stops everything; at 20:02 a person starts the app and the box; the retry of the 20:00 run leaves both running', async () => {
+    const first = await world.run({ at: AT_20_00, rules: without });
+    expect(outcomes(first)).toMatchObject({ 'sae:dev-api': 'stopped', 'sae:dev-web': 'stopped', 'swas:dev-box': 'stopping' });
+
+    await world.clockTo('2036-11-25T20:02:00+08:00');
+    await world.byHandSae('StartApplication', DEV.api);
+    await world.byHandSwas('StartInstance', DEV.box);
+    await world.advance(60);
+    await world.clearCalls();
+
+    // The same event again, four minutes late: no catch-up rule, the same tick instant.
+    const retry = await world.run({ at: AT_20_00, rules: without, lateBy: 4 * 60_000 });
+
+    expect(outcomes(retry)).toEqual({
+      'sae:dev-api': 'skipped',
+      'sae:dev-ci-runner': 'excluded',
+      'sae:dev-web': 'already-stopped',
+      'swas:dev-box': 'skipped',
+    });
+    expect(resultFor(retry, 'dev-api').detail).toMatch(/started \(CoStart\) after the stop edge/);
+    expect(executed(await world.calls())).toEqual([]);
+    expect(await world.appStatus(DEV.api)).toBe('RUNNING');
+    expect(await world.instanceStatus(DEV.box)).toBe('Running');
+  });
+
+  it('a run on time pays nothing: no status read before its stops', async () => {
+    await world.run({ at: AT_20_00, rules: without });
+    expect(callsOf(await world.calls(), 'DescribeApplicationStatus')).toEqual([]);
   });
 });

@@ -46,7 +46,17 @@ function gated(): CloudApis {
 }
 
 function context(apis: CloudApis, saeBatch = false): ExecuteContext {
-  return { apis, deadline, sleep: (ms) => systemClock.sleep(ms), pollMs: 50, at: AT, saeBatch, denied: new Map(), batches: [] };
+  return {
+    apis,
+    deadline,
+    sleep: (ms) => systemClock.sleep(ms),
+    pollMs: 50,
+    at: AT,
+    late: false,
+    saeBatch,
+    denied: new Map(),
+    batches: [],
+  };
 }
 
 const resource = (product: 'sae' | 'swas', id: string, name: string): Resource => ({

@@ -114,6 +114,11 @@ export interface RunOptions {
   readonly rateScale?: number;
   /** Settings.pollMs; default 5 s over the rate scale, as readSettings makes it. */
   readonly pollMs?: number;
+  /**
+   * The run begins this many ms after its instant, by its own clock (a retry by FC, an event
+   * delivered twice): a late run. Default: it begins at its instant.
+   */
+  readonly lateBy?: number;
   /** Move sandbox time to T first (default true). */
   readonly align?: boolean;
   /** Replaces the run's waits between polls (e.g. to move sandbox time instead of waiting). */
@@ -231,7 +236,10 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
           ...o.only,
         };
         const apis = o.wrap ? o.wrap(connected) : connected;
-        const clock = o.sleep ? { ...systemClock, sleep: o.sleep } : systemClock;
+        // The run's own clock: real time, or (lateBy) its instant plus the delay and the time since.
+        const began = systemClock.now();
+        const now = o.lateBy === undefined ? () => systemClock.now() : () => instant(o.at) + o.lateBy! + (systemClock.now() - began);
+        const clock = { ...systemClock, now, ...(o.sleep ? { sleep: o.sleep } : {}) };
         return await runTick(request, settings, { rules: o.rules, apis, clock, deadline });
       } finally {
         deadline.dispose();
