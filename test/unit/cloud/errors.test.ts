@@ -172,6 +172,22 @@ describe('kindOf', () => {
     ['Whatever', undefined, 'invalid'],
     ['InvalidParameter', 400, 'invalid'],
     ['IdempotentParameterMismatch', 400, 'invalid'],
+    // Each listed code, and the edges of each pattern: anchored where the pattern says so.
+    ['Application.NotReady', 400, 'busy'],
+    ['IncorrectStatus', 400, 'state'],
+    ['Unauthorized', 400, 'permission'],
+    ['InvalidAccessKeyId.NotFound', 404, 'permission'],
+    ['SignatureDoesNotMatch', 400, 'permission'],
+    ['Ram.NoPermission', 400, 'permission'],
+    ['Ram.NoPermissionYet', 400, 'invalid'],
+    ['NotForbidden', 400, 'invalid'],
+    ['Image.NotFound', 400, 'not-found'],
+    ['NotFoundAnywhere', 400, 'not-found'],
+    ['Disk.NotExist', 400, 'not-found'],
+    ['Disk.NotExistYet', 400, 'invalid'],
+    ['AppNotFoundHere', 400, 'invalid'],
+    ['Whatever', 404, 'not-found'],
+    ['Whatever', 499, 'invalid'],
   ];
   it.each(table)('%s (%s) is %s', (code, status, kind) => {
     expect(kindOf(code, status)).toBe(kind);
@@ -182,5 +198,75 @@ describe('kindOf', () => {
     expect(toCloudError(error, 'swas', 'Y')).toBe(error);
     expect(toCloudError('text', 'sae', 'X')).toMatchObject({ code: 'Unknown', kind: 'invalid', message: 'text' });
     expect(toCloudError(undefined, 'sae', 'X')).toBeInstanceOf(CloudError);
+  });
+});
+
+/**
+ * The shapes the clients throw, as docs/reference/client-wire-facts.md records them, made by hand
+ * so that each branch of toCloudError is pinned: which field the code, the status and the request
+ * id come from.
+ */
+describe('toCloudError on the shapes clients throw', () => {
+  const from = (thrown: unknown) => toCloudError(thrown, 'sae', 'StopApplication');
+
+  it.each([
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'ETIMEDOUT',
+    'EPIPE',
+    'EAI_AGAIN',
+    'ENOTFOUND',
+    'ECONNABORTED',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'UND_ERR_SOCKET',
+  ])('a network failure %s is transient and keeps its code', (code) => {
+    const error = from(Object.assign(new Error('socket closed'), { code }));
+    expect(error).toMatchObject({ code, kind: 'transient', message: `connection failed (${code}): socket closed` });
+    expect(error.retryable).toBe(true);
+  });
+
+  it('timeouts by name, by a name that says timeout, and by message; a message that only mentions one is not', () => {
+    expect(from(Object.assign(new Error('x'), { name: 'RequestTimeoutError' }))).toMatchObject({ code: 'Timeout', kind: 'transient' });
+    expect(from(Object.assign(new Error('x'), { name: 'SocketTimeoutThing' }))).toMatchObject({ code: 'Timeout', kind: 'transient' });
+    expect(from(new Error('ReadTimeout(10000). GET http://x/ failed.'))).toMatchObject({ code: 'Timeout' });
+    expect(from(new Error('ConnectTimeout: Connect http://x/ failed.'))).toMatchObject({ code: 'Timeout' });
+    expect(from(new Error('the ReadTimeout setting was ignored'))).toMatchObject({ code: 'Unknown', kind: 'invalid' });
+  });
+
+  it('a body that is not JSON is a transient BadGateway, with the status when the client kept it', () => {
+    expect(from(new SyntaxError('Unexpected token <'))).toMatchObject({ code: 'BadGateway', kind: 'transient' });
+    expect(from(new SyntaxError('Unexpected token <')).httpStatus).toBeUndefined();
+    expect(from({ name: 'SyntaxError', message: 'bad', statusCode: 502 })).toMatchObject({ code: 'BadGateway', httpStatus: 502 });
+    expect(from({ name: 'SyntaxError', message: 'bad', statusCode: 502 }).message).toContain('other than JSON');
+  });
+
+  it('the status comes from statusCode, else data.statusCode, else a three-digit code', () => {
+    expect(from({ code: 'Whatever', statusCode: 503, message: 'm' })).toMatchObject({ kind: 'transient', httpStatus: 503 });
+    expect(from({ code: 'Whatever', data: { statusCode: 404 }, message: 'm' })).toMatchObject({ kind: 'not-found', httpStatus: 404 });
+    expect(from({ code: 'Whatever', message: 'm' }).httpStatus).toBeUndefined();
+    expect(from({ code: '503', message: 'm' })).toMatchObject({ code: '503', kind: 'transient' });
+    expect(from({ code: 503, message: 'm' })).toMatchObject({ code: '503', kind: 'transient' });
+    expect(from({ code: '5030', message: 'm' })).toMatchObject({ kind: 'invalid' });
+    expect(from({ code: 'x503', message: 'm' })).toMatchObject({ kind: 'invalid' });
+  });
+
+  it("SAE's numeric Code gives way to ErrorCode, then to data.Code; a code with digits in it is a code", () => {
+    expect(from({ code: '400', data: { ErrorCode: 'Application.InvalidStatus', Message: 'no' } })).toMatchObject({
+      code: 'Application.InvalidStatus',
+      kind: 'state',
+      message: 'no',
+    });
+    expect(from({ code: '400', data: { Code: 'Throttling.User' } })).toMatchObject({ code: 'Throttling.User', kind: 'throttled' });
+    expect(from({ code: 'Err400', data: { ErrorCode: 'Other' } })).toMatchObject({ code: 'Err400' });
+    expect(from({ code: '400abc', data: { ErrorCode: 'Other' } })).toMatchObject({ code: '400abc' });
+    expect(from({ code: '', message: 'm' })).toMatchObject({ code: 'Unknown' });
+  });
+
+  it('the request id comes from the body, the error, or the message', () => {
+    expect(from({ code: 'X', data: { RequestId: 'R-BODY' } }).requestId).toBe('R-BODY');
+    expect(from({ code: 'X', requestId: 'R-ERR' }).requestId).toBe('R-ERR');
+    expect(from({ code: 'X', message: 'refused, request id: AB-12_cd then more' }).requestId).toBe('AB-12_cd');
+    expect(from({ code: 'X', message: 'm' }).requestId).toBeUndefined();
   });
 });
