@@ -3,6 +3,7 @@ import { withLedger } from '../cloud/ledger.js';
 import { CloudError } from '../cloud/errors.js';
 import { MutationRefused } from '../cloud/refuse.js';
 import { failureOf } from '../errors.js';
+import type { Decision } from '../plan/decide.js';
 import { DeadlineError, type Deadline } from './deadline.js';
 import type { BatchRecord, ResourceResult } from './result.js';
 
@@ -37,6 +38,12 @@ export interface Progress {
   finished(result: ResourceResult): void;
   waiting(what: string): void;
 }
+
+/**
+ * True when this decision's edge may have been applied by an earlier run: a catch-up, or any act of
+ * a late run (FC's retry, an event delivered twice). Such a run must not undo what a person did since.
+ */
+export const mayRepeat = (decision: Decision, ctx: ExecuteContext): boolean => decision.catchUp || ctx.late;
 
 /** Waits `ms` if the deadline allows it; throws DeadlineError otherwise. */
 export async function pause(ctx: ExecuteContext, ms: number, what: string): Promise<void> {

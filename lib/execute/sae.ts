@@ -7,7 +7,7 @@ import { withLedger } from '../cloud/ledger.js';
 import { boundedDetail, failureOf } from '../errors.js';
 import { pooled } from './pool.js';
 import type { Decision } from '../plan/decide.js';
-import { deniedResult, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
+import { deniedResult, mayRepeat, nextPoll, pause, resultOfError, type ExecuteContext } from './context.js';
 import { DeadlineError } from './deadline.js';
 import { identity, type ResourceResult } from './result.js';
 
@@ -174,9 +174,6 @@ async function catchUpCheck(decision: Decision, ctx: ExecuteContext): Promise<Re
     detail: `started (${order.typeCode}) after the stop edge; a run that sees the edge again leaves it running`,
   };
 }
-
-/** True when this decision's edge may have been applied by an earlier run. */
-const mayRepeat = (decision: Decision, ctx: ExecuteContext): boolean => decision.catchUp || ctx.late;
 
 /** The result the app's status alone decides: it cannot be moved now, or it already is where the action wants it. */
 function decidedByStatus(decision: Decision, status: SaeAppStatus): ResourceResult | undefined {

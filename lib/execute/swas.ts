@@ -3,7 +3,7 @@ import { chunks } from '../cloud/chunks.js';
 import { CloudError } from '../cloud/errors.js';
 import { groupBy } from '../group-by.js';
 import type { Decision } from '../plan/decide.js';
-import { asBatch, deniedResult, pause, resultOfError, type ExecuteContext } from './context.js';
+import { asBatch, deniedResult, mayRepeat, pause, resultOfError, type ExecuteContext } from './context.js';
 import { identity, type ResourceResult } from './result.js';
 import { clientToken } from './token.js';
 
@@ -104,7 +104,7 @@ async function runBatch(
   const { region } = first.resource;
   const { action } = first;
   // A catch-up, or a late run (FC's retry, an event delivered twice), may see its edge a second time.
-  const mayRepeat = first.catchUp || ctx.late;
+  const repeat = mayRepeat(first, ctx);
   if (deniedResult(identity(first), ctx)) return acting.map((d) => deniedResult(identity(d), ctx)!);
   const at = first.edgeAt ?? ctx.at;
   const memberIds = members.map((d) => d.resource.id);
@@ -115,7 +115,7 @@ async function runBatch(
   let pending: Decision[] = [];
   for (const d of acting) {
     // The edge lies in the past: an instance on its way back now is being moved by a person since.
-    if (mayRepeat && d.resource.status === moving)
+    if (repeat && d.resource.status === moving)
       results.set(d.resource.id, { ...identity(d), outcome: 'skipped', detail: leftAlone(action, moving) });
     else pending.push(d);
   }
@@ -131,7 +131,7 @@ async function runBatch(
         if (waited >= MAX_ROUNDS) throw stuck(action);
         waited += 1;
         await pause(ctx, ctx.pollMs * waited, `waiting for instances in transition before ${action}`);
-        pending = await reread(pending, action, mayRepeat, status, results, ctx);
+        pending = await reread(pending, action, repeat, status, results, ctx);
         continue;
       }
       if (sent >= MAX_ROUNDS) throw stuck(action);
@@ -154,13 +154,13 @@ async function runBatch(
           continue;
         }
         if (!(error instanceof CloudError && (error.kind === 'state' || error.kind === 'not-found'))) throw error;
-        pending = await reread(pending, action, mayRepeat, status, results, ctx);
+        pending = await reread(pending, action, repeat, status, results, ctx);
         continue;
       }
       for (const d of ready) results.set(d.resource.id, { ...identity(d), outcome: action === 'stop' ? 'stopping' : 'starting' });
       // A caught-up edge may have been answered from an earlier run's token (SWAS replays it and
       // does nothing): read back, so an instance a person moved since is reported as it is.
-      if (mayRepeat) await readBack(ready, action, results, ctx);
+      if (repeat) await readBack(ready, action, results, ctx);
       pending = pending.filter((d) => !ready.includes(d));
     } catch (error) {
       for (const d of pending) results.set(d.resource.id, resultOfError(identity(d), error, ctx));
@@ -193,7 +193,7 @@ async function readBack(
 async function reread(
   pending: readonly Decision[],
   action: 'stop' | 'start',
-  mayRepeat: boolean,
+  repeat: boolean,
   status: Map<string, string>,
   results: Map<string, ResourceResult>,
   ctx: ExecuteContext,
@@ -213,7 +213,7 @@ async function reread(
         detail: 'the instance no longer exists',
       });
     else if (done.includes(now)) results.set(d.resource.id, { ...identity(d), outcome: arrived(now) });
-    else if (now === moving && mayRepeat)
+    else if (now === moving && repeat)
       results.set(d.resource.id, { ...identity(d), outcome: 'skipped', detail: leftAlone(action, now) });
     else if (now === from || now === moving) {
       status.set(d.resource.id, now);
