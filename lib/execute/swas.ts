@@ -213,8 +213,7 @@ async function reread(
         detail: 'the instance no longer exists',
       });
     else if (done.includes(now)) results.set(d.resource.id, { ...identity(d), outcome: arrived(now) });
-    else if (now === moving && repeat)
-      results.set(d.resource.id, { ...identity(d), outcome: 'skipped', detail: leftAlone(action, now) });
+    else if (now === moving && repeat) results.set(d.resource.id, { ...identity(d), outcome: 'skipped', detail: leftAlone(action, now) });
     else if (now === from || now === moving) {
       status.set(d.resource.id, now);
       again.push(d);
