@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { admin, startSandbox } from './execute.js';
-import { runOffpeak } from './scale.js';
+import { onTimeTick, runOffpeak } from './scale.js';
 import type { BenchSection } from './section.js';
 
 /**
@@ -26,11 +26,11 @@ function seedYaml(): string {
   return `${lines.join('\n')}\n`;
 }
 
-const SCHEDULE = `version: 1
-timezone: Asia/Shanghai
+const schedule = (offPeak: string) => `version: 1
+timezone: UTC
 rules:
   - name: big-nights
-    offPeak: ["daily 20:00-08:00"]
+    offPeak: ["${offPeak}"]
     targets:
       sae: [{ region: cn-hangzhou, namespaceId: "cn-hangzhou:big" }]
 `;
@@ -40,12 +40,14 @@ export async function benchNamespace(): Promise<BenchSection> {
   const rows: Array<Record<string, string | number>> = [];
   try {
     await mkdir(join(dir, 'schedules'));
-    await writeFile(join(dir, 'schedules', 'big.yaml'), SCHEDULE);
     await writeFile(join(dir, 'seed.yaml'), seedYaml());
     for (const batch of [false, true]) {
       const sandbox = await startSandbox(join(dir, 'seed.yaml'), RATE_SCALE);
       try {
+        const tick = onTimeTick();
+        await writeFile(join(dir, 'schedules', 'big.yaml'), schedule(tick.offPeak));
         const run = await runOffpeak(sandbox.url, join(dir, 'schedules'), APPS, dir, {
+          at: tick.at,
           rateScale: RATE_SCALE,
           deadline: `${DEADLINE_SECONDS / RATE_SCALE}s`,
           env: { OFFPEAK_SAE_BATCH: String(batch) },

@@ -16,7 +16,18 @@ import type { BenchSection } from './section.js';
 const SIZES = (process.env.OFFPEAK_BENCH_SIZES ?? '1000,2000,4000,8000,10000').split(',').map(Number);
 const NAMESPACES = 10;
 const RATE_SCALE = 1000;
-const AT = '2026-11-24T20:00:00+08:00';
+
+/**
+ * The tick a bench run stands at: the minute nearest to now, with an off-peak window that begins
+ * there, so the run starts on time. A run that starts more than a minute after its tick is late (a
+ * retry, a second delivery) and reads each app's change orders before it stops it, a different and
+ * dearer run than a timer's. Written with the schedule, just before the run starts.
+ */
+export function onTimeTick(now = Date.now()): { at: string; offPeak: string } {
+  const at = new Date(Math.round(now / 60_000) * 60_000);
+  const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+  return { at: at.toISOString(), offPeak: `daily ${hhmm(at)}-${hhmm(new Date(at.getTime() + 6 * 3_600_000))}` };
+}
 
 function seedYaml(n: number): string {
   const apps = Math.ceil(n / 2);
@@ -34,11 +45,11 @@ function seedYaml(n: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-const SCHEDULE = `version: 1
-timezone: Asia/Shanghai
+const schedule = (offPeak: string) => `version: 1
+timezone: UTC
 rules:
   - name: scale-nights
-    offPeak: ["daily 20:00-08:00"]
+    offPeak: ["${offPeak}"]
     targets:
       sae:
 ${Array.from({ length: NAMESPACES }, (_, n) => `        - { region: cn-hangzhou, namespaceId: "cn-hangzhou:ns${n}" }`).join('\n')}
@@ -59,14 +70,30 @@ const RSS_PROBE =
   'data:text/javascript,process.on("exit",()=>process.stderr.write("\\npeak-rss-kb "+process.resourceUsage().maxRSS+"\\n"))';
 
 interface RunOptions {
+  /** The tick instant (onTimeTick's `at`, written with the schedule). */
+  readonly at: string;
   readonly rateScale?: number;
   readonly deadline?: string;
   readonly env?: Record<string, string>;
-  readonly nodeFlags?: readonly string[];
+  /** What node runs in place of bin/offpeak.js (a comparison), as arguments before the command's. */
+  readonly entry?: readonly string[];
 }
 
+/** The same built CLI without its heap policy (bin/offpeak.js less its preferSmallHeap call). */
+const DEFAULT_HEAP_ENTRY = [
+  '--input-type=module',
+  '-e',
+  "import { main } from './dist/cli/main.js'; process.exitCode = await main(process.argv.slice(1));",
+];
+/** The CLI as tsc leaves it (dist/lib, about 300 files from dist/ and node_modules), without the heap policy. */
+const UNBUNDLED_ENTRY = [
+  '--input-type=module',
+  '-e',
+  "import { main } from './dist/lib/doors/cli/main.js'; process.exitCode = await main(process.argv.slice(1));",
+];
+
 /** `offpeak run --json` in its own process against the sandbox at `url`: its report, time and peak RSS. */
-export async function runOffpeak(url: string, schedules: string, n: number, dir: string, options: RunOptions = {}): Promise<Run> {
+export async function runOffpeak(url: string, schedules: string, n: number, dir: string, options: RunOptions): Promise<Run> {
   const env = {
     ...process.env,
     OFFPEAK_ENDPOINT: url,
@@ -82,15 +109,14 @@ export async function runOffpeak(url: string, schedules: string, n: number, dir:
   const child = spawn(
     process.execPath,
     [
-      ...(options.nodeFlags ?? []),
       '--import',
       RSS_PROBE,
-      'bin/offpeak.js',
+      ...(options.entry ?? ['bin/offpeak.js']),
       'run',
       '--schedules',
       schedules,
       '--at',
-      AT,
+      options.at,
       '--json',
       '--deadline',
       options.deadline ?? '30m',
@@ -110,29 +136,34 @@ export async function runOffpeak(url: string, schedules: string, n: number, dir:
   return { wallMs, maxRssMiB: Number(rss) / 1024, code, counts: report.counts, reportBytes: Buffer.byteLength(text) };
 }
 
-/** Node flags that make V8 collect sooner: the peak RSS a run reaches when the heap is kept small. */
-const SMALL_HEAP = ['--optimize-for-size', '--max-semi-space-size=1'];
+/** The largest fleet again, as the CLI was before: the baselines the heap policy and the bundle are measured against. */
+const COMPARISONS = [
+  { label: 'without the heap policy', entry: DEFAULT_HEAP_ENTRY },
+  { label: 'unbundled, without the heap policy', entry: UNBUNDLED_ENTRY },
+] as const;
 
 export async function benchScale(): Promise<BenchSection> {
   const rows: Array<Record<string, string | number>> = [];
   let base: { wall: number; calls: number; rss: number; bytes: number } | undefined;
   const largest = SIZES.at(-1)!;
-  for (const [n, nodeFlags] of [...SIZES.map((n) => [n, []] as const), [largest, SMALL_HEAP] as const]) {
+  const runs = [...SIZES.map((n) => ({ n, label: '', entry: undefined })), ...COMPARISONS.map((c) => ({ n: largest, ...c }))];
+  for (const { n, label, entry } of runs) {
     const dir = await mkdtemp(join(tmpdir(), 'offpeak-scale-'));
     const schedules = join(dir, 'schedules');
     await mkdir(schedules);
-    await writeFile(join(schedules, 'scale.yaml'), SCHEDULE);
     await writeFile(join(dir, 'seed.yaml'), seedYaml(n));
     const sandbox = await startSandbox(join(dir, 'seed.yaml'), RATE_SCALE);
     try {
-      const run = await runOffpeak(sandbox.url, schedules, n, dir, { nodeFlags });
+      const tick = onTimeTick();
+      await writeFile(join(schedules, 'scale.yaml'), schedule(tick.offPeak));
+      const run = await runOffpeak(sandbox.url, schedules, n, dir, { at: tick.at, entry });
       const calls = (await admin<unknown[]>(sandbox.url, 'calls')).length;
       const done = (run.counts.stopped ?? 0) + (run.counts.stopping ?? 0);
       const per = { wall: run.wallMs / n, calls: calls / n, rss: run.maxRssMiB, bytes: run.reportBytes / n };
       base ??= per;
       const ratio = (value: number, of: number) => `${(value / of).toFixed(2)}x`;
       rows.push({
-        resources: `${n.toLocaleString('en')}${nodeFlags.length ? ` (${nodeFlags.join(' ')})` : ''}`,
+        resources: `${n.toLocaleString('en')}${label ? ` (${label})` : ''}`,
         exit: run.code,
         'stopped or stopping': `${done.toLocaleString('en')}/${n.toLocaleString('en')}`,
         'wall (s)': (run.wallMs / 1000).toFixed(1),
@@ -152,7 +183,7 @@ export async function benchScale(): Promise<BenchSection> {
     notes: [
       `Ratios are against the ${SIZES[0]!.toLocaleString('en')}-resource run of the same invocation; flat per-resource figures read 1.00x.`,
       'Each run is `offpeak run --json` in its own process, as a user starts it; peak RSS is that process alone (the sandbox runs in another).',
-      `The last row runs the largest fleet again with NODE_OPTIONS-style flags ${SMALL_HEAP.join(' ')}: V8 then collects sooner, which is what peak RSS mostly measures (the live heap is a few KB per resource).`,
+      'The last two rows run the largest fleet again as the CLI was before: the same bundle without preferSmallHeap (lib/doors/heap.ts), and the unbundled tsc output without it; their ratios are against the same 1,000-resource run.',
       'OFFPEAK_BENCH_SIZES=1000,2000 picks the sizes.',
     ],
   };

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { OffpeakError, quote, QUOTE_MAX, shorten } from '../errors.js';
@@ -204,10 +206,12 @@ export async function readSeed(path: string): Promise<Seed> {
 }
 
 /**
- * The demo seed that matches the example schedules. It lives beside this file's source; compiled
- * code runs from dist/, so the path is taken back to the source tree there.
+ * The demo seed that matches the example schedules. It lives beside this file's source; built code
+ * runs from dist/ (dist/lib/sandbox/ from tsc, dist/cli/ as one bundle), so from there the path is
+ * taken back to the source tree.
  */
 export function demoSeedPath(): string {
-  const here = new URL('./seeds/demo.yaml', import.meta.url).pathname;
-  return here.replace(/\/dist\/lib\/sandbox\//, '/lib/sandbox/');
+  const here = fileURLToPath(import.meta.url);
+  const dist = here.lastIndexOf(`${sep}dist${sep}`);
+  return dist === -1 ? join(dirname(here), 'seeds', 'demo.yaml') : join(here.slice(0, dist), 'lib', 'sandbox', 'seeds', 'demo.yaml');
 }

@@ -2,6 +2,9 @@ import { processIo, type Io } from './io.js';
 import { UsageError } from './args.js';
 import { quote } from '../../errors.js';
 
+// bin/offpeak.js calls it before main: the process is the CLI's own.
+export { preferSmallHeap } from '../heap.js';
+
 /** A command: argv after its name, where to write, and the instant the CLI started ("now"). */
 type Command = (argv: string[], io: Io, now: number) => Promise<number>;
 

@@ -12,16 +12,21 @@ import { promisify } from 'node:util';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = join(ROOT, 'bin/offpeak.js');
 
-/** Sources under lib/ and functions/ with no output in dist/, or one older than the source. */
+/** The CLI's bundle (scripts/build-cli.mjs), which bin/offpeak.js runs. */
+const CLI_BUNDLE = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** Sources under lib/ and functions/ with no output in dist/, or one older than the source or than the CLI's bundle. */
 function staleOutputs(): string[] {
   const stale: string[] = [];
+  const bundled = existsSync(CLI_BUNDLE) ? statSync(CLI_BUNDLE).mtimeMs : 0;
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
       else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) {
         const out = join(ROOT, 'dist', relative(ROOT, path)).replace(/\.ts$/, '.js');
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(path).mtimeMs) stale.push(relative(ROOT, path));
+        const changed = statSync(path).mtimeMs;
+        if (!existsSync(out) || statSync(out).mtimeMs < changed || bundled < changed) stale.push(relative(ROOT, path));
       }
     }
   };
@@ -33,10 +38,11 @@ function staleOutputs(): string[] {
 /** Rebuilds dist/ when a source is newer than its output; throws if it stays stale. */
 export async function ensureBuilt(): Promise<void> {
   if (staleOutputs().length === 0) return;
-  // tsc emits even with type errors elsewhere; what matters here is fresh output.
+  // tsc emits even with type errors elsewhere; what matters here is fresh output, then the bundle.
   await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(() => undefined);
+  await promisify(execFile)(process.execPath, ['scripts/build-cli.mjs'], { cwd: ROOT });
   const still = staleOutputs();
-  if (still.length > 0) throw new Error(`dist/ is still stale after \`tsc -p tsconfig.build.json\`: ${still.join(', ')}`);
+  if (still.length > 0) throw new Error(`dist/ is still stale after \`npm run build\`: ${still.slice(0, 5).join(', ')}`);
 }
 
 export interface Finished {
