@@ -44,6 +44,8 @@ try {
   }
 } catch (error) {
   const first = error?.errors?.[0];
-  console.error(`build-cli: esbuild: ${first ? `${first.text}${first.location ? ` (${first.location.file}:${first.location.line})` : ''}` : (error?.message ?? error)}`);
+  console.error(
+    `build-cli: esbuild: ${first ? `${first.text}${first.location ? ` (${first.location.file}:${first.location.line})` : ''}` : (error?.message ?? error)}`,
+  );
   process.exit(1);
 }
