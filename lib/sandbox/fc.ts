@@ -170,7 +170,10 @@ export class FcHost {
     const until = Date.now() + ms;
     while (this.running.size > 0 && Date.now() < until) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => (timer = setTimeout(resolve, until - Date.now())))]);
+      await Promise.race([
+        Promise.allSettled([...this.running]),
+        new Promise((resolve) => (timer = setTimeout(resolve, until - Date.now()))),
+      ]);
       clearTimeout(timer);
     }
   }

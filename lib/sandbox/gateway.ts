@@ -244,7 +244,13 @@ export class Gateway {
       if (action !== 'AssumeRole') throw notFoundApi();
       const body = assumeRole(this.current, this.auth, identity, params, this.now());
       record(null);
-      return { status: 200, headers: headersFor(requestId), body: JSON.stringify({ RequestId: requestId, ...body }), latencyMs: 0, drop: false };
+      return {
+        status: 200,
+        headers: headersFor(requestId),
+        body: JSON.stringify({ RequestId: requestId, ...body }),
+        latencyMs: 0,
+        drop: false,
+      };
     } catch (error) {
       const apiError = asApiError(error);
       record(apiError.code);

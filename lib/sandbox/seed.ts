@@ -165,7 +165,9 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
     );
     for (const [k, key] of a.accessKeys.entries()) {
       if (key.role !== undefined && key.securityToken === undefined)
-        throw new SeedError(`${source}: accounts[${i}].accessKeys[${k}].role: only an STS key (one with a securityToken) is a role's session`);
+        throw new SeedError(
+          `${source}: accounts[${i}].accessKeys[${k}].role: only an STS key (one with a securityToken) is a role's session`,
+        );
     }
   }
   const owner = (where: string, named: string | undefined): string => {
