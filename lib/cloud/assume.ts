@@ -1,5 +1,5 @@
 import * as CredentialsModule from '@alicloud/credentials';
-import { boundedDetail, OffpeakError, quote } from '../errors.js';
+import { boundedDetail, DETAIL_MAX, OffpeakError, quote } from '../errors.js';
 import { credentialFields, type CredentialSource } from './credentials.js';
 import { parseEndpointOverride, REGION, type Endpoint } from './endpoints.js';
 
@@ -151,7 +151,7 @@ export function accessError(error: unknown, account: { name: string; roleArn: st
   const arn = account.roleArn;
   const fix =
     name === 'NoPermission'
-      ? `the role's trust policy must trust the function's role (offpeak policy --account ${account.name} prints it, with the external id if one is set), and the function's role needs sts:AssumeRole on ${arn} (offpeak policy)`
+      ? `the role's trust policy must trust the function's role (offpeak policy --account ${account.name} prints it), and the function's role needs sts:AssumeRole on it (offpeak policy)`
       : name === 'EntityNotExist.Role'
         ? `no such role in account ${arn.split(':')[3] ?? ''}: create it as docs/operating.md says (offpeak policy --account ${account.name})`
         : name.startsWith('InvalidParameter')
@@ -161,7 +161,8 @@ export function accessError(error: unknown, account: { name: string; roleArn: st
             : 'STS could not be reached or failed; the next run tries again';
   return new AccountAccessError(
     name,
-    boundedDetail(`account ${quote(account.name)}: AssumeRole of ${arn} refused (${name}: ${said}); ${fix}`),
+    // Twice the usual bound: the role's ARN, STS's own words and the fix all matter here.
+    boundedDetail(`account ${quote(account.name)}: AssumeRole of ${arn} refused (${name}: ${said}); ${fix}`, 2 * DETAIL_MAX),
     account.name,
     { cause: error },
   );

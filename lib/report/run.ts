@@ -36,18 +36,25 @@ export function summaryLine(report: RunReport): string {
   return `${report.dryRun ? 'dry run: ' : ''}${parts.length ? parts.join(', ') : 'nothing to do'}${report.ok ? '' : ' — run FAILED'}`;
 }
 
-/** Why a run failed, in a few words: the summary, the first failures and the unresolved listings. */
+/**
+ * Why a run failed, in a few words: the summary, then a member account that could not be reached
+ * (its message says what to fix, and stands for all its targets), the unresolved listings and the
+ * first failures.
+ */
 export function failureLine(report: RunReport): string {
-  const failures = report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'deferred');
+  const unreached = new Set((report.accountFailures ?? []).map((a) => a.account));
+  const failures = report.results.filter(
+    (r) => (r.outcome === 'failed' || r.outcome === 'deferred') && (r.account === undefined || !unreached.has(r.account)),
+  );
+  const where = (r: { product: string; region: string; account?: string }) =>
+    `${r.product.toUpperCase()} ${r.account ? `${r.account} ` : ''}${r.region}`;
   const causes = [
-    ...report.unresolved.map((u) => `${u.product.toUpperCase()} ${u.region} listing: ${u.code}`),
-    ...failures
-      .slice(0, 3)
-      .map((r) => `${r.product.toUpperCase()} ${r.region} ${r.name}: ${r.outcome === 'deferred' ? 'deferred' : (r.code ?? 'failed')}`),
+    ...(report.accountFailures ?? []).map((a) => a.message),
+    ...report.unresolved.map((u) => `${where(u)} listing: ${u.code}`),
+    ...failures.slice(0, 3).map((r) => `${where(r)} ${r.name}: ${r.outcome === 'deferred' ? 'deferred' : (r.code ?? 'failed')}`),
     ...(failures.length > 3 ? [`and ${failures.length - 3} more`] : []),
     ...(report.guard ? [report.guard] : []),
-    ...(report.accountFailures ?? []).map((a) => `account ${a.account}: ${a.code}`),
-    ...(report.shards ?? []).flatMap((s) => (s.sent ? [] : [`account ${s.account} not sent: ${s.code}`])),
+    ...(report.shards ?? []).flatMap((s) => (s.sent ? [] : [`account ${s.account} not sent to its own run: ${s.code}: ${s.message}`])),
   ];
   return `${summaryLine(report)}${causes.length ? `: ${causes.join('; ')}` : ''}`;
 }
