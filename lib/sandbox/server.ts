@@ -37,6 +37,8 @@ export interface SandboxOptions {
   readonly functionEnv?: Readonly<Record<string, string>>;
   /** The function the FC invoke APIs run (offpeak's invocation core); without it they answer that none is hosted. */
   readonly hosted?: HostedFunction;
+  /** The real clock, which signatures' dates are checked by (default Date.now; tests that move the clock pass their own). */
+  readonly wallClock?: () => number;
 }
 
 export interface Sandbox {
