@@ -169,7 +169,7 @@ function unreached(
     outcome: 'failed',
     reason: t.intent.reason,
     detail: error.message,
-    code: error.code!,
+    code: error.code,
   }));
   for (const r of results) deps.onResult?.(r, mark);
   return {
@@ -183,7 +183,7 @@ function unreached(
     unresolved: [],
     counts: countOf(results),
     ok: false,
-    accountFailures: [{ account, code: error.code!, message: error.message }],
+    accountFailures: [{ account, code: error.code, message: error.message }],
   };
 }
 

@@ -244,7 +244,7 @@ export class FcHost {
     if (mode === 'async') {
       // FC queues the event and answers at once; the run's outcome shows in its effects, its logs
       // and the invocation list; a run that fails is run again, as FC retries async invocations.
-      this.track(this.runAsync(req.body, context, entry, logLines));
+      void this.track(this.runAsync(req.body, context, entry, logLines));
       record(null, true);
       return { status: 202, headers: { 'x-fc-request-id': requestId }, body: Buffer.alloc(0) };
     }

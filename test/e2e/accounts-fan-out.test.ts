@@ -48,9 +48,9 @@ const invocations = () => admin<InvocationRecord[]>('invocations');
 function statesOf(account: string): Record<string, string> {
   const state = sandbox.gateway.state();
   const prefix = Object.entries({ home: HOME, ...MEMBERS }).find(([, id]) => id === account)![0];
-  return Object.fromEntries([
-    ...state.sae.apps.filter((a) => a.appName.startsWith(`${prefix}-`)).map((a) => [a.appName, a.status]),
-    ...state.swas.instances.filter((i) => i.instanceName.startsWith(`${prefix}-`)).map((i) => [i.instanceName, i.status]),
+  return Object.fromEntries<string>([
+    ...state.sae.apps.filter((a) => a.appName.startsWith(`${prefix}-`)).map((a): [string, string] => [a.appName, a.status]),
+    ...state.swas.instances.filter((i) => i.instanceName.startsWith(`${prefix}-`)).map((i): [string, string] => [i.instanceName, i.status]),
   ]);
 }
 
@@ -86,7 +86,7 @@ describe('a timer event over three accounts and one that does not trust the func
     const accountOf = (i: InvocationRecord) => (JSON.parse(i.event) as { accounts: string[] }).accounts[0]!;
     const shards = listed.filter((i) => i.mode === 'async').sort((a, b) => order.indexOf(accountOf(a)) - order.indexOf(accountOf(b)));
     // Each shard is the manual event plus its account, queued under the request id the report names.
-    expect(shards.map((i) => [JSON.parse(i.event), i.requestId])).toEqual(
+    expect(shards.map((i) => [JSON.parse(i.event) as unknown, i.requestId])).toEqual(
       report.shards!.map((s) => [{ at: TRIGGER_TIME, accounts: [s.account] }, s.sent ? s.requestId : undefined]),
     );
     expect(shards.map((i) => [accountOf(i), i.status, i.attempts])).toEqual([
