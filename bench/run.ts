@@ -1,3 +1,4 @@
+import { benchAccounts } from './accounts.js';
 import { benchBundle } from './bundle.js';
 import { benchExecute } from './execute.js';
 import { benchPlan } from './plan.js';
@@ -17,6 +18,7 @@ const PARTS: Record<string, () => BenchSection | Promise<BenchSection>> = {
   bundle: benchBundle,
   scale: benchScale,
   namespace: benchNamespace,
+  accounts: benchAccounts,
 };
 
 function table(section: BenchSection): string {

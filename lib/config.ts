@@ -22,7 +22,15 @@ export interface Settings {
   readonly rateScale: number;
   /** First interval for following change orders and transitions. */
   readonly pollMs: number;
+  /**
+   * Whether a timer run sends member accounts' work to runs of their own (async invocations):
+   * `auto` when the work spans several accounts, `always`, or `off` (one run does everything).
+   */
+  readonly fanOut: FanOut;
 }
+
+export type FanOut = 'auto' | 'off' | 'always';
+const FAN_OUTS: readonly FanOut[] = ['auto', 'off', 'always'];
 
 export class SettingsError extends OffpeakError {
   override readonly name = 'SettingsError';
@@ -74,5 +82,13 @@ export function readSettings(env: Env, defaults: { schedules: string }): Setting
     schedules: env.OFFPEAK_SCHEDULES || defaults.schedules,
     rateScale,
     pollMs: duration(env, 'OFFPEAK_POLL', '5s') / rateScale,
+    fanOut: fanOut(env),
   };
+}
+
+function fanOut(env: Env): FanOut {
+  const text = (env.OFFPEAK_FAN_OUT || 'auto').toLowerCase();
+  if (!(FAN_OUTS as readonly string[]).includes(text))
+    throw new SettingsError(`OFFPEAK_FAN_OUT=${quote(env.OFFPEAK_FAN_OUT ?? '')} must be auto, off or always`);
+  return text as FanOut;
 }

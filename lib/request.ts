@@ -19,6 +19,8 @@ export interface RunRequest {
   readonly action?: Action;
   /** Pass the blast-radius guard. */
   readonly force: boolean;
+  /** Only the targets of these member accounts (schedule `accounts`); never fans out (lib/fleet.ts). */
+  readonly accounts?: readonly string[];
 }
 
 /** A request the schedules cannot serve; `field` names the request field for the door's message. */

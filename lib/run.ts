@@ -70,7 +70,23 @@ export interface RunReport {
   readonly counts: Record<Outcome, number>;
   /** False when anything failed or was deferred: the function then fails, and FC retries. */
   readonly ok: boolean;
+  /** Member accounts whose role could not be assumed: their targets failed (lib/fleet.ts). */
+  readonly accountFailures?: AccountFailure[];
+  /** The accounts sent to run on their own, as async invocations of the function (lib/fleet.ts). */
+  readonly shards?: ShardRecord[];
 }
+
+/** A member account the run could not reach. */
+export interface AccountFailure {
+  readonly account: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** One account's work sent to its own run: the invocation's request id, or why it could not be sent. */
+export type ShardRecord =
+  | { readonly account: string; readonly sent: true; readonly requestId: string }
+  | { readonly account: string; readonly sent: false; readonly code: string; readonly message: string };
 
 /**
  * One run at the request's tick instant (its `at`, else now by the clock).

@@ -19,10 +19,14 @@ const DefaultCredentialsProvider = CredentialsModule.DefaultCredentialsProvider 
 /** A `@alicloud/credentials` Credential, as openapi-client's Config takes it. */
 export type Credential = InstanceType<CredentialClass>;
 
-/** Keys given outright (Function Compute, tests), or the standard chain of the Alibaba SDKs. */
+/**
+ * Keys given outright (Function Compute, tests), the standard chain of the Alibaba SDKs, or a
+ * provider of `@alicloud/credentials` (a member account's assumed role, assume.ts).
+ */
 export type CredentialSource =
   | { readonly kind: 'static'; readonly accessKeyId: string; readonly accessKeySecret: string; readonly securityToken?: string }
-  | { readonly kind: 'chain' };
+  | { readonly kind: 'chain' }
+  | { readonly kind: 'provider'; readonly provider: CredentialsModule.CredentialsProvider; readonly label: string };
 
 /** What openapi-client's Config needs to sign: static keys, or a Credential that finds them. */
 export type CredentialFields =
@@ -65,6 +69,7 @@ export function fcCredentials(context: { readonly credentials?: unknown } | unde
  */
 export function credentialFields(source: CredentialSource): CredentialFields {
   if (source.kind === 'chain') return { credential: new Credential(null, new ChainProvider()) };
+  if (source.kind === 'provider') return { credential: new Credential(null, source.provider) };
   if (source.accessKeyId === '' || source.accessKeySecret === '')
     throw new CredentialsError(`the access key is empty: ${CREDENTIALS_HELP}`);
   return {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { OffpeakError, quote, QUOTE_MAX, quoteList } from '../errors.js';
 import { parseInstant } from '../schedule/instant.js';
 import { RULE_NAME } from '../schedule/schema.js';
+import { ACCOUNT_NAME } from '../schedule/accounts.js';
 import type { RunRequest } from '../request.js';
 
 /**
@@ -29,10 +30,12 @@ const manualEvent = z.strictObject({
   rules: z.array(z.string().regex(RULE_NAME)).min(1).optional(),
   action: z.enum(['stop', 'start']).optional(),
   force: z.boolean().optional(),
+  /** Only these member accounts: what a run that fans out sends each account's run (lib/fleet.ts). */
+  accounts: z.array(z.string().regex(ACCOUNT_NAME)).min(1).optional(),
 });
 
 const MANUAL_FORM =
-  '{"at"?: ISO instant, "dryRun"?: true|false, "rules"?: ["rule-name", ...], "action"?: "stop"|"start", "force"?: true|false}';
+  '{"at"?: ISO instant, "dryRun"?: true|false, "rules"?: ["rule-name", ...], "action"?: "stop"|"start", "force"?: true|false, "accounts"?: ["account-name", ...]}';
 
 /**
  * Reads the raw event (FC passes a Buffer). An empty event is a manual run at "now".
@@ -93,6 +96,7 @@ export function parseEvent(raw: Buffer | string | undefined | null): RunRequest 
     ...(event.rules ? { rules: event.rules } : {}),
     ...(event.action ? { action: event.action } : {}),
     force: event.force ?? false,
+    ...(event.accounts ? { accounts: event.accounts } : {}),
   };
 }
 

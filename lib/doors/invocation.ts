@@ -2,13 +2,15 @@ import { resolve } from 'node:path';
 import { CredentialsError, fcCredentials } from '../cloud/credentials.js';
 import { readSettings, SettingsError } from '../config.js';
 import { OffpeakError } from '../errors.js';
-import { connect } from './connect.js';
+import { accountConnector } from './accounts.js';
+import { shardDispatcher } from './fan-out.js';
 import { EventError, parseEvent } from './event.js';
 import { Deadline } from '../execute/deadline.js';
 import { systemClock, type Clock } from '../execute/clock.js';
 import type { ResourceResult } from '../execute/result.js';
 import { closingLogLines, failureLine, resourceLogLine, type RunMark } from '../report/run.js';
-import { runTick, type RunReport } from '../run.js';
+import { runFleet } from '../fleet.js';
+import type { RunReport } from '../run.js';
 import { RequestError } from '../request.js';
 import { loadRules, SchedulesInvalid } from './schedule-files.js';
 
@@ -23,6 +25,9 @@ export interface FcContext {
   readonly requestId?: string;
   readonly credentials?: { readonly accessKeyId?: string; readonly accessKeySecret?: string; readonly securityToken?: string };
   readonly function?: { readonly name?: string; readonly timeout?: number };
+  readonly service?: { readonly qualifier?: string };
+  readonly region?: string;
+  readonly accountId?: string;
 }
 
 export interface InvocationDeps {
@@ -60,13 +65,28 @@ export async function runInvocation(
   const deadline = Deadline.fromFunctionTimeout(now, context.function?.timeout ?? DEFAULT_TIMEOUT_SECONDS, deps.clock);
   try {
     const settings = readSettings(deps.env, { schedules: resolve(process.cwd(), 'schedules') });
-    const { rules } = await loadRules(settings.schedules, now);
+    const { rules, accounts } = await loadRules(settings.schedules, now);
     const request = parseEvent(event);
     const credentials = context.credentials ? fcCredentials(context) : ({ kind: 'chain' } as const);
-    const { apis } = connect({ credentials, settings, deadline, clock: deps.clock });
+    const connect = accountConnector({
+      credentials,
+      settings,
+      deadline,
+      clock: deps.clock,
+      ...(context.region ? { region: context.region } : {}),
+    });
     // Each resource is logged as it finishes: a run cut short by FC still leaves what it did.
     const onResult = (result: ResourceResult, run: RunMark) => deps.log(resourceLogLine(result, run));
-    const report = await runTick(request, settings, { rules, apis, clock: deps.clock, deadline, onResult });
+    const dispatch = accounts.size > 0 ? shardDispatcher(context, credentials, settings) : undefined;
+    const report = await runFleet(request, settings, {
+      rules,
+      accounts,
+      connect,
+      ...(dispatch ? { dispatch } : {}),
+      clock: deps.clock,
+      deadline,
+      onResult,
+    });
     for (const line of closingLogLines(report)) deps.log(line);
     if (!report.ok) fail(failureLine(report));
     return report;

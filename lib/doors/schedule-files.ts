@@ -41,6 +41,7 @@ export async function loadSchedules(paths: readonly string[], options: CompileOp
     rules: set.rules,
     diagnostics: [...diagnostics, ...set.diagnostics],
     ...(set.pricing && { pricing: set.pricing }),
+    accounts: set.accounts,
   };
 }
 

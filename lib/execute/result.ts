@@ -50,6 +50,8 @@ export const OUTCOMES: readonly Outcome[] = [
 ];
 
 export interface ResourceResult {
+  /** The member account it is in (schedule `accounts`); absent for the function's own account. */
+  readonly account?: string;
   readonly product: 'sae' | 'swas';
   readonly region: string;
   readonly id: string;

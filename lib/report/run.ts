@@ -31,19 +31,30 @@ export function summaryLine(report: RunReport): string {
     .filter(([, n]) => n > 0)
     .map(([outcome, n]) => `${n} ${VERB[outcome as ResourceResult['outcome']]}`);
   if (report.unreadable.length > 0) parts.push(`${report.unreadable.length} unreadable`);
+  const sent = (report.shards ?? []).filter((s) => s.sent).length;
+  if (sent > 0) parts.push(`${sent} account${sent === 1 ? '' : 's'} sent to runs of their own`);
   return `${report.dryRun ? 'dry run: ' : ''}${parts.length ? parts.join(', ') : 'nothing to do'}${report.ok ? '' : ' — run FAILED'}`;
 }
 
-/** Why a run failed, in a few words: the summary, the first failures and the unresolved listings. */
+/**
+ * Why a run failed, in a few words: the summary, then a member account that could not be reached
+ * (its message says what to fix, and stands for all its targets), the unresolved listings and the
+ * first failures.
+ */
 export function failureLine(report: RunReport): string {
-  const failures = report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'deferred');
+  const unreached = new Set((report.accountFailures ?? []).map((a) => a.account));
+  const failures = report.results.filter(
+    (r) => (r.outcome === 'failed' || r.outcome === 'deferred') && (r.account === undefined || !unreached.has(r.account)),
+  );
+  const where = (r: { product: string; region: string; account?: string }) =>
+    `${r.product.toUpperCase()} ${r.account ? `${r.account} ` : ''}${r.region}`;
   const causes = [
-    ...report.unresolved.map((u) => `${u.product.toUpperCase()} ${u.region} listing: ${u.code}`),
-    ...failures
-      .slice(0, 3)
-      .map((r) => `${r.product.toUpperCase()} ${r.region} ${r.name}: ${r.outcome === 'deferred' ? 'deferred' : (r.code ?? 'failed')}`),
+    ...(report.accountFailures ?? []).map((a) => a.message),
+    ...report.unresolved.map((u) => `${where(u)} listing: ${u.code}`),
+    ...failures.slice(0, 3).map((r) => `${where(r)} ${r.name}: ${r.outcome === 'deferred' ? 'deferred' : (r.code ?? 'failed')}`),
     ...(failures.length > 3 ? [`and ${failures.length - 3} more`] : []),
     ...(report.guard ? [report.guard] : []),
+    ...(report.shards ?? []).flatMap((s) => (s.sent ? [] : [`account ${s.account} not sent to its own run: ${s.code}: ${s.message}`])),
   ];
   return `${summaryLine(report)}${causes.length ? `: ${causes.join('; ')}` : ''}`;
 }
@@ -57,7 +68,7 @@ export function reportText(report: RunReport): string {
   for (const rule of report.rules) lines.push(`  ${rule.name.padEnd(24)} ${rule.action ? `${rule.action}: ` : ''}${rule.reason}`);
   if (report.results.length) lines.push('');
   for (const r of report.results) {
-    const what = `${r.product.toUpperCase()} ${r.region} ${r.name}`;
+    const what = `${r.product.toUpperCase()} ${r.account ? `${r.account} ` : ''}${r.region} ${r.name}`;
     const why = [r.reason, r.detail, r.code && !r.detail?.includes(r.code) ? r.code : undefined].filter(Boolean).join('; ');
     lines.push(
       `  ${VERB[r.outcome].padEnd(15)} ${r.action.padEnd(5)} ${what.padEnd(44)} ${why}${r.changeOrderId ? ` [change order ${r.changeOrderId}]` : ''}`,
@@ -74,6 +85,13 @@ export function reportText(report: RunReport): string {
       `  UNRESOLVED  ${u.product.toUpperCase()} ${u.region}: listing failed (${u.code}: ${u.message}); its targets were not touched`,
     );
   if (report.guard) lines.push('', `  GUARD: ${report.guard}`);
+  for (const a of report.accountFailures ?? []) lines.push(`  ACCOUNT     ${a.message}`);
+  for (const s of report.shards ?? [])
+    lines.push(
+      s.sent
+        ? `  sent        account ${s.account} to a run of its own (async invocation, request id ${s.requestId})`
+        : `  NOT SENT    account ${s.account}: ${s.code}: ${s.message}`,
+    );
   lines.push('', summaryLine(report));
   return lines.join('\n');
 }
@@ -95,6 +113,8 @@ export function closingLogLines(report: RunReport): string[] {
   for (const u of report.unreadable) lines.push(JSON.stringify({ type: 'unreadable', at: report.at, ...u }));
   for (const u of report.unresolved) lines.push(JSON.stringify({ type: 'unresolved', at: report.at, ...u }));
   for (const b of report.batches) lines.push(JSON.stringify({ type: 'batch', at: report.at, ...b }));
+  for (const a of report.accountFailures ?? []) lines.push(JSON.stringify({ type: 'account', at: report.at, ...a }));
+  for (const s of report.shards ?? []) lines.push(JSON.stringify({ type: 'shard', at: report.at, ...s }));
   lines.push(
     JSON.stringify({
       type: 'summary',

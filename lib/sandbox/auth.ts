@@ -14,6 +14,25 @@ interface KnownKey {
   readonly accountId: string;
   readonly secret: string;
   readonly securityToken?: string;
+  /** The role whose session the key is: its ARN (`acs:ram::<id>:role/<name>`). */
+  readonly roleArn?: string;
+  /** Sandbox time after which the key is refused (keys issued by AssumeRole). */
+  readonly expiresAt?: number;
+}
+
+/** Who signed a request: the account, the key, and the role when the key is a role's session. */
+export interface Identity {
+  readonly accountId: string;
+  readonly accessKeyId: string;
+  readonly roleArn?: string;
+}
+
+/** A role session's keys, as AssumeRole hands them out. */
+export interface TemporaryKey {
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly securityToken: string;
+  readonly expiresAt: number;
 }
 
 export class Authenticator {
@@ -28,16 +47,34 @@ export class Authenticator {
           accountId: account.id,
           secret: key.secret,
           ...(key.securityToken ? { securityToken: key.securityToken } : {}),
+          ...(key.role ? { roleArn: `acs:ram::${account.id}:role/${key.role.toLowerCase()}` } : {}),
         });
       }
     }
   }
 
-  /**
-   * The account that signed the request; throws ApiError as the gateway would.
-   * @param wallNow the real time (dates are checked against the client's clock, never the sandbox's)
-   */
+  /** Adds the keys of a role session (AssumeRole): they sign as the role's account until they expire. */
+  issue(key: TemporaryKey, accountId: string, roleArn: string): void {
+    this.keys.set(key.accessKeyId, {
+      accountId,
+      secret: key.accessKeySecret,
+      securityToken: key.securityToken,
+      roleArn,
+      expiresAt: key.expiresAt,
+    });
+  }
+
+  /** The account that signed the request; throws ApiError as the gateway would. */
   authenticate(req: ReceivedRequest, wallNow: number): string {
+    return this.identify(req, wallNow).accountId;
+  }
+
+  /**
+   * Who signed the request; throws ApiError as the gateway would.
+   * @param wallNow the real time (dates are checked against the client's clock, never the sandbox's)
+   * @param now sandbox time, which role sessions expire by (so `advance` can outlive them)
+   */
+  identify(req: ReceivedRequest, wallNow: number, now: number = wallNow): Identity {
     const claim = claimOf(req);
     if (!claim) throw new ApiError(400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.');
     const key = this.keys.get(claim.accessKeyId);
@@ -51,6 +88,9 @@ export class Authenticator {
       if (claim.securityToken !== key.securityToken) {
         throw new ApiError(400, 'InvalidSecurityToken.MismatchWithAccessKey', 'Specified SecurityToken mismatch with the AccessKey.');
       }
+      // The documented code for an STS token past its Expiration (docs/reality.md, STS).
+      if (key.expiresAt !== undefined && now >= key.expiresAt)
+        throw new ApiError(400, 'InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.');
     }
     const sentAt = claimTime(claim);
     if (sentAt === undefined)
@@ -63,7 +103,7 @@ export class Authenticator {
       if (this.nonces.has(id)) throw new ApiError(400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
       this.nonces.set(id, wallNow);
     }
-    return key.accountId;
+    return { accountId: key.accountId, accessKeyId: claim.accessKeyId, ...(key.roleArn ? { roleArn: key.roleArn } : {}) };
   }
 
   private forgetStaleNonces(wallNow: number): void {

@@ -152,6 +152,7 @@ const JSON_TYPE = 'application/json';
 export class FcHost {
   private endpoint: string | undefined;
   private readonly running = new Set<Promise<unknown>>();
+  private log: InvocationRecord[] = [];
 
   constructor(private readonly options: FcHostOptions) {}
 
@@ -161,15 +162,30 @@ export class FcHost {
   }
 
   /**
-   * Waits until every invocation still running (async ones, and sync ones whose caller hung up)
-   * has finished, or `ms` passed, whichever is first; so closing the sandbox does not pull the
-   * ground from under a run half done.
+   * Waits until every invocation still running (async ones with their retries, those they invoked
+   * in turn, and sync ones whose caller hung up) has finished, or `ms` passed, whichever is first;
+   * so closing the sandbox does not pull the ground from under a run half done.
    */
   async idle(ms: number): Promise<void> {
-    if (this.running.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.running]), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-    clearTimeout(timer);
+    const until = Date.now() + ms;
+    while (this.running.size > 0 && Date.now() < until) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.running]),
+        new Promise((resolve) => (timer = setTimeout(resolve, until - Date.now()))),
+      ]);
+      clearTimeout(timer);
+    }
+  }
+
+  /** Every invocation since the last reset, oldest first (`GET /_sandbox/invocations`). */
+  invocations(): readonly InvocationRecord[] {
+    return this.log;
+  }
+
+  /** Forgets the invocations listed (a reset). */
+  clearInvocations(): void {
+    this.log = [];
   }
 
   /** Answers one FC request. Never throws. */
@@ -178,6 +194,7 @@ export class FcHost {
     const api: FcApi = route instanceof FcError ? (req.url.startsWith(FC3_PREFIX) ? 'fc3' : 'fc2') : route.api;
     const requestId = api === 'fc3' ? `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}` : randomUUID();
     const resourceIds = route instanceof FcError ? [] : [route.functionName];
+    let signer: string | null = null;
     const record = (code: string | null, executed: boolean) =>
       this.options.world.record({
         at: new Date(this.options.world.now()).toISOString(),
@@ -187,6 +204,7 @@ export class FcHost {
         clientToken: null,
         code,
         executed,
+        accountId: signer,
       });
     const refuse = (error: FcError): FcAnswer => {
       record(error.code, false);
@@ -197,6 +215,7 @@ export class FcHost {
     let accountId: string;
     try {
       accountId = this.authenticate(req, api);
+      signer = accountId;
     } catch (error) {
       return refuse(error instanceof FcError ? error : new FcError(500, 'InternalServerError', String(error)));
     }
@@ -211,13 +230,26 @@ export class FcHost {
 
     const context = this.contextFor(req, requestId, found, route, accountId);
     const logLines: string[] = [];
-    const run = this.track(this.run(req.body, context, (line) => logLines.push(line)));
+    const entry: InvocationRecord = {
+      requestId,
+      functionName: found.name,
+      accountId,
+      mode,
+      event: req.body.subarray(0, EVENT_BYTES).toString('utf8'),
+      status: 'running',
+      attempts: 1,
+      at: new Date(this.options.world.now()).toISOString(),
+    };
+    this.log.push(entry);
     if (mode === 'async') {
-      // FC queues the event and answers at once; the run's outcome only shows in its effects (and logs).
+      // FC queues the event and answers at once; the run's outcome shows in its effects, its logs
+      // and the invocation list; a run that fails is run again, as FC retries async invocations.
+      void this.track(this.runAsync(req.body, context, entry, logLines));
       record(null, true);
       return { status: 202, headers: { 'x-fc-request-id': requestId }, body: Buffer.alloc(0) };
     }
-    const outcome = await run;
+    const outcome = await this.track(this.run(req.body, context, (line) => logLines.push(line)));
+    settle(entry, outcome, logLines);
     const headers: Record<string, string> = { 'x-fc-request-id': requestId };
     if (/^tail$/i.test(req.headers['x-fc-log-type'] ?? '')) headers['x-fc-log-result'] = tail(logLines);
     if (!outcome.ok) {
@@ -302,6 +334,25 @@ export class FcHost {
     };
   }
 
+  /**
+   * An async invocation: run, and on failure run again up to the seed's `fc.asyncRetries` times
+   * (FC's default is 3), after 1, 2, 4 … seconds of sandbox time. docs/reference/alibaba-cloud-facts.md §4.3.
+   */
+  private async runAsync(event: Buffer, context: SandboxFcContext, entry: InvocationRecord, logLines: string[]): Promise<void> {
+    const retries = this.options.world.seed().fc.asyncRetries;
+    for (;;) {
+      const outcome = await this.run(event, context, (line) => logLines.push(line));
+      if (outcome.ok || entry.attempts > retries) {
+        settle(entry, outcome, logLines);
+        return;
+      }
+      const waitMs = (1000 * 2 ** (entry.attempts - 1)) / this.options.rateScale;
+      entry.attempts += 1;
+      entry.error = bounded(outcome.error.message);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+
   /** One run, settled: never rejects, so neither a sync caller nor a background run leaves a rejection unhandled. */
   private async run(
     event: Buffer,
@@ -341,6 +392,37 @@ export class FcHost {
     void promise.finally(() => this.running.delete(promise));
     return promise;
   }
+}
+
+/** The invocation list keeps this much of each event. */
+const EVENT_BYTES = 4096;
+const bounded = (text: string): string => (text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
+
+/** One invocation as `GET /_sandbox/invocations` lists it. */
+export interface InvocationRecord {
+  readonly requestId: string;
+  readonly functionName: string;
+  /** The account the function is in (the caller's). */
+  readonly accountId: string;
+  readonly mode: 'sync' | 'async';
+  /** The event as sent (its first 4 KB). */
+  readonly event: string;
+  status: 'running' | 'succeeded' | 'failed';
+  /** Runs so far: an async invocation that fails is run again (FC's retries). */
+  attempts: number;
+  /** The last failure's message. */
+  error?: string;
+  /** Sandbox time of the invocation. */
+  readonly at: string;
+  /** The run's log (the last run's, for a retried one), as FC keeps it. */
+  log?: string[];
+}
+
+function settle(entry: InvocationRecord, outcome: { ok: true; value: unknown } | { ok: false; error: Error }, logLines: string[]): void {
+  entry.status = outcome.ok ? 'succeeded' : 'failed';
+  if (outcome.ok) delete entry.error;
+  else entry.error = bounded(outcome.error.message);
+  entry.log = logLines.slice(-200);
 }
 
 /** The gateway's authentication errors, as FC words them (FC error codes: all 403 for keys and signatures). */

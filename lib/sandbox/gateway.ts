@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type ActionOutcome, type Product, type ProductModel } from './api.js';
-import { Authenticator } from './auth.js';
+import { Authenticator, type Identity } from './auth.js';
 import { FaultInjector, type FaultEffect } from './faults.js';
 import { MINUTE, RateLimiter, limitFor } from './rate-limit.js';
 import { parseRequest, regionOfHost } from './request.js';
@@ -8,6 +8,7 @@ import { SAE_ROUTES, createSaeModel, type SaeState } from './sae.js';
 import type { Seed } from './seed.js';
 import type { ReceivedRequest } from './signature.js';
 import { createSwasModel, type SwasState } from './swas.js';
+import { assumeRole, STS_VERSION } from './sts.js';
 
 /**
  * The sandbox's API gateway and the world behind it: routes a received request to a product and
@@ -33,8 +34,12 @@ export interface GatewayOptions {
 /** One API call as `GET /_sandbox/calls` lists it. */
 export interface CallRecord {
   readonly at: string;
-  /** 'fc' for the invocations of the hosted function (fc.ts), whose own calls follow as sae/swas. */
-  readonly product: Product | 'fc';
+  /** 'fc' for the invocations of the hosted function (fc.ts), whose own calls follow as sae/swas; 'sts' for AssumeRole. */
+  readonly product: Product | 'fc' | 'sts';
+  /** The account that signed the call, or null when the signature named no known key or did not hold. */
+  readonly accountId: string | null;
+  /** The role ARN when the call was signed with a role session's keys (AssumeRole). */
+  readonly role?: string;
   readonly action: string;
   readonly resourceIds: string[];
   readonly clientToken: string | null;
@@ -148,10 +153,12 @@ export class Gateway {
       return gatewayError(requestId, new ApiError(400, 'InvalidParameter.Format', `The request is malformed: ${parsed}.`));
     const route = routeOf(req, parsed.path, parsed.params);
     if (route instanceof ApiError) return gatewayError(requestId, route);
+    if (route.product === 'sts') return this.dispatchSts(req, requestId, route.action, apiParams(parsed.params));
     const { product, action } = route;
     const model = this.models[product];
     const params = apiParams(parsed.params);
     const resourceIds = model.resourceIds(action, params);
+    let identity: Identity | undefined;
     const record = (code: string | null, executed: boolean) =>
       this.log.push({
         at: new Date(this.now()).toISOString(),
@@ -161,11 +168,13 @@ export class Gateway {
         clientToken: params.ClientToken ?? null,
         code,
         executed,
+        ...signer(identity),
       });
 
     let accountId: string;
     try {
-      accountId = this.auth.authenticate(req, this.wallClock());
+      identity = this.auth.identify(req, this.wallClock(), this.now());
+      accountId = identity.accountId;
     } catch (error) {
       const apiError = asApiError(error);
       record(apiError.code, false);
@@ -216,6 +225,39 @@ export class Gateway {
     return { status: 200, headers: headersFor(requestId), body: JSON.stringify(body), latencyMs, drop: false };
   }
 
+  /** STS: AssumeRole only. Signed and authenticated like every call; no rate limit or faults of its own. */
+  private dispatchSts(req: ReceivedRequest, requestId: string, action: string, params: Record<string, string>): GatewayAnswer {
+    let identity: Identity | undefined;
+    const record = (code: string | null) =>
+      this.log.push({
+        at: new Date(this.now()).toISOString(),
+        product: 'sts',
+        action,
+        resourceIds: params.RoleArn ? [params.RoleArn] : [],
+        clientToken: null,
+        code,
+        executed: code === null,
+        ...signer(identity),
+      });
+    try {
+      identity = this.auth.identify(req, this.wallClock(), this.now());
+      if (action !== 'AssumeRole') throw notFoundApi();
+      const body = assumeRole(this.current, this.auth, identity, params, this.now());
+      record(null);
+      return {
+        status: 200,
+        headers: headersFor(requestId),
+        body: JSON.stringify({ RequestId: requestId, ...body }),
+        latencyMs: 0,
+        drop: false,
+      };
+    } catch (error) {
+      const apiError = asApiError(error);
+      record(apiError.code);
+      return gatewayError(requestId, apiError);
+    }
+  }
+
   private faulted(requestId: string, product: Product, fault: FaultEffect): GatewayAnswer {
     const latencyMs = fault.latencyMs;
     if (fault.drop) return { status: 0, headers: {}, body: '', latencyMs, drop: true };
@@ -231,7 +273,7 @@ function routeOf(
   req: ReceivedRequest,
   path: string,
   params: Readonly<Record<string, string>>,
-): { product: Product; action: string } | ApiError {
+): { product: Product | 'sts'; action: string } | ApiError {
   // V1 RPC signs the Action and Version parameters but not the headers pop-core sends beside
   // them, so a signed parameter wins, and a header that contradicts it is refused.
   const version = params.Version ?? req.headers['x-acs-version'];
@@ -241,6 +283,9 @@ function routeOf(
   const saeRoute = SAE_ROUTES.find((r) => r.method === req.method && r.path === path);
   if (saeRoute && (version === undefined || version === '2019-05-06') && (named === undefined || named === saeRoute.action)) {
     return { product: 'sae', action: saeRoute.action };
+  }
+  if (version === STS_VERSION && named !== undefined && path === '/' && (req.method === 'POST' || req.method === 'GET')) {
+    return { product: 'sts', action: named };
   }
   const product = version === undefined ? undefined : VERSIONS[version];
   if (product === 'swas' && named !== undefined && path === '/' && (req.method === 'POST' || req.method === 'GET')) {
@@ -269,6 +314,10 @@ function apiParams(params: Readonly<Record<string, string>>): Record<string, str
   for (const [k, v] of Object.entries(params)) if (!PROTOCOL_PARAMS.has(k)) api[k] = v;
   return api;
 }
+
+/** The call log's word on who signed. */
+const signer = (identity: Identity | undefined): { accountId: string | null; role?: string } =>
+  identity ? { accountId: identity.accountId, ...(identity.roleArn ? { role: identity.roleArn } : {}) } : { accountId: null };
 
 const notFoundApi = () => new ApiError(404, 'InvalidApi.NotFound', 'Specified api is not found, please check your url and method.');
 

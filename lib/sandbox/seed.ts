@@ -19,11 +19,27 @@ const accessKey = z.strictObject({
   secret: z.string().min(1),
   /** STS keys carry a token that must come with every call they sign. */
   securityToken: z.string().min(1).optional(),
+  /** The RAM role of the account whose session this STS key is (the function's role): trust naming the role's ARN accepts it. */
+  role: z.string().min(1).optional(),
+});
+
+/**
+ * A RAM role others may assume (STS AssumeRole): `trusts` lists its trust policy's principals,
+ * account ids (any RAM user or role of that account) or role ARNs (`acs:ram::<id>:role/<name>`).
+ */
+const role = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9.-]{1,64}$/, "a role name is letters, digits, '.' and '-', at most 64"),
+  trusts: z.array(z.string().min(1)).default([]),
+  /** The trust policy's condition sts:ExternalId, when it has one. */
+  externalId: z.string().min(1).optional(),
+  /** The longest session AssumeRole grants, in seconds (RAM's MaxSessionDuration: 3600 to 43200). */
+  maxSessionDuration: z.number().int().min(3600).max(43200).default(3600),
 });
 
 const account = z.strictObject({
   id: z.string().regex(/^\d{16}$/, 'an account id is 16 digits'),
   accessKeys: z.array(accessKey).min(1),
+  roles: z.array(role).default([]),
 });
 
 const app = z.strictObject({
@@ -85,14 +101,20 @@ const seedSchema = z.strictObject({
     .default({ transitionSeconds: 3, tokenCachesFailures: false, instances: [] }),
   // Optional so that every existing seed keeps working: one function named as s.yaml deploys it.
   // errorBody: the shape of FC's own errors (lib/sandbox/fc.ts platformError).
+  // asyncRetries: how often a failed async invocation is run again (FC's maxAsyncRetryAttempts, default 3).
   fc: z
-    .strictObject({ functions: z.array(fcFunction).default(DEFAULT_FUNCTIONS), errorBody: z.enum(['api', 'errorCode']).default('api') })
-    .default({ functions: DEFAULT_FUNCTIONS, errorBody: 'api' }),
+    .strictObject({
+      functions: z.array(fcFunction).default(DEFAULT_FUNCTIONS),
+      errorBody: z.enum(['api', 'errorCode']).default('api'),
+      asyncRetries: z.number().int().min(0).max(8).default(3),
+    })
+    .default({ functions: DEFAULT_FUNCTIONS, errorBody: 'api', asyncRetries: 3 }),
 });
 
 type Parsed = z.infer<typeof seedSchema>;
 export type SwasStatus = (typeof SWAS_STATES)[number];
 export type AccessKey = z.infer<typeof accessKey>;
+export type SeedRole = z.infer<typeof role>;
 
 /** A seed with every resource's owning account filled in. */
 export interface Seed {
@@ -103,7 +125,7 @@ export interface Seed {
     readonly tokenCachesFailures: boolean;
     readonly instances: ReadonlyArray<SeedInstance>;
   };
-  readonly fc: { readonly functions: ReadonlyArray<SeedFunction>; readonly errorBody: 'api' | 'errorCode' };
+  readonly fc: { readonly functions: ReadonlyArray<SeedFunction>; readonly errorBody: 'api' | 'errorCode'; readonly asyncRetries: number };
 }
 export type SeedApp = Omit<Parsed['sae']['apps'][number], 'account'> & { readonly accountId: string };
 export type SeedInstance = Omit<Parsed['swas']['instances'][number], 'account'> & { readonly accountId: string };
@@ -130,18 +152,30 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
     throw new SeedError(`${source}: ${path || '(top)'}: ${first.message}`);
   }
   const parsed = result.data;
+  const unique = (where: string, ids: string[]) => {
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup) throw new SeedError(`${source}: ${where} ${quote(dup)} appears twice`);
+  };
   const accountIds = new Set(parsed.accounts.map((a) => a.id));
   const keyIds = parsed.accounts.flatMap((a) => a.accessKeys.map((k) => k.id));
   const duplicateKey = keyIds.find((id, i) => keyIds.indexOf(id) !== i);
   if (duplicateKey) throw new SeedError(`${source}: access key ${quote(duplicateKey)} appears twice`);
+  for (const [i, a] of parsed.accounts.entries()) {
+    unique(
+      `accounts[${i}].roles name`,
+      a.roles.map((r) => r.name.toLowerCase()),
+    );
+    for (const [k, key] of a.accessKeys.entries()) {
+      if (key.role !== undefined && key.securityToken === undefined)
+        throw new SeedError(
+          `${source}: accounts[${i}].accessKeys[${k}].role: only an STS key (one with a securityToken) is a role's session`,
+        );
+    }
+  }
   const owner = (where: string, named: string | undefined): string => {
     if (named === undefined) return parsed.accounts[0]!.id;
     if (!accountIds.has(named)) throw new SeedError(`${source}: ${where}.account ${quote(named)} is not one of the seed's accounts`);
     return named;
-  };
-  const unique = (where: string, ids: string[]) => {
-    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (dup) throw new SeedError(`${source}: ${where} ${quote(dup)} appears twice`);
   };
   unique(
     'sae.apps appId',
@@ -177,6 +211,7 @@ export function toSeed(value: unknown, source = 'seed'): Seed {
     fc: {
       functions: parsed.fc.functions.map(({ account: named, ...f }, i) => ({ ...f, accountId: owner(`fc.functions[${i}]`, named) })),
       errorBody: parsed.fc.errorBody,
+      asyncRetries: parsed.fc.asyncRetries,
     },
   };
 }

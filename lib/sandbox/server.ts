@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FcHost, isFcPath, type FcAnswer, type HostedFunction } from './fc.js';
+import { FcHost, isFcPath, type FcAnswer, type HostedFunction, type InvocationRecord } from './fc.js';
 import { Gateway, type CallRecord, type SandboxState } from './gateway.js';
 import { parseSeed, type Seed } from './seed.js';
 import type { ReceivedRequest } from './signature.js';
@@ -37,6 +37,8 @@ export interface SandboxOptions {
   readonly functionEnv?: Readonly<Record<string, string>>;
   /** The function the FC invoke APIs run (offpeak's invocation core); without it they answer that none is hosted. */
   readonly hosted?: HostedFunction;
+  /** The real clock, which signatures' dates are checked by (default Date.now; tests that move the clock pass their own). */
+  readonly wallClock?: () => number;
 }
 
 export interface Sandbox {
@@ -108,7 +110,7 @@ async function serve(gateway: Gateway, fc: FcHost, req: IncomingMessage, res: Se
   }
   const url = req.url ?? '/';
   if (url === '/_sandbox' || url.startsWith('/_sandbox/')) {
-    admin(gateway, req, res, url, body);
+    admin(gateway, fc, req, res, url, body);
     return;
   }
   const received: ReceivedRequest = { method: req.method ?? 'GET', url, headers: singleHeaders(req), body };
@@ -174,7 +176,7 @@ function writeJson(res: ServerResponse, status: number, value: unknown, close = 
 
 const isLoopback = (address: string | undefined) => address !== undefined && (/^(::ffff:)?127\./.test(address) || address === '::1');
 
-function admin(gateway: Gateway, req: IncomingMessage, res: ServerResponse, url: string, body: Buffer): void {
+function admin(gateway: Gateway, fc: FcHost, req: IncomingMessage, res: ServerResponse, url: string, body: Buffer): void {
   if (!isLoopback(req.socket.remoteAddress)) {
     writeJson(res, 403, { error: 'the sandbox admin API answers loopback callers only' });
     return;
@@ -188,6 +190,8 @@ function admin(gateway: Gateway, req: IncomingMessage, res: ServerResponse, url:
         return writeJson(res, 200, gateway.state() satisfies SandboxState);
       case 'GET /_sandbox/calls':
         return writeJson(res, 200, gateway.calls() satisfies readonly CallRecord[]);
+      case 'GET /_sandbox/invocations':
+        return writeJson(res, 200, fc.invocations() satisfies readonly InvocationRecord[]);
       case 'DELETE /_sandbox/calls':
         gateway.clearCalls();
         return writeJson(res, 200, { ok: true });
@@ -198,6 +202,7 @@ function admin(gateway: Gateway, req: IncomingMessage, res: ServerResponse, url:
         return writeJson(res, 200, { ok: true, faults: gateway.faults.list().length });
       case 'POST /_sandbox/reset':
         gateway.reset(body.length > 0 ? parseSeed(body.toString('utf8'), 'reset body') : undefined);
+        fc.clearInvocations();
         return writeJson(res, 200, { ok: true });
       case 'POST /_sandbox/advance': {
         const seconds = (json() as { seconds?: unknown } | null)?.seconds;
@@ -208,7 +213,7 @@ function admin(gateway: Gateway, req: IncomingMessage, res: ServerResponse, url:
       }
       default:
         return writeJson(res, 404, {
-          error: `no admin route ${route}; routes: GET state, GET|DELETE calls, GET|POST faults, POST reset, POST advance (under /_sandbox/)`,
+          error: `no admin route ${route}; routes: GET state, GET|DELETE calls, GET invocations, GET|POST faults, POST reset, POST advance (under /_sandbox/)`,
         });
     }
   } catch (error) {

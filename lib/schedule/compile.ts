@@ -1,5 +1,7 @@
 import { dirname, join, normalize } from 'node:path';
 import { quote, quoteList } from '../errors.js';
+import { checkTargetAccounts, compileAccounts } from './account-checks.js';
+import type { Account } from './accounts.js';
 import { parseHolidayEntry, parseWorkdayEntry, type Calendar } from './calendar.js';
 import { checkCron } from './cron.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
@@ -31,6 +33,8 @@ export interface ScheduleSet {
   readonly diagnostics: Diagnostic[];
   /** The prices of a file's `pricing` block, when one sets them (all blocks are equal, or it is an error). */
   readonly pricing?: Pricing;
+  /** Member accounts by name (every file's `accounts`); empty when the schedules declare none. */
+  readonly accounts: ReadonlyMap<string, Account>;
 }
 
 export interface CompileOptions {
@@ -65,6 +69,8 @@ export function compileSchedules(
   const placed: Placed[] = [];
   const firstByName = new Map<string, { file: string; line: number }>();
   let pricing: { value: Pricing; file: string; line: number } | undefined;
+  // Accounts first: a target may name an account declared in a file read after its own.
+  const { accounts, inDoubt: accountsInDoubt } = compileAccounts(files, diagnostics);
 
   for (const source of files) {
     diagnostics.push(...source.diagnostics);
@@ -100,6 +106,7 @@ export function compileSchedules(
         );
       }
     }
+    checkTargetAccounts(source, header.rules, accounts, accountsInDoubt, diagnostics);
     const calendars = loadCalendars(source, header.calendars ?? {}, calendarFiles, diagnostics);
     const fileContext = {
       source,
@@ -140,8 +147,8 @@ export function compileSchedules(
 
   if (!hasErrors(diagnostics) && options.warnings !== false) diagnostics.push(...scheduleWarnings(placed, options.at));
   // Like the rules, prices count only when the schedules are valid: nothing is shown from a broken set.
-  if (hasErrors(diagnostics)) return { rules: [], diagnostics };
-  return { rules: placed.map((p) => p.rule), diagnostics, ...(pricing && { pricing: pricing.value }) };
+  if (hasErrors(diagnostics)) return { rules: [], diagnostics, accounts: new Map() };
+  return { rules: placed.map((p) => p.rule), diagnostics, ...(pricing && { pricing: pricing.value }), accounts };
 }
 
 function samePrices(a: Pricing, b: Pricing): boolean {

@@ -35,6 +35,16 @@ export function schemaDiagnostics(
       case 'invalid_type':
         out.push(source.at(full, found === undefined ? `is required; ${expected}` : `got ${describe(found)}; ${expected}`));
         break;
+      case 'invalid_key':
+        // A map's key (a calendar's or an account's name), not its value: say so, and how names are written.
+        out.push(
+          source.at(
+            full,
+            `${quote(String(path[path.length - 1]))} is not a name here; names are lowercase letters, digits and '-', e.g. 'staging'`,
+            { key: true },
+          ),
+        );
+        break;
       case 'too_small':
         out.push(source.at(full, `is empty; ${expected}`));
         break;

@@ -8,6 +8,8 @@ export interface SaeTarget {
   readonly namespaceId?: string;
   readonly appName?: string;
   readonly tags?: Readonly<Record<string, string>>;
+  /** A member account's name (schedule `accounts`); absent for the function's own account. */
+  readonly account?: string;
 }
 
 export interface SwasTarget {
@@ -15,6 +17,8 @@ export interface SwasTarget {
   readonly instanceIds?: readonly string[];
   readonly instanceName?: string;
   readonly tags?: Readonly<Record<string, string>>;
+  /** A member account's name (schedule `accounts`); absent for the function's own account. */
+  readonly account?: string;
 }
 
 export interface Exclusions {

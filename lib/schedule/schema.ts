@@ -3,6 +3,7 @@ import { CRON_FORM } from './cron.js';
 import { DURATION_FORM } from './duration.js';
 import { HOLIDAY_FORM } from './calendar.js';
 import { WINDOW_FORM } from './window.js';
+import { accountRef, accountsSchema } from './accounts.js';
 
 /**
  * The shape of schedule and calendar files: the one source of truth for the runtime validator and
@@ -29,6 +30,7 @@ const saeTarget = z
     namespaceId: text("an SAE namespace id, e.g. 'cn-hangzhou:dev'").optional(),
     appName: text("an application name, or a glob such as 'dev-*'").optional(),
     tags: tags.optional(),
+    account: accountRef.optional(),
   })
   .meta({ description: 'SAE applications: region plus either appId, or selectors (namespaceId, appName, tags)' });
 
@@ -42,6 +44,7 @@ const swasTarget = z
       .optional(),
     instanceName: text("an instance name, or a glob such as 'demo-*'").optional(),
     tags: tags.optional(),
+    account: accountRef.optional(),
   })
   .meta({ description: 'SWAS instances: region plus either instanceIds, or selectors (instanceName, tags)' });
 
@@ -125,6 +128,7 @@ export const scheduleFileSchema = z
       .record(z.string().regex(RULE_NAME), text('a calendar file path, relative to this file, e.g. calendars/cn.yaml'))
       .meta({ description: 'calendar names mapped to calendar files, e.g. { cn: calendars/cn.yaml }' })
       .optional(),
+    accounts: accountsSchema.optional(),
     rules: z.array(z.unknown()).meta({ description: 'a list of rules' }),
   })
   .meta({ description: 'an offpeak schedule file' });

@@ -76,12 +76,12 @@ describe.concurrent('offpeak policy', () => {
     expect(r.stderr).not.toMatch(NO_STACK);
   });
 
-  it('--account that is not 16 digits exits 2 with one line', async ({ expect }) => {
+  it('--account that is neither 16 digits nor a member account exits 2 with one line', async ({ expect }) => {
     const r = await offpeak(['policy', '--account', 'abc']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(lines(r.stderr)).toEqual([
-      "offpeak policy: --account 'abc' is not an account id; expected the 16 digits of your Alibaba Cloud account id, e.g. 1234567890123456; run 'offpeak policy --help' for usage",
+      "offpeak policy: --account 'abc' is neither an account id (16 digits) nor a member account of the schedules (they declare none); run 'offpeak policy --help' for usage",
     ]);
   });
 

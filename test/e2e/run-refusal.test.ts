@@ -40,6 +40,7 @@ function gated(): CloudApis {
     schedules: '',
     rateScale: 100,
     pollMs: 50,
+    fanOut: 'auto' as const,
   };
   const credentials = { kind: 'static', accessKeyId: DEMO_KEY.accessKeyId, accessKeySecret: DEMO_KEY.accessKeySecret } as const;
   return connect({ credentials, settings, deadline, clock: systemClock }).apis;

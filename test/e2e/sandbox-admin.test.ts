@@ -20,6 +20,7 @@ import {
 
 const DEV_API = '0099b7be-5f5b-4512-a7fc-56049ef1aaaa';
 const DEV_BOX = 'ace0706b2ac4454d984295a94213aaaa';
+const ACCOUNT = '1234567890123456';
 
 let sandbox: Sandbox;
 let url: string;
@@ -75,7 +76,7 @@ describe('GET /_sandbox/state', () => {
 });
 
 describe('/_sandbox/calls', () => {
-  it('lists {at, product, action, resourceIds, clientToken, code, executed} per call, in order, at sandbox time', async () => {
+  it('lists {at, product, action, resourceIds, clientToken, code, executed, accountId} per call, in order, at sandbox time', async () => {
     const client = openApiClient(url);
     const before = Date.now();
     await swas(client, 'StopInstance', { RegionId: 'cn-hangzhou', InstanceId: DEV_BOX, ClientToken: 'ct-1' });
@@ -85,9 +86,19 @@ describe('/_sandbox/calls', () => {
     const { status, body } = await adminRaw(url, 'GET', 'calls');
     expect(status).toBe(200);
     if (!Array.isArray(body)) throw new Error('calls must be an array');
-    for (const entry of body) expect(keysOf(entry)).toEqual(['action', 'at', 'clientToken', 'code', 'executed', 'product', 'resourceIds']);
+    for (const entry of body)
+      expect(keysOf(entry)).toEqual(['accountId', 'action', 'at', 'clientToken', 'code', 'executed', 'product', 'resourceIds']);
     expect(body.map((c: unknown) => ({ ...(c as Record<string, unknown>), at: undefined }))).toEqual([
-      { at: undefined, product: 'swas', action: 'StopInstance', resourceIds: [DEV_BOX], clientToken: 'ct-1', code: null, executed: true },
+      {
+        at: undefined,
+        product: 'swas',
+        action: 'StopInstance',
+        resourceIds: [DEV_BOX],
+        clientToken: 'ct-1',
+        code: null,
+        executed: true,
+        accountId: ACCOUNT,
+      },
       {
         at: undefined,
         product: 'sae',
@@ -96,8 +107,18 @@ describe('/_sandbox/calls', () => {
         clientToken: null,
         code: 'InvalidApplication.NotFound',
         executed: false,
+        accountId: ACCOUNT,
       },
-      { at: undefined, product: 'sae', action: 'ListApplications', resourceIds: [], clientToken: null, code: null, executed: false },
+      {
+        at: undefined,
+        product: 'sae',
+        action: 'ListApplications',
+        resourceIds: [],
+        clientToken: null,
+        code: null,
+        executed: false,
+        accountId: ACCOUNT,
+      },
     ]);
     const at = body.map((c: unknown) => Date.parse(String((c as { at?: unknown }).at)));
     expect(at[0]).toBeGreaterThanOrEqual(before - 1000);

@@ -31,6 +31,7 @@ describe('readSettings: defaults', () => {
       schedules: '/code/schedules',
       rateScale: 1,
       pollMs: 5_000,
+      fanOut: 'auto',
     });
     expect('endpoint' in settings).toBe(false);
   });
@@ -56,11 +57,19 @@ describe('readSettings: defaults', () => {
       schedules: '/code/schedules',
       rateScale: 1,
       pollMs: 5_000,
+      fanOut: 'auto',
     });
   });
 });
 
 describe('readSettings: each variable', () => {
+  it('OFFPEAK_FAN_OUT is auto, off or always, in any case', () => {
+    expect(read({ OFFPEAK_FAN_OUT: 'off' }).fanOut).toBe('off');
+    expect(read({ OFFPEAK_FAN_OUT: 'Always' }).fanOut).toBe('always');
+    expect(read({ OFFPEAK_FAN_OUT: '' }).fanOut).toBe('auto');
+    expect(() => read({ OFFPEAK_FAN_OUT: 'sometimes' })).toThrow("OFFPEAK_FAN_OUT='sometimes' must be auto, off or always");
+  });
+
   it('OFFPEAK_TICK is a duration', () => {
     expect(read({ OFFPEAK_TICK: '10m' }).tick).toBe(600_000);
     expect(read({ OFFPEAK_TICK: '90s' }).tick).toBe(90_000);
@@ -119,6 +128,7 @@ describe('readSettings: each variable', () => {
         OFFPEAK_SCHEDULES: '/s',
         OFFPEAK_RATE_SCALE: '10',
         OFFPEAK_POLL: '10s',
+        OFFPEAK_FAN_OUT: 'off',
       }),
     ).toEqual({
       tick: 900_000,
@@ -129,6 +139,7 @@ describe('readSettings: each variable', () => {
       schedules: '/s',
       rateScale: 10,
       pollMs: 1_000,
+      fanOut: 'off',
     });
   });
 });

@@ -1,15 +1,16 @@
 import { resolve } from 'node:path';
 import { readSettings, SettingsError, type Settings } from '../../config.js';
-import { connect } from '../connect.js';
+import { accountConnector } from '../accounts.js';
 import { Deadline } from '../../execute/deadline.js';
 import { systemClock } from '../../execute/clock.js';
 import { reportText } from '../../report/run.js';
 import { narrowingOf, RequestError, type RunRequest } from '../../request.js';
-import { runTick } from '../../run.js';
+import { runFleet } from '../../fleet.js';
 import { formatDiagnostic } from '../../schedule/diagnostics.js';
 import { nextEdges } from '../../schedule/engine.js';
 import { loadRules, SchedulesInvalid } from '../schedule-files.js';
 import type { Rule } from '../../schedule/rule.js';
+import type { Account } from '../../schedule/accounts.js';
 import { formatLocal } from '../../schedule/zone.js';
 import { quote } from '../../errors.js';
 import type { Io } from './io.js';
@@ -75,8 +76,9 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     throw error;
   }
   let rules: readonly Rule[];
+  let accounts: ReadonlyMap<string, Account>;
   try {
-    ({ rules } = await loadRules(settings.schedules, now));
+    ({ rules, accounts } = await loadRules(settings.schedules, now));
   } catch (error) {
     if (!(error instanceof SchedulesInvalid)) throw error;
     for (const d of error.diagnostics) io.err(formatDiagnostic(d));
@@ -114,10 +116,12 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
   if (target.sandboxUrl) io.err(`sandbox at ${target.sandboxUrl} (rate scale ${settings.rateScale})`);
   const deadline = new Deadline(systemClock.now() + deadlineMs, systemClock);
   try {
-    const { apis } = connect({ credentials: target.credentials, settings, deadline, clock: systemClock });
-    const report = await runTick(request, settings, {
+    // Every account in this one process, side by side, each under its own limits: no fan-out here.
+    const connect = accountConnector({ credentials: target.credentials, settings, deadline, clock: systemClock });
+    const report = await runFleet(request, settings, {
       rules,
-      apis,
+      accounts,
+      connect,
       clock: systemClock,
       deadline,
       // Big runs take minutes under the rate limits: a terminal shows how far along they are.

@@ -218,6 +218,7 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
         schedules: 'schedules',
         rateScale: scale,
         pollMs: o.pollMs ?? 5000 / scale,
+        fanOut: 'auto',
       };
       const deadline = new Deadline(systemClock.now() + (o.deadlineMs ?? 15_000), systemClock);
       try {

@@ -135,7 +135,13 @@ describe('s.yaml: the file', () => {
     expect(p.role).toBe(`acs:ram::${ACCOUNT_ID}:role/offpeak-scheduler`);
     expect(p.timeout).toBeTypeOf('number');
     expect(object(p.asyncInvokeConfig, 'asyncInvokeConfig').maxAsyncEventAgeInSeconds).toBeTypeOf('number');
-    expect(env(p)).toEqual({ OFFPEAK_TICK: '5m', OFFPEAK_MAX_STOPS_PER_RUN: '200', OFFPEAK_SAE_BATCH: 'false', OFFPEAK_VPC: 'false' });
+    expect(env(p)).toEqual({
+      OFFPEAK_TICK: '5m',
+      OFFPEAK_MAX_STOPS_PER_RUN: '200',
+      OFFPEAK_SAE_BATCH: 'false',
+      OFFPEAK_VPC: 'false',
+      OFFPEAK_FAN_OUT: 'auto',
+    });
   });
 
   it('takes the knobs from the shell when they are set there', () => {

@@ -1,4 +1,4 @@
-import { compileSchedules, compileCalendar } from '../../../lib/schedule/compile.js';
+import { compileSchedules, compileCalendar, type ScheduleSet } from '../../../lib/schedule/compile.js';
 import { formatDiagnostic, type Diagnostic } from '../../../lib/schedule/diagnostics.js';
 import type { Rule } from '../../../lib/schedule/rule.js';
 import { parseSource, type Source } from '../../../lib/schedule/source.js';
@@ -9,7 +9,7 @@ export const AT = Date.parse('2026-11-22T00:00:00Z');
 export function compileText(
   text: string,
   options: { calendars?: Record<string, string>; at?: number; file?: string } = {},
-): { rules: Rule[]; diagnostics: Diagnostic[]; lines: string[] } {
+): { rules: Rule[]; diagnostics: Diagnostic[]; lines: string[]; accounts: ScheduleSet['accounts'] } {
   const file = options.file ?? 'schedules/test.yaml';
   const calendars = new Map<string, Source>();
   for (const [path, body] of Object.entries(options.calendars ?? {})) calendars.set(path, parseSource(path, body));
