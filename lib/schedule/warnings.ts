@@ -1,5 +1,5 @@
 import { quote } from '../errors.js';
-import { effectiveWeekday } from './calendar.js';
+import { effectiveWeekday, runsOutWarning } from './calendar.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Rule } from './rule.js';
 import type { Source } from './source.js';
@@ -104,18 +104,8 @@ function dstWarnings({ rule, source, index }: Placed, at: number): Diagnostic[] 
 }
 
 function calendarWarnings({ rule, source, index }: Placed, at: number): Diagnostic[] {
-  const calendar = rule.calendar;
-  if (!calendar) return [];
-  const today = wallClock(rule.timezone, at).day;
-  if (calendar.lastDay !== undefined && calendar.lastDay >= today + 30) return [];
-  const last = calendar.lastDay === undefined ? 'no dates' : `no dates after ${dateOfDay(calendar.lastDay).slice(0, 4)}`;
-  return [
-    source.at(
-      ['rules', index, 'calendar'],
-      `calendar ${quote(calendar.name)} lists ${last}; later holidays and make-up workdays will count as ordinary days until you add them`,
-      { severity: 'warning' },
-    ),
-  ];
+  const message = rule.calendar && runsOutWarning(rule.calendar, wallClock(rule.timezone, at).day);
+  return message ? [source.at(['rules', index, 'calendar'], message, { severity: 'warning' })] : [];
 }
 
 function overlapWarnings(placed: readonly Placed[]): Diagnostic[] {
