@@ -32,6 +32,8 @@ declare module 'date-holidays-parser' {
     constructor(data: HolidayData, country: string, state: string, opts?: Options);
     constructor(data: HolidayData, country: string, state: string, region: string, opts?: Options);
     getHolidays(year: number, lang?: string): Holiday[];
+    /** undefined: start and end are local dates of the process, with no time zone library asked */
+    setTimezone(timezone: string | undefined): void;
     getCountries(lang?: string): Record<string, string>;
     getStates(country: string, lang?: string): Record<string, string> | undefined;
     getRegions(country: string, state: string, lang?: string): Record<string, string> | undefined;

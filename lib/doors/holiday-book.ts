@@ -20,7 +20,13 @@ export function holidayBook(): HolidayBook {
   const parserFor = (place: Place, types: readonly HolidayType[]): Holidays => {
     const key = JSON.stringify([place.country, place.state, place.region, types]);
     let parser = parsers.get(key);
-    if (!parser) parsers.set(key, (parser = new Holidays(data, { ...place }, { languages: ['en'], types: [...types] })));
+    if (!parser) {
+      parser = new Holidays(data, { ...place }, { languages: ['en'], types: [...types] });
+      // offpeak reads only each holiday's date and length in days; the instants of its start and
+      // end in the country's zone would cost a time zone library for nothing.
+      parser.setTimezone(undefined);
+      parsers.set(key, parser);
+    }
     return parser;
   };
   return {

@@ -7,7 +7,8 @@ import { EventError, parseEvent } from './event.js';
 import { Deadline } from '../execute/deadline.js';
 import { systemClock, type Clock } from '../execute/clock.js';
 import type { ResourceResult } from '../execute/result.js';
-import { closingLogLines, failureLine, resourceLogLine, type RunMark } from '../report/run.js';
+import { calendarLogLine, closingLogLines, failureLine, resourceLogLine, type RunMark } from '../report/run.js';
+import { calendarNotices } from '../schedule/warnings.js';
 import { runTick, type RunReport } from '../run.js';
 import { RequestError } from '../request.js';
 import { loadRules, SchedulesInvalid } from './schedule-files.js';
@@ -62,6 +63,8 @@ export async function runInvocation(
     const settings = readSettings(deps.env, { schedules: resolve(process.cwd(), 'schedules') });
     const { rules } = await loadRules(settings.schedules, now);
     const request = parseEvent(event);
+    const at = request.at ?? now;
+    for (const notice of calendarNotices(rules, at, settings.tick)) deps.log(calendarLogLine(notice, at));
     const credentials = context.credentials ? fcCredentials(context) : ({ kind: 'chain' } as const);
     const { apis } = connect({ credentials, settings, deadline, clock: deps.clock });
     // Each resource is logged as it finishes: a run cut short by FC still leaves what it did.
