@@ -13,7 +13,7 @@ import { holidayData } from './holiday-data.js';
 const DAY = 86_400_000;
 
 export function holidayBook(): HolidayBook {
-  const { data, version } = holidayData;
+  const { data } = holidayData;
   const all = new Holidays(data);
   const countries = new Map(Object.entries(holidayData.countries ?? all.getCountries('en')));
   const parsers = new Map<string, Holidays>();
@@ -30,7 +30,6 @@ export function holidayBook(): HolidayBook {
     return parser;
   };
   return {
-    version,
     countries: () => countries,
     holds: (country) => Object.hasOwn(data.holidays, country),
     states: (country) => new Map(Object.entries(all.getStates(country, 'en') ?? {})),

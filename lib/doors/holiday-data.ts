@@ -11,7 +11,6 @@ export interface BookData {
   readonly data: HolidayData;
   /** Every country the library knows, code → name, when `data` holds only some of them. */
   readonly countries?: Readonly<Record<string, string>>;
-  readonly version: string;
 }
 
-export const holidayData: BookData = { data, version: `date-holidays data of ${data.version}` };
+export const holidayData: BookData = { data };

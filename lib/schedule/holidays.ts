@@ -25,8 +25,6 @@ export interface LibraryHoliday {
 }
 
 export interface HolidayBook {
-  /** What the book is, for messages: `date-holidays 3.37.0 (data of 2026-09-20)`. */
-  readonly version: string;
   /** Every country the library knows: code → name. */
   countries(): ReadonlyMap<string, string>;
   /**
