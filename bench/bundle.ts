@@ -17,6 +17,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FUNCTION_DIR = join(ROOT, 'dist', 'function');
 const BUNDLE = join(FUNCTION_DIR, 'index.js');
 const UNBUNDLED = join(ROOT, 'dist', 'functions', 'scheduler', 'index.js');
+/** A second package, of schedules that name countries (test/fixtures/holidays: DE-BY and JP). */
+const HOLIDAYS_DIR = join(ROOT, 'dist', 'bench-holidays', 'function');
 const RUNS = 15;
 const WARMUP = 2;
 const MAX_BYTES = 2_000_000;
@@ -38,6 +40,12 @@ const COMMANDS = {
     script: `const t=performance.now();import('./dist/functions/scheduler/index.js').then(()=>{${REPORT}})`,
   },
   bundle: { name: `require('./index.js')`, cwd: FUNCTION_DIR, script: `const t=performance.now();require('./index.js');${REPORT}` },
+  // What the first run of a function whose schedules name countries adds: the holiday library and one year's holidays.
+  holidays: {
+    name: `require('./index.js') + holiday-book.js + DE-BY 2027`,
+    cwd: HOLIDAYS_DIR,
+    script: `const t=performance.now();require('./index.js');require('./holiday-book.js').holidayBook().holidays({country:'DE',state:'BY'},['public'],2027);${REPORT}`,
+  },
 } satisfies Record<string, Command>;
 type Name = keyof typeof COMMANDS;
 
@@ -61,8 +69,14 @@ function runOnce(command: Command): Sample {
 export function benchBundle(): BenchSection {
   // Always bundle afresh: it takes well under a second, and a stale dist/function would time old code.
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), '--schedules', 'test/fixtures/holidays', '--out', HOLIDAYS_DIR], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (!existsSync(UNBUNDLED)) throw new Error(`bench bundle: ${UNBUNDLED} is missing; run it with npm run bench, which builds first`);
   const bytes = statSync(BUNDLE).size;
+  const bookBytes = statSync(join(FUNCTION_DIR, 'holiday-book.js')).size;
+  const holidaysBookBytes = statSync(join(HOLIDAYS_DIR, 'holiday-book.js')).size;
   const meta = JSON.parse(readFileSync(join(FUNCTION_DIR, '..', 'function-meta.json'), 'utf8')) as {
     inputs: Record<string, { bytes: number }>;
   };
@@ -71,7 +85,7 @@ export function benchBundle(): BenchSection {
 
   const names = Object.keys(COMMANDS) as Name[];
   for (let i = 0; i < WARMUP; i++) for (const name of names) runOnce(COMMANDS[name]);
-  const samples: Record<Name, Sample[]> = { empty: [], unbundled: [], bundle: [] };
+  const samples: Record<Name, Sample[]> = { empty: [], unbundled: [], bundle: [], holidays: [] };
   for (let round = 0; round < RUNS; round++) {
     // Rotate the order so no command always runs right after the same one.
     for (let k = 0; k < names.length; k++) {
@@ -100,6 +114,15 @@ export function benchBundle(): BenchSection {
         'load in-process': '',
         'RSS after load': '',
         target: '< 2 MB',
+        'bundle / unbundled': '',
+      },
+      {
+        measure: 'holiday-book.js beside it (no country named; DE and JP: the second package)',
+        median: `${bookBytes.toLocaleString('en-US')} bytes; ${holidaysBookBytes.toLocaleString('en-US')} bytes`,
+        'minus node -e ""': '',
+        'load in-process': '',
+        'RSS after load': '',
+        target: `index.js + holiday-book.js < 2 MB: ${((bytes + holidaysBookBytes) / 1e6).toFixed(2)} MB`,
         'bundle / unbundled': '',
       },
       {
@@ -137,6 +160,15 @@ export function benchBundle(): BenchSection {
         'RSS after load': rss('bundle'),
         target: '≤ 0.5x unbundled',
         'bundle / unbundled': `${x(rawRatio)} raw, ${x(netRatio)} minus node -e "", ${x(loadRatio)} in-process`,
+      },
+      {
+        measure: `countries: ${COMMANDS.holidays.name} (dist/bench-holidays/function)`,
+        median: ms(wall('holidays')),
+        'minus node -e ""': ms(net('holidays')),
+        'load in-process': ms(load('holidays')),
+        'RSS after load': rss('holidays'),
+        target: '',
+        'bundle / unbundled': `${x(load('holidays') / load('bundle'))} of the bundle's load, in-process`,
       },
     ],
     notes: [

@@ -8,7 +8,8 @@ import { EventError, parseEvent } from './event.js';
 import { Deadline } from '../execute/deadline.js';
 import { systemClock, type Clock } from '../execute/clock.js';
 import type { ResourceResult } from '../execute/result.js';
-import { closingLogLines, failureLine, resourceLogLine, type RunMark } from '../report/run.js';
+import { calendarLogLine, closingLogLines, failureLine, resourceLogLine, type RunMark } from '../report/run.js';
+import { calendarNotices } from '../schedule/warnings.js';
 import { runFleet } from '../fleet.js';
 import type { RunReport } from '../run.js';
 import { RequestError } from '../request.js';
@@ -67,6 +68,8 @@ export async function runInvocation(
     const settings = readSettings(deps.env, { schedules: resolve(process.cwd(), 'schedules') });
     const { rules, accounts } = await loadRules(settings.schedules, now);
     const request = parseEvent(event);
+    const at = request.at ?? now;
+    for (const notice of calendarNotices(rules, at, settings.tick)) deps.log(calendarLogLine(notice, at));
     const credentials = context.credentials ? fcCredentials(context) : ({ kind: 'chain' } as const);
     const connect = accountConnector({
       credentials,

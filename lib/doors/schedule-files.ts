@@ -1,13 +1,16 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OffpeakError } from '../errors.js';
-import { compileSchedules, declaredCalendars, type CompileOptions, type ScheduleSet } from '../schedule/compile.js';
+import { declaredCalendars, declaresCountries } from '../schedule/calendars.js';
+import { compileSchedules, type CompileOptions, type ScheduleSet } from '../schedule/compile.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../schedule/diagnostics.js';
+import type { HolidayBook } from '../schedule/holidays.js';
 import { parseSource, type Source } from '../schedule/source.js';
 
 /**
  * The I/O edge of the schedule layer: finds schedule files, reads them and the calendar files they
- * declare, and hands everything to the pure compiler.
+ * declare, loads the holiday library when a file names a country, and hands everything to the pure
+ * compiler.
  */
 
 const SCHEDULE_FILE = /\.ya?ml$/;
@@ -35,7 +38,8 @@ export async function loadSchedules(paths: readonly string[], options: CompileOp
     const text = await readFile(calendar, 'utf8').catch(() => undefined);
     if (text !== undefined) calendarFiles.set(calendar, parseSource(calendar, text));
   }
-  const set = compileSchedules(sources, calendarFiles, options);
+  const holidays = sources.some(declaresCountries) ? await holidayBook() : undefined;
+  const set = compileSchedules(sources, calendarFiles, { ...options, ...(holidays && { holidays }) });
   return {
     files,
     rules: set.rules,
@@ -43,6 +47,17 @@ export async function loadSchedules(paths: readonly string[], options: CompileOp
     ...(set.pricing && { pricing: set.pricing }),
     accounts: set.accounts,
   };
+}
+
+let book: Promise<HolidayBook> | undefined;
+
+/**
+ * The holiday library, loaded on first need and kept: a warm function instance pays for it once,
+ * and one whose calendars are all files never loads it.
+ */
+function holidayBook(): Promise<HolidayBook> {
+  book ??= import('./holiday-book.js').then((module) => module.holidayBook());
+  return book;
 }
 
 async function scheduleFilesAt(path: string): Promise<string[] | string> {

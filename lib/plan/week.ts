@@ -1,3 +1,4 @@
+import { covers, type Calendar } from '../schedule/calendar.js';
 import type { Diagnostic } from '../schedule/diagnostics.js';
 import { edgesBetween, isOffPeak } from '../schedule/engine.js';
 import type { Action, Rule } from '../schedule/rule.js';
@@ -91,11 +92,19 @@ export interface EdgeMark {
   readonly time: string;
 }
 
-/** A holiday or make-up workday of the rule's calendar: the local day in the rule's own zone. */
+/**
+ * A day the rule's calendar marks, as the local day in the rule's own zone: a holiday, a make-up
+ * workday, or a day the calendar does not cover (a file of it lists no dates that late, so the day
+ * counts as an ordinary one whatever it really is).
+ */
 export interface DayMark extends Span {
-  readonly kind: 'holiday' | 'workday';
+  readonly kind: 'holiday' | 'workday' | 'uncovered';
   /** The calendar date, in the rule's zone. */
   readonly date: string;
+  /** The holiday's name, when its source gives one (countries do, calendar files do not). */
+  readonly name?: string;
+  /** For an uncovered day: which file ran out, `schedules/calendars/cn.yaml lists no dates after 2026`. */
+  readonly note?: string;
 }
 
 /** Money over a week and an average month (sums of savings). */
@@ -245,7 +254,10 @@ export function cutAtDays(spans: readonly Span[], days: readonly WeekDay[]): Off
   return out;
 }
 
-/** Holidays and make-up workdays of the rule's calendar that touch [from, to), as local days in the rule's zone. */
+/**
+ * Holidays, make-up workdays and uncovered days of the rule's calendar that touch [from, to), as
+ * local days in the rule's zone.
+ */
 export function calendarMarks(rule: Rule, from: number, to: number): DayMark[] {
   const calendar = rule.calendar;
   // Cron rules ignore calendars: marking days they do not heed would mislead.
@@ -254,13 +266,24 @@ export function calendarMarks(rule: Rule, from: number, to: number): DayMark[] {
   const first = wallClock(rule.timezone, from).day;
   const last = wallClock(rule.timezone, to - 1).day;
   for (let day = first; day <= last; day++) {
-    const kind = calendar.holidays.has(day) ? 'holiday' : calendar.workdays.has(day) ? 'workday' : undefined;
-    if (!kind) continue;
+    const marked = calendar.dayOf(day);
+    const uncovered = !marked && !covers(calendar, day);
+    if (!marked && !uncovered) continue;
     const start = Math.max(from, wallToInstant(rule.timezone, day, 0));
     const end = Math.min(to, wallToInstant(rule.timezone, day + 1, 0));
-    if (end > start) out.push({ kind, date: dateOfDay(day), start, end });
+    if (!(end > start)) continue;
+    const date = dateOfDay(day);
+    if (marked) out.push({ kind: marked.kind, date, start, end, ...(marked.name !== undefined && { name: marked.name }) });
+    else out.push({ kind: 'uncovered', date, start, end, note: uncoveredNote(calendar) });
   }
   return out;
+}
+
+/** Why a calendar does not cover a day: the file that ran out. */
+export function uncoveredNote(calendar: Calendar): string {
+  const end = calendar.runsOut;
+  if (!end) return `calendar ${calendar.name} covers every day`;
+  return `${end.file} lists ${end.lastDay === undefined ? 'no dates' : `no dates after ${dateOfDay(end.lastDay).slice(0, 4)}`}`;
 }
 
 /** The rule's windows or crons as the file says them. */

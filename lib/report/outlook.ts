@@ -1,6 +1,7 @@
 import { hoursOffPerWeek, SWAS_PREPAID_NOTE, type Saving } from '../plan/savings.js';
 import { formatDuration } from '../schedule/duration.js';
-import type { Edge } from '../schedule/rule.js';
+import { calendarMarks, type DayMark } from '../plan/week.js';
+import type { Edge, Rule } from '../schedule/rule.js';
 import type { RuleOutlook } from '../schedule/outlook.js';
 import { formatLocal } from '../schedule/zone.js';
 
@@ -51,10 +52,41 @@ export function outlookText(rules: readonly RuleOutlook[], options: OutlookTextO
     for (const e of due) lines.push(`    ${e.action.padEnd(5)}  ${formatLocal(e.at, rule.timezone)}`);
     lines.push(`  next ${options.days} day${options.days === 1 ? '' : 's'}${next.length ? '' : '  nothing'}`);
     for (const e of next) lines.push(`    ${e.action.padEnd(5)}  ${formatLocal(e.at, rule.timezone)}`);
+    for (const line of calendarLines(rule, options.at, options.at + options.days * DAY)) lines.push(`  calendar   ${line}`);
     lines.push(`  savings    ${savingsLine(rule, options)}`);
   }
   if (rules.length === 0) lines.push('', 'no rules');
   return lines.join('\n');
+}
+
+const DAY = 86_400_000;
+const MAX_GROUPS = 8;
+
+/**
+ * The days of the rule's calendar within [from, to) that are not ordinary, as runs of days: its
+ * holidays and make-up workdays (with their names when the source gives them), then, when a file of
+ * the calendar runs out in that span, the day from which it no longer covers anything.
+ */
+function calendarLines(rule: Rule, from: number, to: number): string[] {
+  const marks = calendarMarks(rule, from, to);
+  const groups: Array<{ first: DayMark; last: DayMark }> = [];
+  for (const mark of marks.filter((m) => m.kind !== 'uncovered')) {
+    const group = groups.at(-1);
+    if (group && group.last.kind === mark.kind && group.last.name === mark.name && mark.start === group.last.end) group.last = mark;
+    else groups.push({ first: mark, last: mark });
+  }
+  const day = (mark: DayMark) => formatLocal(mark.start, rule.timezone).slice(0, 14);
+  const words = groups.map(({ first, last }) => {
+    const kind = first.kind === 'holiday' ? 'holiday' : 'make-up workday';
+    const when = first === last ? day(first) : `${day(first)} to ${day(last)}`;
+    return `${kind} ${when}${first.name === undefined ? '' : ` (${first.name})`}`;
+  });
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i += MAX_GROUPS) out.push(words.slice(i, i + MAX_GROUPS).join('; '));
+  const uncovered = marks.find((m) => m.kind === 'uncovered');
+  if (uncovered)
+    out.push(`not covered from ${day(uncovered)}: ${uncovered.note ?? 'the calendar runs out'}, so those days count as ordinary days`);
+  return out;
 }
 
 /** A week at least: shorter plans would call one weekend "the average week". */

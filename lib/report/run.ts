@@ -1,3 +1,4 @@
+import type { CalendarNotice } from '../schedule/warnings.js';
 import { formatDuration } from '../schedule/duration.js';
 import type { ResourceResult } from '../execute/result.js';
 import type { RunReport } from '../run.js';
@@ -105,6 +106,13 @@ export interface RunMark {
 /** The log line of one resource's result, written as soon as it is known. */
 export const resourceLogLine = (result: ResourceResult, run: RunMark): string =>
   JSON.stringify({ type: 'resource', at: run.at, dryRun: run.dryRun, ...result });
+
+/**
+ * The log line of a calendar about to run out (the same words as `offpeak validate`), written once
+ * a day: lib/schedule/warnings.ts calendarNotices says which run.
+ */
+export const calendarLogLine = (notice: CalendarNotice, at: number): string =>
+  JSON.stringify({ type: 'warning', at: new Date(at).toISOString(), ...notice });
 
 /** The lines that close a run's log: what could not be found or listed, the batches, the summary. */
 export function closingLogLines(report: RunReport): string[] {

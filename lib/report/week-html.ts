@@ -152,6 +152,7 @@ const PATTERNS =
   '<defs>' +
   '<pattern id="op-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#777" stroke-width="2"/></pattern>' +
   '<pattern id="op-dots" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#fff"/><circle cx="3" cy="3" r="1" fill="#777"/></pattern>' +
+  '<pattern id="op-lines" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="3" x2="6" y2="3" stroke="#999" stroke-width="1"/></pattern>' +
   '</defs>';
 
 /** A piece's end as people say it: a piece that runs to midnight ends at 24:00, not 00:00. */
@@ -226,10 +227,17 @@ function bands(marks: readonly DayMark[], rule: string, g: Geometry, height: num
       const w = g.x(m.end) - x0;
       return (
         `<rect class="band ${m.kind}" data-kind="${m.kind}" data-rule="${esc(rule)}" data-date="${m.date}" data-start="${iso(m.start)}" data-end="${iso(m.end)}" x="${num(x0)}" y="0" width="${num(w)}" height="${height}">` +
-        `<title>${m.date}: ${m.kind === 'holiday' ? 'a holiday, counts as a Sunday' : 'a make-up workday, counts as a Monday'}</title></rect>`
+        `<title>${esc(bandTitle(m))}</title></rect>`
       );
     })
     .join('');
+}
+
+function bandTitle(m: DayMark): string {
+  const named = m.name === undefined ? '' : `${m.name}, `;
+  if (m.kind === 'holiday') return `${m.date}: ${named}a holiday, counts as a Sunday`;
+  if (m.kind === 'workday') return `${m.date}: ${named}a make-up workday, counts as a Monday`;
+  return `${m.date}: not covered by the calendar (${m.note ?? 'it runs out'}), counts as an ordinary day`;
 }
 
 /** Band labels go over the grid lines, so the lines do not strike through the words. */
@@ -238,7 +246,18 @@ function bandLabels(marks: readonly DayMark[], g: Geometry): string {
     .map((m) => {
       const x0 = g.x(m.start);
       const w = g.x(m.end) - x0;
-      const word = m.kind === 'holiday' ? (w >= 60 ? 'holiday' : 'hol.') : w >= 100 ? 'make-up workday' : 'workday';
+      const word =
+        m.kind === 'holiday'
+          ? w >= 60
+            ? 'holiday'
+            : 'hol.'
+          : m.kind === 'workday'
+            ? w >= 100
+              ? 'make-up workday'
+              : 'workday'
+            : w >= 80
+              ? 'not covered'
+              : 'n/c';
       return `<text class="bandtext ${m.kind}" x="${num(x0 + w / 2)}" y="13" text-anchor="middle">${word}</text>`;
     })
     .join('');
@@ -319,6 +338,7 @@ const LEGEND_ITEMS: Array<[string, string]> = [
   ],
   ['<rect class="band holiday" x="0" y="0" width="22" height="16"/>', 'holiday (counts as a Sunday)'],
   ['<rect class="band workday" x="0" y="0" width="22" height="16"/>', 'make-up workday (counts as a Monday)'],
+  ['<rect class="band uncovered" x="0" y="0" width="22" height="16"/>', 'not covered: the calendar runs out (an ordinary day)'],
   ['<line class="dstline" x1="11" x2="11" y1="0" y2="16"/>', 'clocks change (daylight saving)'],
 ];
 
@@ -505,9 +525,10 @@ svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans
 .edgetime { font-size: 10.5px; fill: var(--muted); }
 .band.holiday { fill: var(--holiday); fill-opacity: 0.28; }
 .band.workday { fill: var(--workday); fill-opacity: 0.2; }
+.band.uncovered { fill: #8d939c; fill-opacity: 0.22; }
 .bandtext { font-size: 10.5px; font-weight: 700; paint-order: stroke; stroke-width: 3px; stroke-linejoin: round; }
 /* A halo in the band's own tint keeps the word clear of the grid lines. */
-.bandtext.holiday { fill: #8a5a00; stroke: #fbebc5; } .bandtext.workday { fill: #1f5f8b; stroke: #d8e8f3; }
+.bandtext.holiday { fill: #8a5a00; stroke: #fbebc5; } .bandtext.workday { fill: #1f5f8b; stroke: #d8e8f3; } .bandtext.uncovered { fill: #4a4a4a; stroke: #fff; }
 .hours { font-size: 13px; font-weight: 700; }
 .hours.small { font-size: 12px; font-weight: 500; fill: var(--muted); }
 .sep { stroke: #eceef2; }
@@ -558,7 +579,8 @@ footer { margin-top: 26px; font-size: 0.8rem; color: var(--muted); overflow-wrap
   .lane, .lane.small { fill: #fff; stroke: #999; stroke-width: 0.5; }
   .band.holiday { fill: url(#op-hatch); fill-opacity: 0.6; }
   .band.workday { fill: url(#op-dots); fill-opacity: 0.8; }
-  .bandtext.holiday, .bandtext.workday { fill: #000; stroke: #fff; }
+  .band.uncovered { fill: url(#op-lines); fill-opacity: 0.8; }
+  .bandtext.holiday, .bandtext.workday, .bandtext.uncovered { fill: #000; stroke: #fff; }
   .dstbadge { fill: #fff; stroke: #000; } .dsttext { fill: #000; }
   .edge.start polygon { fill: #fff; stroke: #000; stroke-width: 1.5; }
   .rulerow { background: none; }

@@ -1,15 +1,15 @@
-import { dirname, join, normalize } from 'node:path';
 import { quote, quoteList } from '../errors.js';
 import { checkTargetAccounts, compileAccounts } from './account-checks.js';
 import type { Account } from './accounts.js';
-import { parseHolidayEntry, parseWorkdayEntry, type Calendar } from './calendar.js';
+import type { Calendar } from './calendar.js';
+import { fileCalendars } from './calendars.js';
 import { checkCron } from './cron.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { parseDuration, DURATION_FORM } from './duration.js';
 import { allWellFormed, closest, schemaDiagnostics, wellFormed, type Loose, type WellFormed } from './issues.js';
 import type { Pricing, Rule, Timing } from './rule.js';
+import type { HolidayBook } from './holidays.js';
 import {
-  calendarFileSchema,
   RULE_NAME,
   ruleSchema,
   scheduleFileSchema,
@@ -22,11 +22,12 @@ import {
 import type { Source } from './source.js';
 import { scheduleWarnings, type Placed } from './warnings.js';
 import { parseWindow, type Window } from './window.js';
-import { dateOfDay, dayOfDate, isValidZone } from './zone.js';
+import { isValidZone } from './zone.js';
 
 /**
  * Schedule files in, rules and diagnostics out. Pure: the files and the calendar files they
- * declare are read by the caller (files.ts) and handed in as parsed sources.
+ * declare are read by the caller (lib/doors/schedule-files.ts) and handed in as parsed sources, and
+ * so is the holiday library when a file names a country.
  */
 export interface ScheduleSet {
   readonly rules: Rule[];
@@ -42,23 +43,11 @@ export interface CompileOptions {
   readonly at: number;
   /** Look for warnings (default true). A scheduled run needs only the errors. */
   readonly warnings?: boolean;
+  /** The holiday library, for calendars of countries (lib/doors/schedule-files.ts loads it when a file names one). */
+  readonly holidays?: HolidayBook;
 }
 
 const MAX_CATCH_UP = 7 * 86_400_000;
-
-/** Where a schedule file's calendar `relative` lives. */
-export function calendarPath(scheduleFile: string, relative: string): string {
-  return normalize(join(dirname(scheduleFile), relative));
-}
-
-/** The calendar files a parsed schedule file declares, as paths to read. */
-export function declaredCalendars(source: Source): string[] {
-  const calendars = (source.value as { calendars?: unknown } | undefined)?.calendars;
-  if (!calendars || typeof calendars !== 'object') return [];
-  return Object.values(calendars)
-    .filter((path): path is string => typeof path === 'string' && path !== '')
-    .map((path) => calendarPath(source.file, path));
-}
 
 export function compileSchedules(
   files: readonly Source[],
@@ -107,7 +96,7 @@ export function compileSchedules(
       }
     }
     checkTargetAccounts(source, header.rules, accounts, accountsInDoubt, diagnostics);
-    const calendars = loadCalendars(source, header.calendars ?? {}, calendarFiles, diagnostics);
+    const calendars = fileCalendars(source, header.calendars ?? {}, calendarFiles, options.holidays, diagnostics);
     const fileContext = {
       source,
       fileZone,
@@ -162,63 +151,6 @@ function describePrices(p: Pricing): string {
 function zoneMessage(zone: string): string {
   const guess = closest(zone, Intl.supportedValuesOf('timeZone'));
   return `${quote(zone)} is not an IANA time zone${guess ? `; did you mean '${guess}'?` : ''}; expected a zone such as 'Asia/Shanghai' or 'Europe/Berlin'`;
-}
-
-function loadCalendars(
-  source: Source,
-  declared: Loose<Record<string, string>>,
-  calendarFiles: ReadonlyMap<string, Source>,
-  diagnostics: Diagnostic[],
-): { compiled: Map<string, Calendar>; broken: Set<string> } {
-  const compiled = new Map<string, Calendar>();
-  const broken = new Set<string>();
-  for (const [name, relative] of Object.entries(declared)) {
-    if (relative === undefined) continue;
-    const path = calendarPath(source.file, relative);
-    const calendarSource = calendarFiles.get(path);
-    if (!calendarSource) {
-      diagnostics.push(
-        source.at(['calendars', name], `calendar file ${quote(path)} was not found; the path is relative to ${source.file}`),
-      );
-      broken.add(name);
-      continue;
-    }
-    const calendar = compileCalendar(name, calendarSource, diagnostics);
-    if (calendar) compiled.set(name, calendar);
-    else broken.add(name);
-  }
-  return { compiled, broken };
-}
-
-/** A calendar file to a Calendar, or undefined (with diagnostics) when it is wrong. */
-export function compileCalendar(name: string, source: Source, diagnostics: Diagnostic[]): Calendar | undefined {
-  diagnostics.push(...source.diagnostics);
-  if (source.diagnostics.length > 0) return undefined;
-  const parsed = calendarFileSchema.safeParse(source.value ?? {});
-  if (!parsed.success) {
-    diagnostics.push(...schemaDiagnostics(source, calendarFileSchema, parsed.error.issues, source.value));
-    return undefined;
-  }
-  const before = diagnostics.length;
-  const holidays = new Set<number>();
-  const workdays = new Set<number>();
-  (parsed.data.holidays ?? []).forEach((entry, i) => {
-    const days = parseHolidayEntry(entry);
-    if (days.ok) days.value.forEach((d) => holidays.add(d));
-    else diagnostics.push(source.at(['holidays', i], days.message));
-  });
-  (parsed.data.workdays ?? []).forEach((entry, i) => {
-    const day = parseWorkdayEntry(entry);
-    if (!day.ok) diagnostics.push(source.at(['workdays', i], day.message));
-    else if (holidays.has(day.value))
-      diagnostics.push(source.at(['workdays', i], `${quote(entry)} is also a holiday; a date is either a holiday or a workday`));
-    else workdays.add(day.value);
-  });
-  if (diagnostics.length > before) return undefined;
-  // A calendar covers the whole of the last year it lists: next year's dates are what it lacks.
-  const all = [...holidays, ...workdays];
-  const lastYear = all.length ? dateOfDay(Math.max(...all)).slice(0, 4) : undefined;
-  return { name, holidays, workdays, lastDay: lastYear === undefined ? undefined : dayOfDate(`${lastYear}-12-31`) };
 }
 
 interface RuleContext {

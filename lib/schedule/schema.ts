@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { CRON_FORM } from './cron.js';
 import { DURATION_FORM } from './duration.js';
-import { HOLIDAY_FORM } from './calendar.js';
+import { HOLIDAY_FORM, HOLIDAY_TYPES } from './calendar.js';
 import { WINDOW_FORM } from './window.js';
 import { accountRef, accountsSchema } from './accounts.js';
 
@@ -119,22 +119,49 @@ export const pricingSchema = z
     description: 'your SAE prices, for the savings offpeak shows: { currency: CNY, saeVcpuHour: 0.185184, saeGibHour: 0.046296 }',
   });
 
+const CALENDARS_FORM = 'calendar names mapped to their sources, e.g. { cn: calendars/cn.yaml, munich: { country: DE, state: BY } }';
+
+const calendarPath = text('a calendar file path, relative to this file, e.g. calendars/cn.yaml');
+
+/** A country (or a state of it) whose holidays the date-holidays library knows. */
+export const countrySourceSchema = z
+  .strictObject({
+    country: text("a country code (ISO 3166), e.g. 'DE', 'US', 'SG' or 'JP'"),
+    state: text("a state, province or prefecture of the country, by its code, e.g. 'BY' (Bavaria) in DE").optional(),
+    region: text("a region of the state, by its code, e.g. 'KATH' in DE-BY").optional(),
+    types: z
+      .array(z.enum(HOLIDAY_TYPES).meta({ description: `a holiday type: ${HOLIDAY_TYPES.join(', ')}` }))
+      .min(1)
+      .meta({ description: `the holiday types that count, from ${HOLIDAY_TYPES.join(', ')} (default [public])` })
+      .optional(),
+  })
+  .meta({ description: "a country's holidays from the date-holidays library, e.g. { country: DE, state: BY }" });
+
+export const CALENDAR_FORM =
+  'a calendar file path (calendars/cn.yaml), a country ({ country: DE, state: BY }), or a list of them, e.g. [calendars/acme.yaml, { country: DE, state: BY }]';
+
+const calendarSource = z.union([calendarPath, countrySourceSchema]);
+
+/** What editors see for a `calendars` entry; compile.ts reads each entry by its kind for messages that name the field. */
+const calendarEntry = z.union([calendarSource, z.array(calendarSource).min(1)]).meta({ description: CALENDAR_FORM });
+
 export const scheduleFileSchema = z
   .strictObject({
     version: z.literal(1).meta({ description: 'the format version: 1' }),
     timezone: zone.optional(),
     pricing: pricingSchema.optional(),
     calendars: z
-      .record(z.string().regex(RULE_NAME), text('a calendar file path, relative to this file, e.g. calendars/cn.yaml'))
-      .meta({ description: 'calendar names mapped to calendar files, e.g. { cn: calendars/cn.yaml }' })
+      .record(z.string().regex(RULE_NAME), z.unknown().meta({ description: CALENDAR_FORM }))
+      .meta({ description: CALENDARS_FORM })
       .optional(),
     accounts: accountsSchema.optional(),
     rules: z.array(z.unknown()).meta({ description: 'a list of rules' }),
   })
   .meta({ description: 'an offpeak schedule file' });
 
-/** The schema editors see: the file with each rule's shape filled in. */
+/** The schema editors see: the file with each rule's and each calendar's shape filled in. */
 export const publishedScheduleSchema = scheduleFileSchema.extend({
+  calendars: z.record(z.string().regex(RULE_NAME), calendarEntry).meta({ description: CALENDARS_FORM }).optional(),
   rules: z.array(ruleSchema).meta({ description: 'a list of rules' }),
 });
 
@@ -157,6 +184,7 @@ export const calendarFileSchema = z
 export type RawRule = z.infer<typeof ruleSchema>;
 export type RawScheduleFile = z.infer<typeof scheduleFileSchema>;
 export type RawCalendarFile = z.infer<typeof calendarFileSchema>;
+export type RawCountrySource = z.infer<typeof countrySourceSchema>;
 export type RawPricing = z.infer<typeof pricingSchema>;
 export type RawSaeTarget = z.infer<typeof saeTarget>;
 export type RawSwasTarget = z.infer<typeof swasTarget>;

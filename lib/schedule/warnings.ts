@@ -1,5 +1,5 @@
 import { quote } from '../errors.js';
-import { effectiveWeekday } from './calendar.js';
+import { effectiveWeekday, runsOutWarning, type Calendar } from './calendar.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Rule } from './rule.js';
 import type { Source } from './source.js';
@@ -104,18 +104,43 @@ function dstWarnings({ rule, source, index }: Placed, at: number): Diagnostic[] 
 }
 
 function calendarWarnings({ rule, source, index }: Placed, at: number): Diagnostic[] {
-  const calendar = rule.calendar;
-  if (!calendar) return [];
-  const today = wallClock(rule.timezone, at).day;
-  if (calendar.lastDay !== undefined && calendar.lastDay >= today + 30) return [];
-  const last = calendar.lastDay === undefined ? 'no dates' : `no dates after ${dateOfDay(calendar.lastDay).slice(0, 4)}`;
-  return [
-    source.at(
-      ['rules', index, 'calendar'],
-      `calendar ${quote(calendar.name)} lists ${last}; later holidays and make-up workdays will count as ordinary days until you add them`,
-      { severity: 'warning' },
-    ),
-  ];
+  const message = rule.calendar && runsOutWarning(rule.calendar, wallClock(rule.timezone, at).day);
+  return message ? [source.at(['rules', index, 'calendar'], message, { severity: 'warning' })] : [];
+}
+
+/** A calendar running out, as the function logs it. */
+export interface CalendarNotice {
+  readonly calendar: string;
+  /** The schedule file that declares it. */
+  readonly file: string;
+  /** The rules that use it. */
+  readonly rules: readonly string[];
+  readonly message: string;
+}
+
+/**
+ * The calendars about to run out, for the function's log: once a day per calendar, in the run
+ * whose interval (at − tick, at] holds local midnight in the zone of the first rule that uses it.
+ * Consecutive scheduled runs split time without gaps or overlaps, so exactly one run a day says it,
+ * with no state kept between runs (a run that was never delivered leaves that day without it).
+ */
+export function calendarNotices(rules: readonly Rule[], at: number, tick: number): CalendarNotice[] {
+  const users = new Map<Calendar, Rule[]>();
+  for (const rule of rules) {
+    // Cron rules ignore calendars, so a calendar only they name changes nothing when it runs out.
+    if (!rule.calendar || rule.timing.kind === 'cron') continue;
+    const list = users.get(rule.calendar);
+    if (list) list.push(rule);
+    else users.set(rule.calendar, [rule]);
+  }
+  const out: CalendarNotice[] = [];
+  for (const [calendar, [first, ...others]] of users) {
+    const { day, msOfDay } = wallClock(first!.timezone, at);
+    if (msOfDay >= tick) continue;
+    const message = runsOutWarning(calendar, day);
+    if (message) out.push({ calendar: calendar.name, file: first!.file, rules: [first!, ...others].map((r) => r.name), message });
+  }
+  return out;
 }
 
 function overlapWarnings(placed: readonly Placed[]): Diagnostic[] {

@@ -183,6 +183,44 @@ describe('handler: a timer event', () => {
   });
 });
 
+describe('handler: a calendar about to run out', () => {
+  // schedules/calendars/cn.yaml lists no dates after 2026: from 2 December on it runs out within 30
+  // days. dev-nights is in Asia/Shanghai, so its local midnight is 16:00Z the day before.
+  const warning = {
+    type: 'warning',
+    calendar: 'cn',
+    file: join(ROOT, 'schedules', 'dev-nights.yaml'),
+    rules: ['dev-nights'],
+    message: "calendar 'cn' lists no dates after 2026; later holidays and make-up workdays will count as ordinary days until you add them",
+  };
+  const at = (triggerTime: string) => event({ triggerTime, triggerName: 'offpeak-tick' });
+
+  it('is logged by the run whose tick interval holds local midnight, first', async () => {
+    await handler(at('2026-12-09T16:00:00Z'), context());
+    expect(loggedJson()[0]).toEqual({ ...warning, at: '2026-12-09T16:00:00.000Z' });
+    expect(loggedJson().filter((l) => l.type === 'warning')).toHaveLength(1);
+  });
+
+  it('is logged by a run just before the tick after midnight too: (at − 5m, at] holds 00:00', async () => {
+    await handler(at('2026-12-09T16:04:59Z'), context());
+    expect(loggedJson().filter((l) => l.type === 'warning')).toEqual([{ ...warning, at: '2026-12-09T16:04:59.000Z' }]);
+  });
+
+  it('is not logged by the next tick of the same day, nor by midnight while the calendar covers the next 30 days', async () => {
+    await handler(at('2026-12-09T16:05:00Z'), context());
+    await handler(at('2026-12-09T12:00:00Z'), context());
+    // 1 December, Shanghai midnight: 31 December is 30 days ahead, still covered.
+    await handler(at('2026-11-30T16:00:00Z'), context());
+    expect(loggedJson().filter((l) => l.type === 'warning')).toEqual([]);
+    expect(loggedJson().filter((l) => l.type === 'summary')).toHaveLength(3);
+  });
+
+  it('says when the calendar has run out: the first tick of 2027 logs it too', async () => {
+    await handler(at('2026-12-31T16:00:00Z'), context());
+    expect(loggedJson().filter((l) => l.type === 'warning')).toEqual([{ ...warning, at: '2026-12-31T16:00:00.000Z' }]);
+  });
+});
+
 describe('handler: manual events', () => {
   it('a dry run at 20:00+08:00 reports would-stop and changes nothing', async () => {
     const report = (await handler(event({ dryRun: true, at: '2026-11-24T20:00:00+08:00' }), context())) as RunReport;

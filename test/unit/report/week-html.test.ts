@@ -177,6 +177,56 @@ describe('holidays and make-up workdays', () => {
     expect(html).toContain('make-up workday');
   });
 
+  it('the week the calendar runs out marks the days it does not cover, and the page says why', () => {
+    // 28 December 2026 - 3 January 2027: cn.yaml lists 2026 only, so New Year's Day 2027 is drawn
+    // as the ordinary Friday it is to the engine (started at 08:00, stopped at 20:00), marked.
+    const week = model([devNights], 'Asia/Shanghai', '2026-12-28', 7);
+    const row = week.rows[0]!;
+    expect(row.marks.map((m) => [m.kind, m.date, iso(m.start), iso(m.end), m.note])).toEqual(
+      ['01', '02', '03'].map((d) => [
+        'uncovered',
+        `2027-01-${d}`,
+        iso(t(`2027-01-${d}T00:00+08:00`)),
+        iso(t(`2027-01-${d}T00:00+08:00`) + 86_400_000),
+        'schedules/calendars/cn.yaml lists no dates after 2026',
+      ]),
+    );
+    expect(row.edges.filter((e) => e.at >= t('2027-01-01T00:00+08:00')).map((e) => [e.action, iso(e.at)])).toEqual([
+      ['start', iso(t('2027-01-01T08:00+08:00'))],
+      ['stop', iso(t('2027-01-01T20:00+08:00'))],
+    ]);
+    const html = weekHtml(week, { files: [], generatedAt: 0 });
+    expect([...html.matchAll(/data-kind="uncovered" data-rule="r" data-date="([\d-]+)"/g)].map((m) => m[1])).toEqual([
+      '2027-01-01',
+      '2027-01-02',
+      '2027-01-03',
+    ]);
+    expect(html).toContain(
+      '<title>2027-01-01: not covered by the calendar (schedules/calendars/cn.yaml lists no dates after 2026), counts as an ordinary day</title>',
+    );
+    expect(html).toContain('not covered: the calendar runs out (an ordinary day)');
+  });
+
+  it("a country's holidays are marked with their names: Munich's Epiphany and Corpus Christi, none in Berlin", () => {
+    const rule = (name: string, state: string) =>
+      ruleFrom(
+        ruleYaml(
+          `offPeak: ["daily 20:00-08:00", "Sat-Sun"]\nrestore: true\ncalendar: local`,
+          'Europe/Berlin',
+          `calendars: { local: { country: DE, state: ${state} } }`,
+        ).replace('name: r', `name: ${name}`),
+      );
+    const week = model([rule('munich', 'BY'), rule('berlin', 'BE')], 'Europe/Berlin', '2027-01-04', 7);
+    expect(week.rows.map((r) => r.marks.map((m) => [m.kind, m.date, m.name, iso(m.start)]))).toEqual([
+      [['holiday', '2027-01-06', 'Epiphany', iso(t('2027-01-06T00:00+01:00'))]],
+      [],
+    ]);
+    const html = weekHtml(week, { files: [], generatedAt: 0 });
+    expect(html).toContain('<title>2027-01-06: Epiphany, a holiday, counts as a Sunday</title>');
+    const june = model([rule('munich', 'BY'), rule('berlin', 'BE')], 'Europe/Berlin', '2027-05-24', 7);
+    expect(june.rows.map((r) => r.marks.map((m) => `${m.date} ${m.name ?? ''}`))).toEqual([['2027-05-27 Corpus Christi'], []]);
+  });
+
   it('a cron rule ignores calendars, so it has no marks', () => {
     const cron = ruleFrom(ruleYaml('stop: "0 21 * * *"'));
     expect(model([cron], 'Asia/Shanghai', '2026-10-01', 7).rows[0]!.marks).toEqual([]);

@@ -99,4 +99,22 @@ rules:
       "schedules/test.yaml:7:15: warning: rules[0].calendar: calendar 'cn' lists no dates after 2026; later holidays and make-up workdays will count as ordinary days until you add them",
     ]);
   });
+
+  it('a calendar of a file and a country runs out with its file, and the warning names the file', () => {
+    const text = ruleYaml(
+      'offPeak: ["Sat-Sun"]\ncalendar: munich',
+      'Europe/Berlin',
+      'calendars: { munich: [calendars/acme.yaml, { country: DE, state: BY }] }',
+    );
+    const calendars = { 'schedules/calendars/acme.yaml': 'holidays: [2026-12-24/2026-12-31]' };
+    expect(warnings(text, { calendars, at: Date.parse('2026-12-10T00:00:00Z') })).toEqual([
+      "schedules/test.yaml:7:15: warning: rules[0].calendar: calendar 'munich': schedules/calendars/acme.yaml lists no dates after 2026; later holidays and make-up workdays will count as ordinary days until you add them",
+    ]);
+  });
+
+  it('a calendar of countries alone never runs out', () => {
+    const text = ruleYaml('offPeak: ["Sat-Sun"]\ncalendar: jp', 'Asia/Tokyo', 'calendars: { jp: { country: JP } }');
+    expect(warnings(text, { at: Date.parse('2026-12-10T00:00:00Z') })).toEqual([]);
+    expect(warnings(text, { at: Date.parse('2099-12-10T00:00:00Z') })).toEqual([]);
+  });
 });
