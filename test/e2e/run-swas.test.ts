@@ -258,7 +258,8 @@ describe('tokens after a failure', () => {
   it.each(READINGS)(
     'box-2 stopped by hand as the batch goes out: refused, read again, the other two sent under a new token (tokenCachesFailures %s)',
     async (tokenCachesFailures) => {
-      const w = await start([box(1), box(2), box(3)], { tokenCachesFailures });
+      // Boxes take a minute to stop (0.6 s at this scale): box-2 is still Stopping when read again.
+      const w = await start([box(1), box(2), box(3)], { tokenCachesFailures, transitionSeconds: 60 });
 
       const report = await w.run({ at: AT_20_00, rules, wrap: before(() => w.byHandSwas('StopInstance', BOX(2))) });
 
