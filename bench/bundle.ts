@@ -68,11 +68,13 @@ function runOnce(command: Command): Sample {
 
 export function benchBundle(): BenchSection {
   // Always bundle afresh: it takes well under a second, and a stale dist/function would time old code.
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), '--schedules', 'test/fixtures/holidays', '--out', HOLIDAYS_DIR], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const bundle = (...args: string[]) =>
+    execFileSync('npm', ['run', '--silent', 'bundle', ...(args.length ? ['--', ...args] : [])], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  bundle();
+  bundle('--schedules', 'test/fixtures/holidays', '--out', HOLIDAYS_DIR);
   if (!existsSync(UNBUNDLED)) throw new Error(`bench bundle: ${UNBUNDLED} is missing; run it with npm run bench, which builds first`);
   const bytes = statSync(BUNDLE).size;
   const bookBytes = statSync(join(FUNCTION_DIR, 'holiday-book.js')).size;
