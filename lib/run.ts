@@ -11,6 +11,9 @@ import { executeSae } from './execute/sae.js';
 import { executeSwas } from './execute/swas.js';
 import { OUTCOMES, skippedResult, type BatchRecord, type Outcome, type ResourceResult } from './execute/result.js';
 import { narrowingOf, type RunRequest } from './request.js';
+import { deliver, type Addressed } from './notify/deliver.js';
+import type { Delivery, Notifier } from './notify/send.js';
+import { beforeStopDue, beforeStopNotice, failureNotices, summaryNotices } from './plan/notices.js';
 import type { Action, Rule } from './schedule/rule.js';
 
 /**
@@ -43,6 +46,8 @@ export interface RunDeps {
    * as they finish), so the function's log grows with the run instead of all at its end.
    */
   readonly onResult?: (result: ResourceResult, run: { readonly at: string; readonly dryRun: boolean }) => void;
+  /** Posts the rules' notices (lib/notify); without it a run sends none and reports so. */
+  readonly notifier?: Notifier;
 }
 
 export interface RuleSummary {
@@ -67,6 +72,8 @@ export interface RunReport {
   readonly unresolved: Array<{ product: 'sae' | 'swas'; region: string; code: string; message: string }>;
   /** Set when the blast-radius guard held the run back. */
   readonly guard?: string;
+  /** Messages posted to the rules' channels (only when there were any); they never fail the run. */
+  readonly notices?: Delivery[];
   readonly counts: Record<Outcome, number>;
   /** False when anything failed or was deferred: the function then fails, and FC retries. */
   readonly ok: boolean;
@@ -86,7 +93,13 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
   const { intents, quiet } = intentsAt(deps.rules, at, settings.tick, narrowing);
   // A dry run's client cannot mutate at all; it lists and reads exactly as a real run does.
   const apis = request.dryRun ? readOnly(deps.apis) : deps.apis;
-  const resolution = await resolveTargets(intents, apis);
+  // Rules announcing a stop edge that is not yet due list their targets too, to name them.
+  const announcing = beforeStopDue(deps.rules, at, settings.tick, narrowing);
+  const announcingOnly = announcing.filter((d) => !intents.some((i) => i.rule.name === d.rule.name));
+  const [resolution, announced] = await Promise.all([
+    resolveTargets(intents, apis),
+    announcingOnly.length ? resolveTargets(announcingOnly, apis) : undefined,
+  ]);
   const { decisions, guard } = decide(intents, resolution.selected, { at, maxStopsPerRun: settings.maxStopsPerRun, force: request.force });
 
   const acting = decisions.filter((d) => d.verdict === 'act');
@@ -107,6 +120,13 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     batches,
     ...(deps.onProgress || deps.onResult ? { progress: progressOf(deps, acting.length, mark) } : {}),
   };
+  const beforeStop: Addressed[] = announcing.flatMap((due) => {
+    const resources = resolution.selected.get(due.rule.name) ?? announced?.selected.get(due.rule.name) ?? [];
+    const notice = beforeStopNotice(due, resources, at);
+    return notice ? [{ notice, channels: due.rule.notify!.channels }] : [];
+  });
+  // Sent beside the stops, never before them: a slow channel cannot hold a stop back.
+  const sendingBeforeStop = deliver(beforeStop, deps.notifier, request.dryRun);
   const [sae, swas] = await Promise.all([
     executeSae(
       acting.filter((d) => d.resource.product === 'sae'),
@@ -133,6 +153,13 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     code: f.error.code,
     message: f.error.message,
   }));
+  const facts = { at, results, unresolved, ...(guard ? { guard } : {}) };
+  const ran = intents.map((i) => i.rule);
+  const afterRun: Addressed[] = [...failureNotices(ran, facts), ...summaryNotices(ran, facts)].map((notice) => ({
+    notice,
+    channels: ran.find((r) => r.name === notice.rule)!.notify!.channels,
+  }));
+  const notices = [...(await sendingBeforeStop), ...(await deliver(afterRun, deps.notifier, request.dryRun))];
   const counts = countOutcomes(results);
   // A missing explicit id is reported, not failed: retrying the run would not make it appear.
   const ok = counts.failed === 0 && counts.deferred === 0 && unresolved.length === 0 && guard === undefined;
@@ -150,6 +177,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     unreadable: resolution.unreadable,
     unresolved,
     ...(guard ? { guard } : {}),
+    ...(notices.length ? { notices } : {}),
     counts,
     ok,
   };

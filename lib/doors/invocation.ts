@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../execute/clock.js';
 import type { ResourceResult } from '../execute/result.js';
 import { closingLogLines, failureLine, resourceLogLine, type RunMark } from '../report/run.js';
 import { runTick, type RunReport } from '../run.js';
+import { createNotifier } from '../notify/send.js';
 import { RequestError } from '../request.js';
 import { loadRules, SchedulesInvalid } from './schedule-files.js';
 
@@ -66,7 +67,9 @@ export async function runInvocation(
     const { apis } = connect({ credentials, settings, deadline, clock: deps.clock });
     // Each resource is logged as it finishes: a run cut short by FC still leaves what it did.
     const onResult = (result: ResourceResult, run: RunMark) => deps.log(resourceLogLine(result, run));
-    const report = await runTick(request, settings, { rules, apis, clock: deps.clock, deadline, onResult });
+    // Messages sign with the clock's time, never the event's `at` (robots refuse a timestamp an hour off).
+    const notifier = createNotifier({ env: deps.env, now: () => deps.clock.now(), allows: (ms) => deadline.allows(ms) });
+    const report = await runTick(request, settings, { rules, apis, clock: deps.clock, deadline, onResult, notifier });
     for (const line of closingLogLines(report)) deps.log(line);
     if (!report.ok) fail(failureLine(report));
     return report;

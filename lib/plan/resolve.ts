@@ -35,7 +35,7 @@ export interface Resolution {
 }
 
 /** Resolves the targets of the rules that have intents. Never throws for a cloud error. */
-export async function resolveTargets(intents: readonly RuleIntent[], apis: CloudApis): Promise<Resolution> {
+export async function resolveTargets(intents: readonly Pick<RuleIntent, 'rule'>[], apis: CloudApis): Promise<Resolution> {
   const rules = intents.map((i) => i.rule);
   const failures: ListingFailure[] = [];
   const unreadable: Unreadable[] = [];

@@ -12,6 +12,8 @@ const VERB: Record<ResourceResult['outcome'], string> = {
   started: 'started',
   stopping: 'stopping',
   starting: 'starting',
+  'scaled-in': 'scaled in',
+  'scaled-out': 'scaled out',
   'already-stopped': 'already stopped',
   'already-running': 'already running',
   'would-stop': 'would stop',
@@ -74,8 +76,17 @@ export function reportText(report: RunReport): string {
       `  UNRESOLVED  ${u.product.toUpperCase()} ${u.region}: listing failed (${u.code}: ${u.message}); its targets were not touched`,
     );
   if (report.guard) lines.push('', `  GUARD: ${report.guard}`);
+  if (report.notices?.length) lines.push('', ...report.notices.map(noticeLine));
   lines.push('', summaryLine(report));
   return lines.join('\n');
+}
+
+/** One message to a channel: sent, or why not (a message never fails the run). */
+function noticeLine(d: NonNullable<RunReport['notices']>[number]): string {
+  const what = `${d.kind} of ${d.rule} to ${d.channel} (${d.channelType})`;
+  if (d.ok) return `  notice      ${what}: posted${d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}`;
+  if (d.code === 'DryRun') return `  notice      ${what}: would post`;
+  return `  NOTICE      ${what}: not posted: ${d.code ?? 'failed'}${d.detail ? ` (${d.detail})` : ''}`;
 }
 
 /** What every log line of a run says about the run itself. */
@@ -95,6 +106,7 @@ export function closingLogLines(report: RunReport): string[] {
   for (const u of report.unreadable) lines.push(JSON.stringify({ type: 'unreadable', at: report.at, ...u }));
   for (const u of report.unresolved) lines.push(JSON.stringify({ type: 'unresolved', at: report.at, ...u }));
   for (const b of report.batches) lines.push(JSON.stringify({ type: 'batch', at: report.at, ...b }));
+  for (const n of report.notices ?? []) lines.push(JSON.stringify({ type: 'notice', at: report.at, ...n }));
   lines.push(
     JSON.stringify({
       type: 'summary',

@@ -3,6 +3,7 @@ import { CRON_FORM } from './cron.js';
 import { DURATION_FORM } from './duration.js';
 import { HOLIDAY_FORM } from './calendar.js';
 import { WINDOW_FORM } from './window.js';
+import { channelsSchema, peopleRuleFields } from './people.js';
 
 /**
  * The shape of schedule and calendar files: the one source of truth for the runtime validator and
@@ -90,6 +91,7 @@ export const ruleSchema = z
     calendar: text("the name of a calendar declared under the file's calendars").optional(),
     targets,
     exclude: exclude.optional(),
+    ...peopleRuleFields,
   })
   .meta({ description: 'a rule: name, exactly one of offPeak, onPeak or stop, and targets' });
 
@@ -125,6 +127,7 @@ export const scheduleFileSchema = z
       .record(z.string().regex(RULE_NAME), text('a calendar file path, relative to this file, e.g. calendars/cn.yaml'))
       .meta({ description: 'calendar names mapped to calendar files, e.g. { cn: calendars/cn.yaml }' })
       .optional(),
+    channels: channelsSchema.optional(),
     rules: z.array(z.unknown()).meta({ description: 'a list of rules' }),
   })
   .meta({ description: 'an offpeak schedule file' });

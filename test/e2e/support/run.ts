@@ -6,6 +6,8 @@ import { Deadline } from '../../../lib/execute/deadline.js';
 import type { ResourceResult } from '../../../lib/execute/result.js';
 import type { RunRequest } from '../../../lib/request.js';
 import { runTick, type RunReport } from '../../../lib/run.js';
+import { createNotifier } from '../../../lib/notify/send.js';
+import type { ReceivedMessage, Robot } from '../../../lib/sandbox/hooks.js';
 import type { CallRecord, SandboxState } from '../../../lib/sandbox/gateway.js';
 import type { SaeStatus } from '../../../lib/sandbox/sae.js';
 import { parseSeed } from '../../../lib/sandbox/seed.js';
@@ -125,6 +127,10 @@ export interface RunOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Wraps the run's clients: a test steps in between the run and the cloud (a person acting mid-run). */
   readonly wrap?: (apis: CloudApis) => CloudApis;
+  /** The environment the run's notifier reads channel URLs and secrets from; without it no message is sent. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The notifier's per-attempt timeout (ms); default its own. */
+  readonly noticeTimeoutMs?: number;
 }
 
 export interface World {
@@ -138,6 +144,10 @@ export interface World {
   calls(): Promise<CallRecord[]>;
   clearCalls(): Promise<void>;
   faults(rules: unknown): Promise<void>;
+  /** Registers the group robots the sandbox's /_hooks/ receive for (POST /_sandbox/hooks). */
+  robots(list: readonly Robot[]): Promise<void>;
+  /** What the robots received (GET /_sandbox/messages). */
+  messages(): Promise<ReceivedMessage[]>;
   /** Moves sandbox time forward; returns the new sandbox time (epoch ms). */
   advance(seconds: number): Promise<number>;
   /** Sandbox time now (epoch ms). */
@@ -179,6 +189,8 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
     calls: () => adminCall<CallRecord[]>('calls'),
     clearCalls: async () => void (await adminCall('calls', 'DELETE')),
     faults: async (rules) => void (await adminCall('faults', 'POST', rules)),
+    robots: async (list) => void (await adminCall('hooks', 'POST', list)),
+    messages: () => adminCall<ReceivedMessage[]>('messages'),
     advance,
     now: () => advance(0),
     async clockTo(iso) {
@@ -240,7 +252,15 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
         const began = systemClock.now();
         const now = o.lateBy === undefined ? () => systemClock.now() : () => instant(o.at) + o.lateBy! + (systemClock.now() - began);
         const clock = { ...systemClock, now, ...(o.sleep ? { sleep: o.sleep } : {}) };
-        return await runTick(request, settings, { rules: o.rules, apis, clock, deadline });
+        // Messages are signed with the real clock, never the run's instant.
+        const notifier = o.env
+          ? createNotifier({
+              env: o.env,
+              now: () => systemClock.now(),
+              ...(o.noticeTimeoutMs !== undefined ? { timeoutMs: o.noticeTimeoutMs } : {}),
+            })
+          : undefined;
+        return await runTick(request, settings, { rules: o.rules, apis, clock, deadline, ...(notifier ? { notifier } : {}) });
       } finally {
         deadline.dispose();
       }
