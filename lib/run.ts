@@ -9,6 +9,8 @@ import type { ExecuteContext, Progress } from './execute/context.js';
 import type { Deadline } from './execute/deadline.js';
 import { executeSae } from './execute/sae.js';
 import { executeSwas } from './execute/swas.js';
+import { executeKeep } from './execute/keep.js';
+import { keepInstances } from './plan/keep.js';
 import { OUTCOMES, skippedResult, type BatchRecord, type Outcome, type ResourceResult } from './execute/result.js';
 import { narrowingOf, type RunRequest } from './request.js';
 import { deliver, type Addressed } from './notify/deliver.js';
@@ -100,10 +102,14 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     resolveTargets(intents, apis),
     announcingOnly.length ? resolveTargets(announcingOnly, apis) : undefined,
   ]);
-  const { decisions, guard } = decide(intents, resolution.selected, { at, maxStopsPerRun: settings.maxStopsPerRun, force: request.force });
+  const decided = decide(intents, resolution.selected, { at, maxStopsPerRun: settings.maxStopsPerRun, force: request.force });
+  const guard = decided.guard;
+  const decisions = keepInstances(decided.decisions, deps.rules);
 
+  // Rescales (offPeakInstances) go their own way, and so do the skips that only forget a count.
+  const keeping = decisions.filter((d) => d.rescale !== undefined);
   const acting = decisions.filter((d) => d.verdict === 'act');
-  const skipped = decisions.filter((d) => d.verdict === 'skip').map(skippedResult);
+  const skipped = decisions.filter((d) => d.verdict === 'skip' && d.rescale === undefined).map(skippedResult);
   const mark = { at: new Date(at).toISOString(), dryRun: request.dryRun };
   if (deps.onResult) for (const r of skipped) deps.onResult(r, mark);
   const batches: BatchRecord[] = [];
@@ -118,7 +124,9 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     saeBatch: settings.saeBatch,
     denied: new Map(),
     batches,
-    ...(deps.onProgress || deps.onResult ? { progress: progressOf(deps, acting.length, mark) } : {}),
+    ...(deps.onProgress || deps.onResult
+      ? { progress: progressOf(deps, acting.length + keeping.filter((d) => d.verdict === 'skip').length, mark) }
+      : {}),
   };
   const beforeStop: Addressed[] = announcing.flatMap((due) => {
     const resources = resolution.selected.get(due.rule.name) ?? announced?.selected.get(due.rule.name) ?? [];
@@ -127,9 +135,10 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
   });
   // Sent beside the stops, never before them: a slow channel cannot hold a stop back.
   const sendingBeforeStop = deliver(beforeStop, deps.notifier, request.dryRun);
-  const [sae, swas] = await Promise.all([
+  const [keep, sae, swas] = await Promise.all([
+    executeKeep(keeping, context),
     executeSae(
-      acting.filter((d) => d.resource.product === 'sae'),
+      acting.filter((d) => d.resource.product === 'sae' && d.rescale === undefined),
       context,
     ),
     // Every SWAS decision, not only those to act on: a batch's ClientToken is named by all the
@@ -139,7 +148,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
       context,
     ),
   ]);
-  const results = [...skipped, ...sae, ...swas].sort(
+  const results = [...skipped, ...keep, ...sae, ...swas].sort(
     (a, b) =>
       a.product.localeCompare(b.product) ||
       a.region.localeCompare(b.region) ||

@@ -38,6 +38,16 @@ export interface Decision {
   readonly edgeAt?: number;
   readonly catchUp: boolean;
   readonly kind: 'edge' | 'enforce' | 'manual';
+  /** SAE with `offPeakInstances`: rescale instead of stopping or starting (keep.ts). */
+  readonly rescale?: Rescale;
+}
+
+/** A rescale in place of a stop (to the off-peak count) or a start (back to the count it had). */
+export interface Rescale {
+  readonly from: number;
+  readonly to: number;
+  /** Remove the remembered count once done (the restore), or only remove it (a count a person changed). */
+  readonly forget?: boolean;
 }
 
 export interface DecideOptions {
