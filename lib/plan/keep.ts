@@ -1,5 +1,6 @@
 import type { Rule } from '../schedule/rule.js';
 import type { Decision } from './decide.js';
+import type { SaeSize } from './savings.js';
 
 /**
  * `offPeakInstances: N`: an SAE app is scaled to N at the stop edge instead of stopped, and back at
@@ -56,4 +57,19 @@ export function keepInstances(decisions: readonly Decision[], rules: readonly Ru
       rescale: { from: count, to: remembered, forget: true },
     };
   });
+}
+
+/**
+ * What a keep-N rule saves of an app: only the instances it takes away. The count it had is the
+ * remembered one while the app is scaled in (a plan at night), else the listing's.
+ */
+export function savedSize(
+  rule: Rule,
+  app: { readonly size?: SaeSize; readonly tags: Readonly<Record<string, string>> },
+): SaeSize | undefined {
+  if (!app.size) return undefined;
+  if (rule.offPeakInstances === undefined) return app.size;
+  const remembered = Number(app.tags[INSTANCES_TAG]);
+  const had = Number.isInteger(remembered) && remembered >= 1 ? remembered : app.size.instances;
+  return { ...app.size, instances: Math.max(0, had - rule.offPeakInstances) };
 }
