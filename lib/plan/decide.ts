@@ -21,6 +21,8 @@ export interface Resource {
   /** The provider's own word for the state (SWAS status, or SAE running instances). */
   readonly status: string;
   readonly namespaceId?: string;
+  /** SAE: the configured instance count, as the listing says it (keep.ts rescales by it). */
+  readonly instances?: number;
   /** SAE: configured instances and per-instance size, when the listing says them (savings need it). */
   readonly size?: SaeSize;
 }

@@ -31,7 +31,7 @@ export function keepInstances(decisions: readonly Decision[], rules: readonly Ru
     if (d.resource.product !== 'sae') return d;
     const keep = keepOf(d, byName);
     if (keep === undefined) return d;
-    const count = d.resource.size?.instances;
+    const count = d.resource.instances;
     const running = d.resource.state === 'running';
     if (d.action === 'stop') {
       if (d.verdict !== 'act' || !running || count === undefined) return d;

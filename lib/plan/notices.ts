@@ -65,7 +65,7 @@ function dueAt(rule: Rule, resource: Resource, edgeAt: number): boolean {
   if (resource.state !== 'running' && resource.state !== 'starting') return false;
   // An app kept at N instances is only touched when it runs more.
   const keep = resource.product === 'sae' ? rule.offPeakInstances : undefined;
-  return keep === undefined || resource.size === undefined || resource.size.instances > keep;
+  return keep === undefined || resource.instances === undefined || resource.instances > keep;
 }
 
 const label = (r: { product: string; region: string; name: string }) => `${r.product.toUpperCase()} ${r.region} ${r.name}`;

@@ -143,6 +143,7 @@ function saeResource(app: SaeApp): Resource {
     state,
     status: `${app.runningInstances}/${app.instances} instances running`,
     namespaceId: app.namespaceId,
+    instances: app.instances,
     ...size,
   };
 }
