@@ -1,6 +1,7 @@
 import { OffpeakError, quoteList } from './errors.js';
 import type { Narrowing } from './plan/intents.js';
 import type { Action } from './schedule/rule.js';
+import type { WakeAsk } from './wake.js';
 
 /**
  * What a door asks of one run. The Function Compute event, `offpeak run` and the tests all become
@@ -19,6 +20,8 @@ export interface RunRequest {
   readonly action?: Action;
   /** Pass the blast-radius guard. */
   readonly force: boolean;
+  /** A self-service wake instead of a tick (lib/wake.ts): start these targets now and snooze them for a while. */
+  readonly wake?: WakeAsk;
 }
 
 /** A request the schedules cannot serve; `field` names the request field for the door's message. */

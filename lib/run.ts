@@ -11,6 +11,9 @@ import { executeSae } from './execute/sae.js';
 import { executeSwas } from './execute/swas.js';
 import { executeKeep } from './execute/keep.js';
 import { keepInstances } from './plan/keep.js';
+import { onlyEnded, snoozeEndIntents } from './plan/snooze.js';
+import { forgetEndedSnoozes } from './execute/snooze.js';
+import { runWake } from './wake.js';
 import { OUTCOMES, skippedResult, type BatchRecord, type Outcome, type ResourceResult } from './execute/result.js';
 import { narrowingOf, type RunRequest } from './request.js';
 import { deliver, type Addressed } from './notify/deliver.js';
@@ -74,6 +77,8 @@ export interface RunReport {
   readonly unresolved: Array<{ product: 'sae' | 'swas'; region: string; code: string; message: string }>;
   /** Set when the blast-radius guard held the run back. */
   readonly guard?: string;
+  /** A wake's end and length (lib/wake.ts), when the run was one. */
+  readonly wake?: { readonly until: string; readonly for: number; readonly reason?: string };
   /** Messages posted to the rules' channels (only when there were any); they never fail the run. */
   readonly notices?: Delivery[];
   readonly counts: Record<Outcome, number>;
@@ -91,8 +96,12 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     request,
     deps.rules.map((r) => r.name),
   );
+  if (request.wake) return runWake(request.wake, request, settings, deps);
   const at = request.at ?? deps.clock.now();
-  const { intents, quiet } = intentsAt(deps.rules, at, settings.tick, narrowing);
+  const { intents: edgeIntents, quiet } = intentsAt(deps.rules, at, settings.tick, narrowing);
+  // Rules that let people wake their targets watch for snoozes that ended (plan/snooze.ts).
+  const snoozeRules = snoozeEndIntents(deps.rules, at, new Set(edgeIntents.map((i) => i.rule.name)), narrowing);
+  const intents = [...edgeIntents, ...snoozeRules];
   // A dry run's client cannot mutate at all; it lists and reads exactly as a real run does.
   const apis = request.dryRun ? readOnly(deps.apis) : deps.apis;
   // Rules announcing a stop edge that is not yet due list their targets too, to name them.
@@ -102,7 +111,8 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     resolveTargets(intents, apis),
     announcingOnly.length ? resolveTargets(announcingOnly, apis) : undefined,
   ]);
-  const decided = decide(intents, resolution.selected, { at, maxStopsPerRun: settings.maxStopsPerRun, force: request.force });
+  const selected = snoozeRules.length ? onlyEnded(resolution.selected, snoozeRules, at) : resolution.selected;
+  const decided = decide(intents, selected, { at, maxStopsPerRun: settings.maxStopsPerRun, force: request.force });
   const guard = decided.guard;
   const decisions = keepInstances(decided.decisions, deps.rules);
 
@@ -148,13 +158,16 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
       context,
     ),
   ]);
-  const results = [...skipped, ...keep, ...sae, ...swas].sort(
-    (a, b) =>
-      a.product.localeCompare(b.product) ||
-      a.region.localeCompare(b.region) ||
-      a.name.localeCompare(b.name) ||
-      a.action.localeCompare(b.action),
-  );
+  const forgotten = await forgetEndedSnoozes(decisions, deps.rules, context);
+  const results = [...skipped, ...keep, ...sae, ...swas]
+    .map((r) => withSnoozeNote(r, forgotten))
+    .sort(
+      (a, b) =>
+        a.product.localeCompare(b.product) ||
+        a.region.localeCompare(b.region) ||
+        a.name.localeCompare(b.name) ||
+        a.action.localeCompare(b.action),
+    );
 
   const unresolved = resolution.failures.map((f) => ({
     product: f.product,
@@ -177,7 +190,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     tick: settings.tick,
     dryRun: request.dryRun,
     rules: [
-      ...intents.map(({ rule, intent }) => ({ name: rule.name, action: intent.action, reason: intent.reason })),
+      ...edgeIntents.map(({ rule, intent }) => ({ name: rule.name, action: intent.action, reason: intent.reason })),
       ...quiet.map((q: Quiet) => ({ name: q.rule, reason: q.reason })),
     ],
     results,
@@ -190,6 +203,12 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     counts,
     ok,
   };
+}
+
+/** A result with what became of its ended snooze tag, if it had one. */
+function withSnoozeNote(result: ResourceResult, forgotten: ReadonlyMap<string, string>): ResourceResult {
+  const note = forgotten.get(`${result.product}:${result.region}:${result.id}`);
+  return note ? { ...result, detail: result.detail ? `${result.detail}; ${note}` : note } : result;
 }
 
 function progressOf(deps: RunDeps, total: number, mark: { at: string; dryRun: boolean }): Progress {

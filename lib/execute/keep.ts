@@ -82,7 +82,7 @@ async function keepOne(d: Decision, ctx: ExecuteContext): Promise<ResourceResult
 }
 
 /** The change order once it has ended, or once it has been seen stuck STUCK_READS times. */
-async function follow(region: string, orderId: string, ctx: ExecuteContext): Promise<SaeChangeOrder> {
+export async function follow(region: string, orderId: string, ctx: ExecuteContext): Promise<SaeChangeOrder> {
   let poll = ctx.pollMs;
   for (let stuck = 0; ;) {
     await pause(ctx, poll, `following change order ${orderId}`);

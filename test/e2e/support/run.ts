@@ -7,6 +7,7 @@ import type { ResourceResult } from '../../../lib/execute/result.js';
 import type { RunRequest } from '../../../lib/request.js';
 import { runTick, type RunReport } from '../../../lib/run.js';
 import { createNotifier } from '../../../lib/notify/send.js';
+import type { WakeAsk } from '../../../lib/wake.js';
 import type { ReceivedMessage, Robot } from '../../../lib/sandbox/hooks.js';
 import type { CallRecord, SandboxState } from '../../../lib/sandbox/gateway.js';
 import type { SaeStatus } from '../../../lib/sandbox/sae.js';
@@ -129,6 +130,8 @@ export interface RunOptions {
   readonly wrap?: (apis: CloudApis) => CloudApis;
   /** The environment the run's notifier reads channel URLs and secrets from; without it no message is sent. */
   readonly env?: Readonly<Record<string, string>>;
+  /** A self-service wake instead of a tick (the CLI's `offpeak wake`, the event's `wake`). */
+  readonly wake?: WakeAsk;
   /** The notifier's per-attempt timeout (ms); default its own. */
   readonly noticeTimeoutMs?: number;
 }
@@ -241,11 +244,12 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
         });
         // A timer's tick, or a person's narrowed request: the doors make nothing else.
         const request: RunRequest = {
-          trigger: o.only ? 'manual' : 'timer',
+          trigger: o.only || o.wake ? 'manual' : 'timer',
           at: instant(o.at),
           dryRun: o.dryRun ?? false,
           force: o.force ?? false,
           ...o.only,
+          ...(o.wake ? { wake: o.wake } : {}),
         };
         const apis = o.wrap ? o.wrap(connected) : connected;
         // The run's own clock: real time, or (lateBy) its instant plus the delay and the time since.
