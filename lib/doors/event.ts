@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { OffpeakError, quote, QUOTE_MAX, quoteList } from '../errors.js';
 import { parseInstant } from '../schedule/instant.js';
+import { parseDuration } from '../schedule/duration.js';
 import { RULE_NAME } from '../schedule/schema.js';
 import type { RunRequest } from '../request.js';
 
@@ -29,10 +30,17 @@ const manualEvent = z.strictObject({
   rules: z.array(z.string().regex(RULE_NAME)).min(1).optional(),
   action: z.enum(['stop', 'start']).optional(),
   force: z.boolean().optional(),
+  wake: z
+    .strictObject({
+      targets: z.array(z.string().min(1).max(128)).min(1).max(100),
+      for: z.string(),
+      reason: z.string().max(200).optional(),
+    })
+    .optional(),
 });
 
 const MANUAL_FORM =
-  '{"at"?: ISO instant, "dryRun"?: true|false, "rules"?: ["rule-name", ...], "action"?: "stop"|"start", "force"?: true|false}';
+  '{"at"?: ISO instant, "dryRun"?: true|false, "rules"?: ["rule-name", ...], "action"?: "stop"|"start", "force"?: true|false} or {"wake": {"targets": [...], "for": "3h", "reason"?: text}}';
 
 /**
  * Reads the raw event (FC passes a Buffer). An empty event is a manual run at "now".
@@ -80,6 +88,16 @@ export function parseEvent(raw: Buffer | string | undefined | null): RunRequest 
     throw new EventError(`field "${field}": ${issue.message}; a manual event is ${MANUAL_FORM}`);
   }
   const event = manual.data;
+  let wake: RunRequest['wake'];
+  if (event.wake) {
+    // A wake is its own request: it does not narrow a tick.
+    const other = (['rules', 'action', 'force'] as const).filter((k) => event[k] !== undefined);
+    if (other.length) throw new EventError(`field "wake" goes alone (with "at" and "dryRun" at most); leave out ${fieldList(other)}`);
+    const ms = parseDuration(event.wake.for);
+    if (ms === undefined || ms === 0)
+      throw new EventError(`field "wake.for": ${quote(event.wake.for)} is not a positive duration such as "3h"`);
+    wake = { targets: event.wake.targets, for: ms, ...(event.wake.reason ? { reason: event.wake.reason } : {}) };
+  }
   let at: number | undefined;
   if (event.at !== undefined) {
     const parsed = parseInstant(event.at);
@@ -93,6 +111,7 @@ export function parseEvent(raw: Buffer | string | undefined | null): RunRequest 
     ...(event.rules ? { rules: event.rules } : {}),
     ...(event.action ? { action: event.action } : {}),
     force: event.force ?? false,
+    ...(wake ? { wake } : {}),
   };
 }
 

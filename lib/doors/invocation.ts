@@ -12,6 +12,7 @@ import { runTick, type RunReport } from '../run.js';
 import { createNotifier } from '../notify/send.js';
 import { RequestError } from '../request.js';
 import { loadRules, SchedulesInvalid } from './schedule-files.js';
+import { WakeError } from '../wake.js';
 
 /**
  * A Function Compute invocation as a run: the event and context in, the report out. Every mistake
@@ -89,5 +90,6 @@ function inputMessage(error: unknown): string | undefined {
   if (error instanceof EventError) return `event: ${error.message}`;
   if (error instanceof RequestError) return `event: field "${error.field}": ${error.message}`;
   if (error instanceof CredentialsError) return error.message;
+  if (error instanceof WakeError) return `event: field "wake": ${error.message}`;
   return undefined;
 }

@@ -52,10 +52,10 @@ export function failureLine(report: RunReport): string {
 
 /** The report as text. */
 export function reportText(report: RunReport): string {
-  const lines = [
-    `offpeak run at ${report.at} (tick ${formatDuration(report.tick)})${report.dryRun ? ' — DRY RUN, nothing was changed' : ''}`,
-    '',
-  ];
+  const head = report.wake
+    ? `offpeak wake at ${report.at} until ${report.wake.until} (${formatDuration(report.wake.for)})`
+    : `offpeak run at ${report.at} (tick ${formatDuration(report.tick)})`;
+  const lines = [`${head}${report.dryRun ? ' — DRY RUN, nothing was changed' : ''}`, ''];
   for (const rule of report.rules) lines.push(`  ${rule.name.padEnd(24)} ${rule.action ? `${rule.action}: ` : ''}${rule.reason}`);
   if (report.results.length) lines.push('');
   for (const r of report.results) {
