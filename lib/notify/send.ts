@@ -158,5 +158,6 @@ async function attempt1(doFetch: typeof fetch, type: Channel['type'], url: strin
   const code = json?.errcode ?? json?.code ?? json?.StatusCode;
   if (json === undefined || code === undefined || code === 0) return { ok: true };
   const message = json.errmsg ?? json.msg ?? json.StatusMessage;
-  return { ok: false, retry: false, code: String(code), detail: typeof message === 'string' ? clean(message) : 'refused' };
+  const shown = typeof code === 'number' || typeof code === 'string' ? String(code) : 'Refused';
+  return { ok: false, retry: false, code: shown, detail: typeof message === 'string' ? clean(message) : 'refused' };
 }

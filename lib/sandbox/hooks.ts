@@ -10,12 +10,12 @@ import { CHANNEL_TYPES, type ChannelType } from '../schedule/people.js';
  * `GET /_sandbox/messages`. Robots are registered with `POST /_sandbox/hooks`; a token nobody
  * registered is refused, as an unknown one is by the service.
  *
- * | type | path (the real URL's path and query) | signature |
- * |---|---|---|
- * | dingtalk | `/_hooks/dingtalk/robot/send?access_token=T[&timestamp=MS&sign=S]` | with a secret: HmacSHA256(secret, ts+"\n"+secret), Base64, URL-encoded; ts within 1 hour |
- * | lark | `/_hooks/lark/open-apis/bot/v2/hook/T` | with a secret: body timestamp (s) and sign = Base64(HmacSHA256(key ts+"\n"+secret, "")); ts within 1 hour |
- * | wecom | `/_hooks/wecom/cgi-bin/webhook/send?key=K` | none: the key is the credential |
- * | webhook | `/_hooks/webhook/ID` | none |
+ * - dingtalk `/_hooks/dingtalk/robot/send?access_token=T[&timestamp=MS&sign=S]`: with a secret,
+ *   sign = URL-encoded Base64 HmacSHA256(secret, ts + "\n" + secret), ts within an hour.
+ * - lark `/_hooks/lark/open-apis/bot/v2/hook/T`: with a secret, the body's timestamp (s) and
+ *   sign = Base64 HmacSHA256(key ts + "\n" + secret, empty data), ts within an hour.
+ * - wecom `/_hooks/wecom/cgi-bin/webhook/send?key=K`: no signature; the key is the credential.
+ * - webhook `/_hooks/webhook/ID`: no signature.
  *
  * The error codes are those the services' pages give (DingTalk 310000 for a failed security check,
  * Lark 19021 for a failed signature, WeCom 93000 for an unknown key); an unknown DingTalk token's
@@ -146,7 +146,10 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 
 function textOf(type: ChannelType, body: unknown): string | undefined {
   if (!isObject(body)) return undefined;
-  const part = (key: string) => (isObject(body[key]) ? (body[key] as Record<string, unknown>) : {});
+  const part = (key: string): Record<string, unknown> => {
+    const value = body[key];
+    return isObject(value) ? value : {};
+  };
   switch (type) {
     case 'dingtalk':
       return str(part('markdown').text) ?? str(part('text').content);
