@@ -74,6 +74,29 @@ describe.each([
   });
 });
 
+describe('announcing a wake', () => {
+  it('a rule with channels announces the wake there, with the end in its zone and the reason', async () => {
+    const announced = rulesFrom(
+      devNights(['wake: 4h', 'notify: { channels: [ops] }']).replace(
+        'rules:',
+        'channels:\n  ops: { type: wecom, urlEnv: WECOM_URL }\nrules:',
+      ),
+    );
+    await world.robots([{ type: 'wecom', token: 'k1' }]);
+    const env = { WECOM_URL: `${world.url}/_hooks/wecom/cgi-bin/webhook/send?key=k1` };
+    const report = await world.run({
+      at: '2036-11-25T21:00:00+08:00',
+      rules: announced,
+      env,
+      wake: { targets: ['dev-api'], for: HOUR, reason: 'demo' },
+    });
+
+    expect(report.notices?.map((n) => [n.kind, n.channel, n.ok])).toEqual([['wake', 'ops', true]]);
+    const [message] = await world.messages();
+    expect(message?.text).toContain('offpeak: dev-api woken until Tue 2036-11-25 22:00 +08:00 (1h): demo');
+  });
+});
+
 describe('what a wake refuses', () => {
   it('a rule without wake, a name that matches nothing, and a wake longer than the rule allows, before any change', async () => {
     const none = rulesFrom(devNights());
