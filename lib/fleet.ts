@@ -54,6 +54,10 @@ export async function runFleet(request: RunRequest, settings: FleetSettings, dep
       'accounts',
       `no account named ${quoteList(unknown)}; the schedules declare ${quoteList(names, 20) || 'no accounts'}`,
     );
+  // A wake starts named targets now (lib/wake.ts): in the function's own account, where its tags and
+  // starts are signed; targets in member accounts are not reached by a wake (docs/operating.md).
+  if (request.wake)
+    return runTick(request, settings, { ...deps, rules: rulesInAccount(deps.rules, undefined), apis: await deps.connect(undefined) });
   const narrowing = narrowingOf(
     request,
     deps.rules.map((r) => r.name),

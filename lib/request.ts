@@ -1,6 +1,7 @@
 import { OffpeakError, quoteList } from './errors.js';
 import type { Narrowing } from './plan/intents.js';
 import type { Action } from './schedule/rule.js';
+import type { WakeAsk } from './wake.js';
 
 /**
  * What a door asks of one run. The Function Compute event, `offpeak run` and the tests all become
@@ -21,6 +22,8 @@ export interface RunRequest {
   readonly force: boolean;
   /** Only the targets of these member accounts (schedule `accounts`); never fans out (lib/fleet.ts). */
   readonly accounts?: readonly string[];
+  /** A self-service wake instead of a tick (lib/wake.ts): start these targets now and snooze them for a while. */
+  readonly wake?: WakeAsk;
 }
 
 /** A request the schedules cannot serve; `field` names the request field for the door's message. */

@@ -9,8 +9,16 @@ import type { ExecuteContext, Progress } from './execute/context.js';
 import type { Deadline } from './execute/deadline.js';
 import { executeSae } from './execute/sae.js';
 import { executeSwas } from './execute/swas.js';
+import { executeKeep } from './execute/keep.js';
+import { keepInstances } from './plan/keep.js';
+import { onlyEnded, snoozeEndIntents } from './plan/snooze.js';
+import { forgetEndedSnoozes } from './execute/snooze.js';
+import { runWake } from './wake.js';
 import { OUTCOMES, skippedResult, type BatchRecord, type Outcome, type ResourceResult } from './execute/result.js';
 import { narrowingOf, type RunRequest } from './request.js';
+import { deliver, type Addressed } from './notify/deliver.js';
+import type { Delivery, Notifier } from './notify/send.js';
+import { beforeStopDue, beforeStopNotice, failureNotices, summaryNotices } from './plan/notices.js';
 import type { Action, Rule } from './schedule/rule.js';
 
 /**
@@ -43,6 +51,8 @@ export interface RunDeps {
    * as they finish), so the function's log grows with the run instead of all at its end.
    */
   readonly onResult?: (result: ResourceResult, run: { readonly at: string; readonly dryRun: boolean }) => void;
+  /** Posts the rules' notices (lib/notify); without it a run sends none and reports so. */
+  readonly notifier?: Notifier;
 }
 
 export interface RuleSummary {
@@ -67,6 +77,10 @@ export interface RunReport {
   readonly unresolved: Array<{ product: 'sae' | 'swas'; region: string; code: string; message: string }>;
   /** Set when the blast-radius guard held the run back. */
   readonly guard?: string;
+  /** A wake's end and length (lib/wake.ts), when the run was one. */
+  readonly wake?: { readonly until: string; readonly for: number; readonly reason?: string };
+  /** Messages posted to the rules' channels (only when there were any); they never fail the run. */
+  readonly notices?: Delivery[];
   readonly counts: Record<Outcome, number>;
   /** False when anything failed or was deferred: the function then fails, and FC retries. */
   readonly ok: boolean;
@@ -98,15 +112,30 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     request,
     deps.rules.map((r) => r.name),
   );
+  if (request.wake) return runWake(request.wake, request, settings, deps);
   const at = request.at ?? deps.clock.now();
-  const { intents, quiet } = intentsAt(deps.rules, at, settings.tick, narrowing);
+  const { intents: edgeIntents, quiet } = intentsAt(deps.rules, at, settings.tick, narrowing);
+  // Rules that let people wake their targets watch for snoozes that ended (plan/snooze.ts).
+  const snoozeRules = snoozeEndIntents(deps.rules, at, new Set(edgeIntents.map((i) => i.rule.name)), narrowing);
+  const intents = [...edgeIntents, ...snoozeRules];
   // A dry run's client cannot mutate at all; it lists and reads exactly as a real run does.
   const apis = request.dryRun ? readOnly(deps.apis) : deps.apis;
-  const resolution = await resolveTargets(intents, apis);
-  const { decisions, guard } = decide(intents, resolution.selected, { at, maxStopsPerRun: settings.maxStopsPerRun, force: request.force });
+  // Rules announcing a stop edge that is not yet due list their targets too, to name them.
+  const announcing = beforeStopDue(deps.rules, at, settings.tick, narrowing);
+  const announcingOnly = announcing.filter((d) => !intents.some((i) => i.rule.name === d.rule.name));
+  const [resolution, announced] = await Promise.all([
+    resolveTargets(intents, apis),
+    announcingOnly.length ? resolveTargets(announcingOnly, apis) : undefined,
+  ]);
+  const selected = snoozeRules.length ? onlyEnded(resolution.selected, snoozeRules, at) : resolution.selected;
+  const decided = decide(intents, selected, { at, maxStopsPerRun: settings.maxStopsPerRun, force: request.force });
+  const guard = decided.guard;
+  const decisions = keepInstances(decided.decisions, deps.rules);
 
+  // Rescales (offPeakInstances) go their own way, and so do the skips that only forget a count.
+  const keeping = decisions.filter((d) => d.rescale !== undefined);
   const acting = decisions.filter((d) => d.verdict === 'act');
-  const skipped = decisions.filter((d) => d.verdict === 'skip').map(skippedResult);
+  const skipped = decisions.filter((d) => d.verdict === 'skip' && d.rescale === undefined).map(skippedResult);
   const mark = { at: new Date(at).toISOString(), dryRun: request.dryRun };
   if (deps.onResult) for (const r of skipped) deps.onResult(r, mark);
   const batches: BatchRecord[] = [];
@@ -121,11 +150,21 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     saeBatch: settings.saeBatch,
     denied: new Map(),
     batches,
-    ...(deps.onProgress || deps.onResult ? { progress: progressOf(deps, acting.length, mark) } : {}),
+    ...(deps.onProgress || deps.onResult
+      ? { progress: progressOf(deps, acting.length + keeping.filter((d) => d.verdict === 'skip').length, mark) }
+      : {}),
   };
-  const [sae, swas] = await Promise.all([
+  const beforeStop: Addressed[] = announcing.flatMap((due) => {
+    const resources = resolution.selected.get(due.rule.name) ?? announced?.selected.get(due.rule.name) ?? [];
+    const notice = beforeStopNotice(due, resources, at);
+    return notice ? [{ notice, channels: due.rule.notify!.channels }] : [];
+  });
+  // Sent beside the stops, never before them: a slow channel cannot hold a stop back.
+  const sendingBeforeStop = deliver(beforeStop, deps.notifier, request.dryRun);
+  const [keep, sae, swas] = await Promise.all([
+    executeKeep(keeping, context),
     executeSae(
-      acting.filter((d) => d.resource.product === 'sae'),
+      acting.filter((d) => d.resource.product === 'sae' && d.rescale === undefined),
       context,
     ),
     // Every SWAS decision, not only those to act on: a batch's ClientToken is named by all the
@@ -135,13 +174,16 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
       context,
     ),
   ]);
-  const results = [...skipped, ...sae, ...swas].sort(
-    (a, b) =>
-      a.product.localeCompare(b.product) ||
-      a.region.localeCompare(b.region) ||
-      a.name.localeCompare(b.name) ||
-      a.action.localeCompare(b.action),
-  );
+  const forgotten = await forgetEndedSnoozes(decisions, deps.rules, context);
+  const results = [...skipped, ...keep, ...sae, ...swas]
+    .map((r) => withSnoozeNote(r, forgotten))
+    .sort(
+      (a, b) =>
+        a.product.localeCompare(b.product) ||
+        a.region.localeCompare(b.region) ||
+        a.name.localeCompare(b.name) ||
+        a.action.localeCompare(b.action),
+    );
 
   const unresolved = resolution.failures.map((f) => ({
     product: f.product,
@@ -149,6 +191,13 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     code: f.error.code,
     message: f.error.message,
   }));
+  const facts = { at, results, unresolved, ...(guard ? { guard } : {}) };
+  const ran = intents.map((i) => i.rule);
+  const afterRun: Addressed[] = [...failureNotices(ran, facts), ...summaryNotices(ran, facts)].map((notice) => ({
+    notice,
+    channels: ran.find((r) => r.name === notice.rule)!.notify!.channels,
+  }));
+  const notices = [...(await sendingBeforeStop), ...(await deliver(afterRun, deps.notifier, request.dryRun))];
   const counts = countOutcomes(results);
   // A missing explicit id is reported, not failed: retrying the run would not make it appear.
   const ok = counts.failed === 0 && counts.deferred === 0 && unresolved.length === 0 && guard === undefined;
@@ -157,7 +206,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     tick: settings.tick,
     dryRun: request.dryRun,
     rules: [
-      ...intents.map(({ rule, intent }) => ({ name: rule.name, action: intent.action, reason: intent.reason })),
+      ...edgeIntents.map(({ rule, intent }) => ({ name: rule.name, action: intent.action, reason: intent.reason })),
       ...quiet.map((q: Quiet) => ({ name: q.rule, reason: q.reason })),
     ],
     results,
@@ -166,9 +215,16 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     unreadable: resolution.unreadable,
     unresolved,
     ...(guard ? { guard } : {}),
+    ...(notices.length ? { notices } : {}),
     counts,
     ok,
   };
+}
+
+/** A result with what became of its ended snooze tag, if it had one. */
+function withSnoozeNote(result: ResourceResult, forgotten: ReadonlyMap<string, string>): ResourceResult {
+  const note = forgotten.get(`${result.product}:${result.region}:${result.id}`);
+  return note ? { ...result, detail: result.detail ? `${result.detail}; ${note}` : note } : result;
 }
 
 function progressOf(deps: RunDeps, total: number, mark: { at: string; dryRun: boolean }): Progress {

@@ -83,6 +83,15 @@ export interface SaeApi {
   batchStop(region: string, namespaceId: string, appIds: readonly string[]): Promise<string>;
   batchStart(region: string, namespaceId: string, appIds: readonly string[]): Promise<string>;
   describeChangeOrder(region: string, changeOrderId: string): Promise<SaeChangeOrder>;
+  /**
+   * RescaleApplication: a running app to `replicas` instances; returns the change order id.
+   * `serves` says which edge it serves, so a run whose stops are held refuses a scale-in only.
+   */
+  rescale(region: string, appId: string, replicas: number, serves: 'stop' | 'start'): Promise<string>;
+  /** TagResources: sets tags on apps (ResourceType application). */
+  tag(region: string, appIds: readonly string[], tags: Readonly<Record<string, string>>): Promise<void>;
+  /** UntagResources: removes tag keys from apps. */
+  untag(region: string, appIds: readonly string[], keys: readonly string[]): Promise<void>;
 }
 
 /** A SWAS instance as ListInstances shows it. */
@@ -109,6 +118,10 @@ export interface SwasApi {
   /** StopInstances (1 to 100 ids) with an idempotency token. */
   stopInstances(region: string, instanceIds: readonly string[], clientToken: string): Promise<void>;
   startInstances(region: string, instanceIds: readonly string[], clientToken: string): Promise<void>;
+  /** TagResources: sets tags on instances (ResourceType instance). */
+  tag(region: string, instanceIds: readonly string[], tags: Readonly<Record<string, string>>): Promise<void>;
+  /** UntagResources: removes tag keys from instances. */
+  untag(region: string, instanceIds: readonly string[], keys: readonly string[]): Promise<void>;
 }
 
 /** One account's clients. */

@@ -38,7 +38,7 @@ export type ApiCall =
       readonly product: 'sae';
       readonly region: string;
       readonly action: string;
-      readonly method: 'GET' | 'PUT';
+      readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE';
       readonly pathname: string;
       readonly query: Query;
     }

@@ -8,7 +8,7 @@ import type { CloudApis } from './api.js';
  * no `if (dryRun)`: the refusal arrives as an error and becomes the result (`would-stop`, `held`).
  */
 
-export type Mutation = 'stop' | 'start';
+export type Mutation = 'stop' | 'start' | 'tag';
 
 /** Why a call was refused: a dry run refuses every mutation, the guard only stops. */
 export type RefusalReason = 'dry-run' | 'guard';
@@ -37,6 +37,7 @@ const refuse = (reason: RefusalReason, mutation: Mutation, call: string) => (): 
 export function refusing(apis: CloudApis, mutations: readonly Mutation[], reason: RefusalReason): CloudApis {
   const stop = mutations.includes('stop');
   const start = mutations.includes('start');
+  const tags = mutations.includes('tag');
   return {
     sae: {
       listApplications: (region, filter, unreadable) => apis.sae.listApplications(region, filter, unreadable),
@@ -46,6 +47,12 @@ export function refusing(apis: CloudApis, mutations: readonly Mutation[], reason
       batchStop: stop ? refuse(reason, 'stop', 'BatchStopApplications') : (region, ns, ids) => apis.sae.batchStop(region, ns, ids),
       start: start ? refuse(reason, 'start', 'StartApplication') : (region, appId) => apis.sae.start(region, appId),
       batchStart: start ? refuse(reason, 'start', 'BatchStartApplications') : (region, ns, ids) => apis.sae.batchStart(region, ns, ids),
+      rescale: (region, appId, replicas, serves) =>
+        (serves === 'stop' ? stop : start)
+          ? refuse(reason, serves, 'RescaleApplication')()
+          : apis.sae.rescale(region, appId, replicas, serves),
+      tag: tags ? refuse(reason, 'tag', 'TagResources') : (region, ids, t) => apis.sae.tag(region, ids, t),
+      untag: tags ? refuse(reason, 'tag', 'UntagResources') : (region, ids, keys) => apis.sae.untag(region, ids, keys),
     },
     swas: {
       listInstances: (region, filter, unreadable) => apis.swas.listInstances(region, filter, unreadable),
@@ -53,9 +60,11 @@ export function refusing(apis: CloudApis, mutations: readonly Mutation[], reason
       startInstances: start
         ? refuse(reason, 'start', 'StartInstances')
         : (region, ids, token) => apis.swas.startInstances(region, ids, token),
+      tag: tags ? refuse(reason, 'tag', 'TagResources') : (region, ids, t) => apis.swas.tag(region, ids, t),
+      untag: tags ? refuse(reason, 'tag', 'UntagResources') : (region, ids, keys) => apis.swas.untag(region, ids, keys),
     },
   };
 }
 
 /** Clients that only read: what dry runs and `offpeak plan --resolve` hold. */
-export const readOnly = (apis: CloudApis): CloudApis => refusing(apis, ['stop', 'start'], 'dry-run');
+export const readOnly = (apis: CloudApis): CloudApis => refusing(apis, ['stop', 'start', 'tag'], 'dry-run');

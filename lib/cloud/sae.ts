@@ -17,11 +17,18 @@ const ROUTES = {
   BatchStopApplications: ['PUT', '/pop/v1/sam/app/batchStopApplications'],
   BatchStartApplications: ['PUT', '/pop/v1/sam/app/batchStartApplications'],
   DescribeChangeOrder: ['GET', '/pop/v1/sam/changeorder/DescribeChangeOrder'],
-} as const satisfies Record<string, readonly ['GET' | 'PUT', string]>;
+  RescaleApplication: ['PUT', '/pop/v1/sam/app/rescaleApplication'],
+  // Tags (标签管理): TagResources POST /tags, UntagResources DELETE /tags; RegionId, ResourceType
+  // "application", ResourceIds and Tags/TagKeys as JSON text (AlibabaCloudDocs/sae: API参考/标签管理/).
+  TagResources: ['POST', '/tags'],
+  UntagResources: ['DELETE', '/tags'],
+} as const satisfies Record<string, readonly ['GET' | 'PUT' | 'POST' | 'DELETE', string]>;
 
 type Action = keyof typeof ROUTES;
 
 const PAGE_SIZE = 100;
+/** Resources per tag call: 50, as ListTagResources pages and the other products' TagResources take. */
+const TAG_IDS = 50;
 /**
  * DescribeChangeOrder's Status and SubStatus (the SDK's model, aliyun/alibabacloud-typescript-sdk
  * sae-20190506/src/models/DescribeChangeOrderResponseBodyData.ts; docs/reference/alibaba-cloud-facts.md §1.5):
@@ -48,6 +55,8 @@ export function createSaeApi(options: CloudOptions): SaeApi {
         const [method, pathname] = ROUTES[action];
         const body = await callApi({ product: 'sae', region, action, method, pathname, query });
         const r = new ResponseReader('sae', action);
+        // The tag APIs answer `Data: true` rather than an object.
+        if (action === 'TagResources' || action === 'UntagResources') return read({}, r);
         return read(r.object(body.Data, 'Data'), r);
       },
       region,
@@ -126,6 +135,29 @@ export function createSaeApi(options: CloudOptions): SaeApi {
     start: (region, appId) => run(region, 'StartApplication', { AppId: appId }, changeOrderId),
     batchStop: (region, namespaceId, appIds) => batch(region, 'BatchStopApplications', namespaceId, appIds),
     batchStart: (region, namespaceId, appIds) => batch(region, 'BatchStartApplications', namespaceId, appIds),
+
+    rescale: (region, appId, replicas) => run(region, 'RescaleApplication', { AppId: appId, Replicas: String(replicas) }, changeOrderId),
+
+    async tag(region, appIds, tags) {
+      const pairs = Object.entries(tags).map(([key, value]) => ({ key, value }));
+      for (const ids of chunks([...new Set(appIds)], TAG_IDS))
+        await run(
+          region,
+          'TagResources',
+          { RegionId: region, ResourceType: 'application', ResourceIds: JSON.stringify(ids), Tags: JSON.stringify(pairs) },
+          () => undefined,
+        );
+    },
+
+    async untag(region, appIds, keys) {
+      for (const ids of chunks([...new Set(appIds)], TAG_IDS))
+        await run(
+          region,
+          'UntagResources',
+          { RegionId: region, ResourceType: 'application', ResourceIds: JSON.stringify(ids), TagKeys: JSON.stringify(keys) },
+          () => undefined,
+        );
+    },
 
     describeChangeOrder(region, id) {
       return run(region, 'DescribeChangeOrder', { ChangeOrderId: id }, (data, r): SaeChangeOrder => {

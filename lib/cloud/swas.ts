@@ -13,7 +13,7 @@ const MAX_IDS = MAX_IDS_PER_CALL;
 const PAGE_SIZE = 100;
 const MAX_TAGS = 20;
 
-type Action = 'ListInstances' | 'StopInstances' | 'StartInstances';
+type Action = 'ListInstances' | 'StopInstances' | 'StartInstances' | 'TagResources' | 'UntagResources';
 
 /** SwasApi for one account; every call goes through `options.gate`. */
 export function createSwasApi(options: CloudOptions): SwasApi {
@@ -80,9 +80,36 @@ export function createSwasApi(options: CloudOptions): SwasApi {
       return [...found.values()];
     },
 
+    // Tags (2020-06-01 TagResources/UntagResources): ResourceType "instance", ResourceId.N, Tag.N.Key/Value or
+    // TagKey.N, as @alicloud/swas-open20200601 flattens them; at most 50 resources and 20 tags a call.
+    async tag(region, instanceIds, tags) {
+      const query: Record<string, string> = { RegionId: region, ResourceType: 'instance' };
+      Object.entries(tags).forEach(([key, value], i) => {
+        query[`Tag.${i + 1}.Key`] = key;
+        query[`Tag.${i + 1}.Value`] = value;
+      });
+      for (const ids of chunks([...new Set(instanceIds)], 50))
+        await run(region, 'TagResources', { ...query, ...numbered('ResourceId', ids) }, () => undefined);
+    },
+
+    async untag(region, instanceIds, keys) {
+      for (const ids of chunks([...new Set(instanceIds)], 50))
+        await run(
+          region,
+          'UntagResources',
+          { RegionId: region, ResourceType: 'instance', ...numbered('ResourceId', ids), ...numbered('TagKey', keys) },
+          () => undefined,
+        );
+    },
+
     stopInstances: (region, instanceIds, clientToken) => change('StopInstances', region, instanceIds, clientToken),
     startInstances: (region, instanceIds, clientToken) => change('StartInstances', region, instanceIds, clientToken),
   };
+}
+
+/** A list as RPC's repeated parameters: `Name.1`, `Name.2`, … */
+function numbered(name: string, values: readonly string[]): Record<string, string> {
+  return Object.fromEntries(values.map((value, i) => [`${name}.${i + 1}`, value]));
 }
 
 function listQuery(region: string, filter: SwasInstanceFilter): Record<string, string> {

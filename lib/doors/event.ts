@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { OffpeakError, quote, QUOTE_MAX, quoteList } from '../errors.js';
 import { parseInstant } from '../schedule/instant.js';
+import { parseDuration } from '../schedule/duration.js';
 import { RULE_NAME } from '../schedule/schema.js';
 import { ACCOUNT_NAME } from '../schedule/accounts.js';
 import type { RunRequest } from '../request.js';
@@ -32,10 +33,17 @@ const manualEvent = z.strictObject({
   force: z.boolean().optional(),
   /** Only these member accounts: what a run that fans out sends each account's run (lib/fleet.ts). */
   accounts: z.array(z.string().regex(ACCOUNT_NAME)).min(1).optional(),
+  wake: z
+    .strictObject({
+      targets: z.array(z.string().min(1).max(128)).min(1).max(100),
+      for: z.string(),
+      reason: z.string().max(200).optional(),
+    })
+    .optional(),
 });
 
 const MANUAL_FORM =
-  '{"at"?: ISO instant, "dryRun"?: true|false, "rules"?: ["rule-name", ...], "action"?: "stop"|"start", "force"?: true|false, "accounts"?: ["account-name", ...]}';
+  '{"at"?: ISO instant, "dryRun"?: true|false, "rules"?: ["rule-name", ...], "action"?: "stop"|"start", "force"?: true|false, "accounts"?: ["account-name", ...]} or {"wake": {"targets": [...], "for": "3h", "reason"?: text}}';
 
 /**
  * Reads the raw event (FC passes a Buffer). An empty event is a manual run at "now".
@@ -83,6 +91,16 @@ export function parseEvent(raw: Buffer | string | undefined | null): RunRequest 
     throw new EventError(`field "${field}": ${issue.message}; a manual event is ${MANUAL_FORM}`);
   }
   const event = manual.data;
+  let wake: RunRequest['wake'];
+  if (event.wake) {
+    // A wake is its own request: it does not narrow a tick.
+    const other = (['rules', 'action', 'force'] as const).filter((k) => event[k] !== undefined);
+    if (other.length) throw new EventError(`field "wake" goes alone (with "at" and "dryRun" at most); leave out ${fieldList(other)}`);
+    const ms = parseDuration(event.wake.for);
+    if (ms === undefined || ms === 0)
+      throw new EventError(`field "wake.for": ${quote(event.wake.for)} is not a positive duration such as "3h"`);
+    wake = { targets: event.wake.targets, for: ms, ...(event.wake.reason ? { reason: event.wake.reason } : {}) };
+  }
   let at: number | undefined;
   if (event.at !== undefined) {
     const parsed = parseInstant(event.at);
@@ -97,6 +115,7 @@ export function parseEvent(raw: Buffer | string | undefined | null): RunRequest 
     ...(event.action ? { action: event.action } : {}),
     force: event.force ?? false,
     ...(event.accounts ? { accounts: event.accounts } : {}),
+    ...(wake ? { wake } : {}),
   };
 }
 

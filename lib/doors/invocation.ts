@@ -12,8 +12,10 @@ import { calendarLogLine, closingLogLines, failureLine, resourceLogLine, type Ru
 import { calendarNotices } from '../schedule/warnings.js';
 import { runFleet } from '../fleet.js';
 import type { RunReport } from '../run.js';
+import { createNotifier } from '../notify/send.js';
 import { RequestError } from '../request.js';
 import { loadRules, SchedulesInvalid } from './schedule-files.js';
+import { WakeError } from '../wake.js';
 
 /**
  * A Function Compute invocation as a run: the event and context in, the report out. Every mistake
@@ -80,6 +82,8 @@ export async function runInvocation(
     });
     // Each resource is logged as it finishes: a run cut short by FC still leaves what it did.
     const onResult = (result: ResourceResult, run: RunMark) => deps.log(resourceLogLine(result, run));
+    // Messages sign with the clock's time, never the event's `at` (robots refuse a timestamp an hour off).
+    const notifier = createNotifier({ env: deps.env, now: () => deps.clock.now(), allows: (ms) => deadline.allows(ms) });
     const dispatch = accounts.size > 0 ? shardDispatcher(context, credentials, settings) : undefined;
     const report = await runFleet(request, settings, {
       rules,
@@ -89,6 +93,7 @@ export async function runInvocation(
       clock: deps.clock,
       deadline,
       onResult,
+      notifier,
     });
     for (const line of closingLogLines(report)) deps.log(line);
     if (!report.ok) fail(failureLine(report));
@@ -109,5 +114,6 @@ function inputMessage(error: unknown): string | undefined {
   if (error instanceof EventError) return `event: ${error.message}`;
   if (error instanceof RequestError) return `event: field "${error.field}": ${error.message}`;
   if (error instanceof CredentialsError) return error.message;
+  if (error instanceof WakeError) return `event: field "wake": ${error.message}`;
   return undefined;
 }

@@ -60,7 +60,8 @@ export function resultOfError(base: Omit<ResourceResult, 'outcome'>, error: unkn
   if (error instanceof DeadlineError) return { ...base, outcome: 'deferred', detail: error.message };
   // The run's client refused a mutation (a dry run, or stops held by the guard): nothing was sent.
   if (error instanceof MutationRefused) {
-    const outcome = error.reason === 'guard' ? 'held' : error.mutation === 'stop' ? 'would-stop' : 'would-start';
+    // What the decision would have done (a tag write serves its decision's action).
+    const outcome = error.reason === 'guard' ? 'held' : base.action === 'stop' ? 'would-stop' : 'would-start';
     return { ...base, outcome, detail: error.message };
   }
   if (error instanceof CloudError) {

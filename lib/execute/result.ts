@@ -13,6 +13,9 @@ export type Outcome =
   /** Accepted by SWAS and on its way (Stopping/Starting). */
   | 'stopping'
   | 'starting'
+  /** SAE with `offPeakInstances`: confirmed scaled to the off-peak count, or back to the count it had. */
+  | 'scaled-in'
+  | 'scaled-out'
   /** Nothing to do: it already was where the rule wants it. */
   | 'already-stopped'
   | 'already-running'
@@ -36,6 +39,8 @@ export const OUTCOMES: readonly Outcome[] = [
   'started',
   'stopping',
   'starting',
+  'scaled-in',
+  'scaled-out',
   'already-stopped',
   'already-running',
   'would-stop',

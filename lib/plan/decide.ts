@@ -21,6 +21,8 @@ export interface Resource {
   /** The provider's own word for the state (SWAS status, or SAE running instances). */
   readonly status: string;
   readonly namespaceId?: string;
+  /** SAE: the configured instance count, as the listing says it (keep.ts rescales by it). */
+  readonly instances?: number;
   /** SAE: configured instances and per-instance size, when the listing says them (savings need it). */
   readonly size?: SaeSize;
 }
@@ -38,6 +40,16 @@ export interface Decision {
   readonly edgeAt?: number;
   readonly catchUp: boolean;
   readonly kind: 'edge' | 'enforce' | 'manual';
+  /** SAE with `offPeakInstances`: rescale instead of stopping or starting (keep.ts). */
+  readonly rescale?: Rescale;
+}
+
+/** A rescale in place of a stop (to the off-peak count) or a start (back to the count it had). */
+export interface Rescale {
+  readonly from: number;
+  readonly to: number;
+  /** Remove the remembered count once done (the restore), or only remove it (a count a person changed). */
+  readonly forget?: boolean;
 }
 
 export interface DecideOptions {

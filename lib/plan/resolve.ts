@@ -35,7 +35,7 @@ export interface Resolution {
 }
 
 /** Resolves the targets of the rules that have intents. Never throws for a cloud error. */
-export async function resolveTargets(intents: readonly RuleIntent[], apis: CloudApis): Promise<Resolution> {
+export async function resolveTargets(intents: readonly Pick<RuleIntent, 'rule'>[], apis: CloudApis): Promise<Resolution> {
   const rules = intents.map((i) => i.rule);
   const failures: ListingFailure[] = [];
   const unreadable: Unreadable[] = [];
@@ -143,6 +143,7 @@ function saeResource(app: SaeApp): Resource {
     state,
     status: `${app.runningInstances}/${app.instances} instances running`,
     namespaceId: app.namespaceId,
+    instances: app.instances,
     ...size,
   };
 }

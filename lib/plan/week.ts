@@ -3,6 +3,7 @@ import type { Diagnostic } from '../schedule/diagnostics.js';
 import { edgesBetween, isOffPeak } from '../schedule/engine.js';
 import type { Action, Rule } from '../schedule/rule.js';
 import { dateOfDay, isoWeekday, offsetAt, wallClock, wallToInstant } from '../schedule/zone.js';
+import { savedSize } from './keep.js';
 import { hoursOffPerWeek, saeSaving, SWAS_PREPAID_NOTE, type Pricing, type SaeSize, type Saving } from './savings.js';
 import { holdReason } from './targets.js';
 
@@ -308,7 +309,14 @@ function resourceRow(rule: Rule, resource: WeekResource, blocks: readonly OffBlo
   if (resource.product === 'swas') return { resource, blocks, hoursOffPerWeek: hours, note: SWAS_PREPAID_NOTE };
   if (!resource.size)
     return { resource, blocks, hoursOffPerWeek: hours, note: 'the SAE list gave no CPU and memory for this app, so no money figure' };
-  return { resource, blocks, hoursOffPerWeek: hours, saving: saeSaving(hours, resource.size, pricing) };
+  const saved = savedSize(rule, resource) ?? resource.size;
+  const kept =
+    rule.offPeakInstances === undefined
+      ? {}
+      : {
+          note: `keeps ${rule.offPeakInstances} instance${rule.offPeakInstances === 1 ? '' : 's'} off-peak: saves ${saved.instances} of them`,
+        };
+  return { resource, blocks, hoursOffPerWeek: hours, saving: saeSaving(hours, saved, pricing), ...kept };
 }
 
 /** The whole page's data. */

@@ -30,6 +30,12 @@
  *   policy is attached, that difference is the first suspect.
  * - Whether a ListInstances call filtered by InstanceIds is authorized per instance is not
  *   documented, so the listing is granted on `instance/*` of each region it lists (read-only).
+ *
+ * Only for rules that need them (NOT verified for resource-level authorization; granted on the same
+ * resources as the stops, so a permission error names the grant to widen):
+ * - `sae:RescaleApplication`, `sae:TagResources`, `sae:UntagResources`: `offPeakInstances` (the
+ *   count is remembered in a tag on the app) and, for the tags, `wake` (the snooze tag).
+ * - `swas-open:TagResources`, `swas-open:UntagResources`: `wake` on SWAS targets.
  */
 
 /** Every action offpeak calls, in the order statements and their Action lists are written. */
@@ -44,6 +50,11 @@ export const ACTIONS = [
   'swas-open:ListInstances',
   'swas-open:StopInstances',
   'swas-open:StartInstances',
+  'sae:RescaleApplication',
+  'sae:TagResources',
+  'sae:UntagResources',
+  'swas-open:TagResources',
+  'swas-open:UntagResources',
 ] as const;
 
 /** A RAM action offpeak may need. */

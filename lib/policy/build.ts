@@ -85,14 +85,22 @@ export function buildPolicy(rules: readonly Rule[], options: PolicyOptions = {})
 
   for (const rule of rules) {
     const starts = startsTargets(rule);
+    // Waking starts the targets and tags them; keeping N rescales them and tags the count.
+    const wakes = rule.wake !== undefined;
+    const keeps = rule.offPeakInstances !== undefined;
     rule.targets.sae.forEach((target, i) => {
       anySae = true;
       const arn = saeTargetArn(target, account);
       grant('sae:StopApplication', arn);
+      if (keeps) grant('sae:RescaleApplication', arn);
+      if (keeps || wakes) {
+        grant('sae:TagResources', arn);
+        grant('sae:UntagResources', arn);
+      }
       if (target.appId !== undefined) appIdRules.add(rule.name);
       else warnings.push(saeSelectorWarning(rule, target, i, arn));
     });
-    if (starts && rule.targets.sae.length > 0) saeStarters.push(rule.name);
+    if ((starts || wakes) && rule.targets.sae.length > 0) saeStarters.push(rule.name);
 
     rule.targets.swas.forEach((target, i) => {
       swasRegions.add(target.region);
@@ -101,7 +109,11 @@ export function buildPolicy(rules: readonly Rule[], options: PolicyOptions = {})
         : [swasInstanceArn(target.region, account, '*')];
       for (const arn of arns) {
         grant('swas-open:StopInstances', arn);
-        if (starts) grant('swas-open:StartInstances', arn);
+        if (starts || wakes) grant('swas-open:StartInstances', arn);
+        if (wakes) {
+          grant('swas-open:TagResources', arn);
+          grant('swas-open:UntagResources', arn);
+        }
       }
       if (target.instanceIds === undefined) warnings.push(swasSelectorWarning(rule, target, i, arns[0]!, starts));
     });

@@ -13,6 +13,8 @@ const VERB: Record<ResourceResult['outcome'], string> = {
   started: 'started',
   stopping: 'stopping',
   starting: 'starting',
+  'scaled-in': 'scaled in',
+  'scaled-out': 'scaled out',
   'already-stopped': 'already stopped',
   'already-running': 'already running',
   'would-stop': 'would stop',
@@ -62,10 +64,10 @@ export function failureLine(report: RunReport): string {
 
 /** The report as text. */
 export function reportText(report: RunReport): string {
-  const lines = [
-    `offpeak run at ${report.at} (tick ${formatDuration(report.tick)})${report.dryRun ? ' — DRY RUN, nothing was changed' : ''}`,
-    '',
-  ];
+  const head = report.wake
+    ? `offpeak wake at ${report.at} until ${report.wake.until} (${formatDuration(report.wake.for)})`
+    : `offpeak run at ${report.at} (tick ${formatDuration(report.tick)})`;
+  const lines = [`${head}${report.dryRun ? ' — DRY RUN, nothing was changed' : ''}`, ''];
   for (const rule of report.rules) lines.push(`  ${rule.name.padEnd(24)} ${rule.action ? `${rule.action}: ` : ''}${rule.reason}`);
   if (report.results.length) lines.push('');
   for (const r of report.results) {
@@ -93,8 +95,17 @@ export function reportText(report: RunReport): string {
         ? `  sent        account ${s.account} to a run of its own (async invocation, request id ${s.requestId})`
         : `  NOT SENT    account ${s.account}: ${s.code}: ${s.message}`,
     );
+  if (report.notices?.length) lines.push('', ...report.notices.map(noticeLine));
   lines.push('', summaryLine(report));
   return lines.join('\n');
+}
+
+/** One message to a channel: sent, or why not (a message never fails the run). */
+function noticeLine(d: NonNullable<RunReport['notices']>[number]): string {
+  const what = `${d.kind} of ${d.rule} to ${d.channel} (${d.channelType})`;
+  if (d.ok) return `  notice      ${what}: posted${d.attempts > 1 ? ` after ${d.attempts} attempts` : ''}`;
+  if (d.code === 'DryRun') return `  notice      ${what}: would post`;
+  return `  NOTICE      ${what}: not posted: ${d.code ?? 'failed'}${d.detail ? ` (${d.detail})` : ''}`;
 }
 
 /** What every log line of a run says about the run itself. */
@@ -123,6 +134,7 @@ export function closingLogLines(report: RunReport): string[] {
   for (const b of report.batches) lines.push(JSON.stringify({ type: 'batch', at: report.at, ...b }));
   for (const a of report.accountFailures ?? []) lines.push(JSON.stringify({ type: 'account', at: report.at, ...a }));
   for (const s of report.shards ?? []) lines.push(JSON.stringify({ type: 'shard', at: report.at, ...s }));
+  for (const n of report.notices ?? []) lines.push(JSON.stringify({ type: 'notice', at: report.at, ...n }));
   lines.push(
     JSON.stringify({
       type: 'summary',

@@ -11,6 +11,7 @@ import {
   type ProductModel,
 } from './api.js';
 import type { SeedApp } from './seed.js';
+import { applyTags, jsonStrings, MAX_TAG_RESOURCES, removeTags } from './tags.js';
 
 /**
  * The SAE (Serverless App Engine, 2019-05-06, ROA) model: lists, stops, starts and rescales
@@ -35,7 +36,7 @@ export interface SaeState {
 }
 
 /** ROA routes: a request without `x-acs-action` is routed by its method and path alone. */
-export const SAE_ROUTES: ReadonlyArray<{ method: 'GET' | 'PUT'; path: string; action: string }> = [
+export const SAE_ROUTES: ReadonlyArray<{ method: 'GET' | 'PUT' | 'POST' | 'DELETE'; path: string; action: string }> = [
   { method: 'PUT', path: '/pop/v1/sam/app/stopApplication', action: 'StopApplication' },
   { method: 'PUT', path: '/pop/v1/sam/app/startApplication', action: 'StartApplication' },
   { method: 'GET', path: '/pop/v1/sam/app/describeApplicationStatus', action: 'DescribeApplicationStatus' },
@@ -45,6 +46,10 @@ export const SAE_ROUTES: ReadonlyArray<{ method: 'GET' | 'PUT'; path: string; ac
   { method: 'PUT', path: '/pop/v1/sam/app/batchStopApplications', action: 'BatchStopApplications' },
   { method: 'PUT', path: '/pop/v1/sam/app/batchStartApplications', action: 'BatchStartApplications' },
   { method: 'PUT', path: '/pop/v1/sam/app/rescaleApplication', action: 'RescaleApplication' },
+  // 标签管理: TagResources POST /tags, UntagResources DELETE /tags, ListTagResources GET /tags.
+  { method: 'POST', path: '/tags', action: 'TagResources' },
+  { method: 'DELETE', path: '/tags', action: 'UntagResources' },
+  { method: 'GET', path: '/tags', action: 'ListTagResources' },
 ];
 
 type Params = Readonly<Record<string, string>>;
@@ -99,7 +104,8 @@ interface ChangeOrder {
 }
 
 interface App {
-  readonly seed: SeedApp;
+  /** A copy of the seed's app whose tags the tag APIs change (the seed itself stays as a reset needs it). */
+  readonly seed: SeedApp & { readonly tags: Record<string, string> };
   /** The status and instance count before the last change order; a succeeded order's take over once it ends. */
   before: SaeStatus;
   replicasBefore: number;
@@ -128,6 +134,10 @@ function wallTime(ms: number): string {
 }
 
 const text = paramText;
+
+function fail(error: ApiError): never {
+  throw error;
+}
 
 function required(params: Params, name: string): string {
   const value = text(params, name);
@@ -207,7 +217,9 @@ function ending(fault: ChangeOrderFault | undefined): Pick<ChangeOrder, 'endStat
 
 /** The SAE model over the seed's apps; each change order lasts `timing.changeOrderMs`. */
 export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming): ProductModel<SaeState> {
-  const byId = new Map<string, App>(apps.map((seed) => [seed.appId, { seed, before: seed.status, replicasBefore: seed.instances }]));
+  const byId = new Map<string, App>(
+    apps.map((seed) => [seed.appId, { seed: { ...seed, tags: { ...seed.tags } }, before: seed.status, replicasBefore: seed.instances }]),
+  );
   const orders = new Map<string, ChangeOrder>();
   let counter = 0;
 
@@ -399,7 +411,58 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
     return { body: { Data: { ChangeOrderList, ...paging } }, executed: false };
   }
 
+  /** The caller's apps a tag call names (ResourceType application, ResourceIds as JSON text). */
+  function tagged(call: ActionCall, idsRequired: boolean): App[] | undefined {
+    if (text(call.params, 'RegionId') === undefined) throw missing('RegionId');
+    const type = required(call.params, 'ResourceType');
+    if (type !== 'application') throw new ApiError(400, 'InvalidResourceType.NotFound', 'The specified resource type is not supported.');
+    const ids = jsonStrings(call.params, 'ResourceIds', idsRequired);
+    if (ids === undefined) return undefined;
+    if (ids.length === 0 || ids.length > MAX_TAG_RESOURCES)
+      throw invalid('ResourceIds', `must name 1 to ${MAX_TAG_RESOURCES} applications`);
+    return ids.map((id) => own(call, id) ?? fail(appNotFound(id)));
+  }
+
+  function tagResources(call: ActionCall): ActionOutcome {
+    const targets = tagged(call, true)!;
+    const add = parseTags(required(call.params, 'Tags'));
+    if (add.length === 0) throw new ApiError(400, 'Missing.TagKey', 'You must specify TagKey.');
+    // All or nothing: every app is checked before any changes.
+    for (const app of targets) applyTags({ ...app.seed.tags }, add);
+    for (const app of targets) applyTags(app.seed.tags, add);
+    return { body: { Data: true }, executed: true };
+  }
+
+  function untagResources(call: ActionCall): ActionOutcome {
+    const targets = tagged(call, true)!;
+    const keys = jsonStrings(call.params, 'TagKeys', false);
+    const all = text(call.params, 'DeleteAll') === 'true';
+    if (keys === undefined && !all) throw invalid('TagKeys', 'name the keys to remove, or set DeleteAll=true');
+    for (const app of targets) removeTags(app.seed.tags, keys ?? [], keys === undefined && all);
+    return { body: { Data: true }, executed: true };
+  }
+
+  function listTagResources(call: ActionCall): ActionOutcome {
+    const named = tagged(call, false);
+    const filter = text(call.params, 'Tags') === undefined ? [] : parseTags(required(call.params, 'Tags'));
+    const apps = (named ?? [...byId.values()].filter((a) => a.seed.accountId === call.accountId)).filter((a) =>
+      filter.every((t) => a.seed.tags[t.key] === t.value),
+    );
+    const TagResources = apps.flatMap((app) =>
+      Object.entries(app.seed.tags).map(([TagKey, TagValue]) => ({
+        ResourceType: 'ALIYUN::SAE::APPLICATION',
+        ResourceId: app.seed.appId,
+        TagKey,
+        TagValue,
+      })),
+    );
+    return { body: { Data: { NextToken: '', TagResources } }, executed: false };
+  }
+
   const handlers: Record<string, (call: ActionCall) => ActionOutcome> = {
+    TagResources: tagResources,
+    UntagResources: untagResources,
+    ListTagResources: listTagResources,
     StopApplication: (call) => single(call, { typeCode: 'CoStop', ...STOP }),
     StartApplication: (call) => single(call, { typeCode: 'CoStart', ...START }),
     RescaleApplication: rescale,
@@ -419,7 +482,14 @@ export function createSaeModel(apps: ReadonlyArray<SeedApp>, timing: ModelTiming
         const value: unknown = Object.hasOwn(params, name) ? params[name] : undefined;
         return typeof value === 'string' && value !== '' ? value : undefined;
       };
-      const ids = [raw('AppId'), ...splitIds(raw('AppIds') ?? ''), raw('ChangeOrderId')];
+      let tagged: string[] = [];
+      try {
+        const list: unknown = JSON.parse(raw('ResourceIds') ?? '[]');
+        if (Array.isArray(list)) tagged = list.filter((x): x is string => typeof x === 'string' && x !== '');
+      } catch {
+        // Malformed ids name no resource; handle() answers the 400.
+      }
+      const ids = [raw('AppId'), ...splitIds(raw('AppIds') ?? ''), raw('ChangeOrderId'), ...tagged];
       return ids.filter((id): id is string => id !== undefined);
     },
     handle(call) {

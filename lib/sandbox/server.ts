@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { FcHost, isFcPath, type FcAnswer, type HostedFunction, type InvocationRecord } from './fc.js';
 import { Gateway, type CallRecord, type SandboxState } from './gateway.js';
+import { Hooks } from './hooks.js';
 import { parseSeed, type Seed } from './seed.js';
 import type { ReceivedRequest } from './signature.js';
 
@@ -48,6 +49,8 @@ export interface Sandbox {
   readonly gateway: Gateway;
   /** The FC endpoints, for in-process tests that wait for async invocations (`fc.idle(ms)`). */
   readonly fc: FcHost;
+  /** The group robots' webhooks under /_hooks/ (hooks.ts). */
+  readonly hooks: Hooks;
   close(): Promise<void>;
 }
 
@@ -63,8 +66,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     ...(options.functionEnv ? { env: options.functionEnv } : {}),
     ...(options.hosted ? { hosted: options.hosted } : {}),
   });
+  const hooks = new Hooks(() => Date.now());
   const server = createServer((req, res) => {
-    serve(gateway, fc, req, res).catch(() => {
+    serve(gateway, fc, hooks, req, res).catch(() => {
       // Whatever went wrong, the server stays up; the one connection is closed.
       res.destroy();
     });
@@ -83,6 +87,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     url,
     gateway,
     fc,
+    hooks,
     close: async () => {
       // A function still running (an async invocation) gets a moment to finish against this server.
       await fc.idle(CLOSE_GRACE_MS);
@@ -94,7 +99,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   };
 }
 
-async function serve(gateway: Gateway, fc: FcHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(gateway: Gateway, fc: FcHost, hooks: Hooks, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (Buffer.byteLength(req.url ?? '') > MAX_REQUEST_LINE_BYTES) {
     req.resume();
     const page =
@@ -110,7 +115,15 @@ async function serve(gateway: Gateway, fc: FcHost, req: IncomingMessage, res: Se
   }
   const url = req.url ?? '/';
   if (url === '/_sandbox' || url.startsWith('/_sandbox/')) {
-    admin(gateway, fc, req, res, url, body);
+    admin(gateway, fc, hooks, req, res, url, body);
+    return;
+  }
+  if (url.startsWith('/_hooks/')) {
+    const answer = hooks.handle(req.method ?? 'GET', url, body);
+    // A hanging robot: the timer does not keep a closing sandbox alive.
+    if (answer.hangMs > 0) await new Promise((resolve) => setTimeout(resolve, answer.hangMs).unref());
+    if (res.destroyed) return;
+    writeRaw(res, answer.status, answer.body);
     return;
   }
   const received: ReceivedRequest = { method: req.method ?? 'GET', url, headers: singleHeaders(req), body };
@@ -164,6 +177,11 @@ function singleHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+function writeRaw(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 function writeJson(res: ServerResponse, status: number, value: unknown, close = false): void {
   const text = JSON.stringify(value);
   res.writeHead(status, {
@@ -176,7 +194,7 @@ function writeJson(res: ServerResponse, status: number, value: unknown, close = 
 
 const isLoopback = (address: string | undefined) => address !== undefined && (/^(::ffff:)?127\./.test(address) || address === '::1');
 
-function admin(gateway: Gateway, fc: FcHost, req: IncomingMessage, res: ServerResponse, url: string, body: Buffer): void {
+function admin(gateway: Gateway, fc: FcHost, hooks: Hooks, req: IncomingMessage, res: ServerResponse, url: string, body: Buffer): void {
   if (!isLoopback(req.socket.remoteAddress)) {
     writeJson(res, 403, { error: 'the sandbox admin API answers loopback callers only' });
     return;
@@ -200,6 +218,16 @@ function admin(gateway: Gateway, fc: FcHost, req: IncomingMessage, res: ServerRe
       case 'POST /_sandbox/faults':
         gateway.faults.set(json());
         return writeJson(res, 200, { ok: true, faults: gateway.faults.list().length });
+      case 'GET /_sandbox/hooks':
+        return writeJson(res, 200, hooks.robots());
+      case 'POST /_sandbox/hooks':
+        hooks.setRobots(json());
+        return writeJson(res, 200, { ok: true, robots: hooks.robots().length });
+      case 'GET /_sandbox/messages':
+        return writeJson(res, 200, hooks.messages());
+      case 'DELETE /_sandbox/messages':
+        hooks.clearMessages();
+        return writeJson(res, 200, { ok: true });
       case 'POST /_sandbox/reset':
         gateway.reset(body.length > 0 ? parseSeed(body.toString('utf8'), 'reset body') : undefined);
         fc.clearInvocations();
@@ -213,7 +241,7 @@ function admin(gateway: Gateway, fc: FcHost, req: IncomingMessage, res: ServerRe
       }
       default:
         return writeJson(res, 404, {
-          error: `no admin route ${route}; routes: GET state, GET|DELETE calls, GET invocations, GET|POST faults, POST reset, POST advance (under /_sandbox/)`,
+          error: `no admin route ${route}; routes: GET state, GET|DELETE calls, GET invocations, GET|POST faults, GET|POST hooks, GET|DELETE messages, POST reset, POST advance (under /_sandbox/)`,
         });
     }
   } catch (error) {

@@ -10,6 +10,7 @@ import {
   type ProductModel,
 } from './api.js';
 import type { SeedInstance } from './seed.js';
+import { applyTags, MAX_TAG_RESOURCES, MAX_TAGS_PER_RESOURCE, numbered, numberedTags, removeTags } from './tags.js';
 
 /**
  * The SWAS (Simple Application Server, 2020-06-01) model: lists, stops and starts instances.
@@ -27,7 +28,17 @@ export interface SwasState {
 type Params = Readonly<Record<string, string>>;
 
 const STATUSES = new Set(['Pending', 'Starting', 'Running', 'Stopping', 'Stopped', 'Resetting', 'Upgrading', 'Disabled']);
-const ACTIONS = new Set(['ListInstances', 'ListInstanceStatus', 'StopInstance', 'StartInstance', 'StopInstances', 'StartInstances']);
+const ACTIONS = new Set([
+  'ListInstances',
+  'ListInstanceStatus',
+  'StopInstance',
+  'StartInstance',
+  'StopInstances',
+  'StartInstances',
+  'TagResources',
+  'UntagResources',
+  'ListTagResources',
+]);
 const MAX_IDS = 100;
 const MAX_PAGE_SIZE = 100;
 const MAX_TAGS = 20;
@@ -254,6 +265,53 @@ export function createSwasModel(
     return outcome;
   }
 
+  /** The caller's instances a tag call names (ResourceType instance, ResourceId.N). */
+  function tagged(call: ActionCall, regionId: string, required: boolean): Instance[] | undefined {
+    const type = text(call.params, 'ResourceType');
+    if (type === undefined) throw missing('ResourceType');
+    if (type !== 'instance') throw invalid('ResourceType', 'the sandbox tags instances only');
+    const ids = numbered(call.params, 'ResourceId', MAX_TAG_RESOURCES);
+    if (ids.length === 0) {
+      if (required) throw missing('ResourceId');
+      return undefined;
+    }
+    const mine = new Map(visible(call, regionId).map((i) => [i.seed.instanceId, i]));
+    return ids.map((id) => mine.get(id) ?? fail(notFound(id)));
+  }
+
+  function tagCall(call: ActionCall, regionId: string): ActionOutcome {
+    const p = call.params;
+    if (call.action === 'TagResources') {
+      const targets = tagged(call, regionId, true)!;
+      const add = numberedTags(p);
+      if (add.length === 0) throw missing('Tag.1.Key');
+      for (const i of targets) applyTags({ ...i.seed.tags }, add);
+      for (const i of targets) applyTags(i.seed.tags, add);
+      return { body: {}, executed: true };
+    }
+    if (call.action === 'UntagResources') {
+      const targets = tagged(call, regionId, true)!;
+      const keys = numbered(p, 'TagKey', MAX_TAGS_PER_RESOURCE);
+      const all = text(p, 'All') === 'true';
+      if (keys.length === 0 && !all) throw missing('TagKey.1');
+      for (const i of targets) removeTags(i.seed.tags, keys, keys.length === 0 && all);
+      return { body: {}, executed: true };
+    }
+    const named = tagged(call, regionId, false) ?? visible(call, regionId);
+    const filter = numberedTags(p);
+    const TagResource = named
+      .filter((i) => filter.every((t) => i.seed.tags[t.key] === t.value))
+      .flatMap((i) =>
+        Object.entries(i.seed.tags).map(([TagKey, TagValue]) => ({
+          ResourceId: i.seed.instanceId,
+          ResourceType: 'instance',
+          TagKey,
+          TagValue,
+        })),
+      );
+    return { body: { NextToken: '', TagResources: { TagResource } }, executed: false };
+  }
+
   function batchIds(params: Params): string[] {
     const raw = text(params, 'InstanceIds');
     if (raw === undefined) throw missing('InstanceIds');
@@ -269,6 +327,11 @@ export function createSwasModel(
       const out: string[] = [];
       const id: unknown = Object.hasOwn(params, 'InstanceId') ? params['InstanceId'] : undefined;
       if (typeof id === 'string' && id !== '') out.push(id);
+      for (let n = 1; n <= MAX_TAG_RESOURCES; n++) {
+        const tagged: unknown = Object.hasOwn(params, `ResourceId.${n}`) ? params[`ResourceId.${n}`] : undefined;
+        if (typeof tagged !== 'string') break;
+        out.push(tagged);
+      }
       const raw: unknown = Object.hasOwn(params, 'InstanceIds') ? params['InstanceIds'] : undefined;
       if (typeof raw === 'string') {
         try {
@@ -297,6 +360,10 @@ export function createSwasModel(
           const statuses = rows.map((i) => ({ InstanceId: i.seed.instanceId, Status: statusAt(i, call.now) }));
           return { body: { ...head, InstanceStatuses: statuses }, executed: false };
         }
+        case 'TagResources':
+        case 'UntagResources':
+        case 'ListTagResources':
+          return tagCall(call, regionId);
         case 'StopInstance':
         case 'StartInstance': {
           const id = text(p, 'InstanceId');

@@ -7,6 +7,7 @@ import { checkCron } from './cron.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { parseDuration, DURATION_FORM } from './duration.js';
 import { allWellFormed, closest, schemaDiagnostics, wellFormed, type Loose, type WellFormed } from './issues.js';
+import { checkPeople, type PeopleFields } from './people.js';
 import type { Pricing, Rule, Timing } from './rule.js';
 import type { HolidayBook } from './holidays.js';
 import {
@@ -104,6 +105,7 @@ export function compileSchedules(
       calendars: calendars.compiled,
       // A rule naming a calendar whose declaration or file is wrong is not told it is undeclared.
       calendarsInDoubt: !shape.clean(['calendars']) || calendars.broken.size > 0,
+      channels: header.channels ?? {},
       diagnostics,
     };
 
@@ -162,6 +164,8 @@ interface RuleContext {
   readonly calendars: ReadonlyMap<string, Calendar>;
   /** Some declared calendar is wrong, so a name missing from `calendars` may be declared after all. */
   readonly calendarsInDoubt: boolean;
+  /** The file's channels, as far as they are well-formed. */
+  readonly channels: Parameters<typeof checkPeople>[1];
   readonly diagnostics: Diagnostic[];
 }
 
@@ -171,6 +175,7 @@ interface Checked {
   readonly timing: Timing;
   readonly catchUp: number;
   readonly calendar?: Calendar;
+  readonly people?: PeopleFields;
 }
 
 /**
@@ -229,8 +234,10 @@ function checkRule(shape: WellFormed<RawRule>, ctx: RuleContext): Checked | unde
     at(['targets'], "names no resources; add entries under 'sae' or 'swas', e.g. sae: [{ region: cn-hangzhou, appId: ... }]");
   }
 
+  const people = checkPeople(raw, ctx.channels, at);
+
   if (ctx.diagnostics.length > errorsBefore || !timing || !zone) return undefined;
-  return { zone, timing, catchUp, ...(calendar && { calendar }) };
+  return { zone, timing, catchUp, ...(calendar && { calendar }), ...(people && { people }) };
 }
 
 /** A rule the schema took whole and whose checks passed. */
@@ -247,6 +254,7 @@ function ruleOf(raw: RawRule, checked: Checked, source: Source): Rule {
     ...(checked.calendar && { calendar: checked.calendar }),
     targets: { sae: raw.targets.sae ?? [], swas: raw.targets.swas ?? [] },
     exclude: { tags: raw.exclude?.tags ?? {}, ids: raw.exclude?.ids ?? [] },
+    ...checked.people,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Calendar } from './calendar.js';
+import type { PeopleFields } from './people.js';
 import type { Window } from './window.js';
 
 /** Where a rule's targets are: resolved against the cloud later, by the planner. */
@@ -31,8 +32,8 @@ export type Timing =
   | { readonly kind: 'offPeak' | 'onPeak'; readonly windows: readonly Window[] }
   | { readonly kind: 'cron'; readonly stop: string; readonly start?: string };
 
-/** A validated rule, ready for the engine. */
-export interface Rule {
+/** A validated rule, ready for the engine; `notify`, `wake` and `offPeakInstances` are in people.ts. */
+export interface Rule extends PeopleFields {
   readonly name: string;
   readonly description?: string;
   /** The schedule file it came from, for messages. */

@@ -4,6 +4,7 @@ import { DURATION_FORM } from './duration.js';
 import { HOLIDAY_FORM, HOLIDAY_TYPES } from './calendar.js';
 import { WINDOW_FORM } from './window.js';
 import { accountRef, accountsSchema } from './accounts.js';
+import { channelsSchema, peopleRuleFields } from './people.js';
 
 /**
  * The shape of schedule and calendar files: the one source of truth for the runtime validator and
@@ -93,6 +94,7 @@ export const ruleSchema = z
     calendar: text("the name of a calendar declared under the file's calendars").optional(),
     targets,
     exclude: exclude.optional(),
+    ...peopleRuleFields,
   })
   .meta({ description: 'a rule: name, exactly one of offPeak, onPeak or stop, and targets' });
 
@@ -155,6 +157,7 @@ export const scheduleFileSchema = z
       .meta({ description: CALENDARS_FORM })
       .optional(),
     accounts: accountsSchema.optional(),
+    channels: channelsSchema.optional(),
     rules: z.array(z.unknown()).meta({ description: 'a list of rules' }),
   })
   .meta({ description: 'an offpeak schedule file' });

@@ -273,6 +273,7 @@ describe('handler: refusals before any cloud call', () => {
     [{ action: 'pause' }, 'event: field "action": '],
     [{ rules: ['nope'] }, `event: field "rules": no rule named 'nope'; the schedules have 'dev-nights', 'staging-weekends', 'demo-boxes'`],
     [{ triggerTime: 'soon' }, `event: timer event: field "triggerTime": 'soon' is not an ISO instant`],
+    [{ wake: { targets: ['dev-api'], for: '2h' } }, `event: field "wake": no rule lets people wake its targets; add 'wake: 4h'`],
   ])('event %j is refused: %s', async (value, start) => {
     const error = await rejection(handler(event(value), context()));
     expectOffpeakError(error);

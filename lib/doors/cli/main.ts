@@ -14,6 +14,7 @@ commands:
   validate [PATH...]   check schedule files (default: schedules/)
   plan                 what each rule does at an instant, and next
   run                  run the main job once (stop and start what is due)
+  wake                 start targets now and keep them up for a while
   policy               print the RAM policy the schedules need
   invoke               run the deployed function by hand and print its report
   schema               print or update the JSON Schema of schedule files
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   schema: async () => (await import('./schema.js')).schemaCommand,
   sandbox: async () => (await import('./sandbox.js')).sandboxCommand,
   run: async () => (await import('./run.js')).runCommand,
+  wake: async () => (await import('./wake.js')).wakeCommand,
   policy: async () => (await import('./policy.js')).policyCommand,
   invoke: async () => (await import('./invoke.js')).invokeCommand,
 };

@@ -7,6 +7,7 @@ import { systemClock } from '../../execute/clock.js';
 import { Deadline } from '../../execute/deadline.js';
 import { resolveTargets } from '../../plan/resolve.js';
 import { holdReason } from '../../plan/targets.js';
+import { savedSize } from '../../plan/keep.js';
 import { DEFAULT_PRICING, hoursOffPerWeek, saeSavingOf, type Pricing, type Saving } from '../../plan/savings.js';
 import { MIN_SAVINGS_DAYS, weekModel, type WeekResource } from '../../plan/week.js';
 import { weekHtml } from '../../report/week-html.js';
@@ -141,7 +142,11 @@ function ruleSavings(
     );
     const saving = saeSavingOf(
       hours,
-      acted.flatMap((r) => (r.product === 'sae' && r.size ? [r.size] : [])),
+      // A rule that keeps N instances saves only the ones it takes away.
+      acted.flatMap((r) => {
+        const saved = r.product === 'sae' ? savedSize(rule, r) : undefined;
+        return saved ? [saved] : [];
+      }),
       pricing,
     );
     if (saving) out.set(rule.name, saving);

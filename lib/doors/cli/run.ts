@@ -6,6 +6,7 @@ import { systemClock } from '../../execute/clock.js';
 import { reportText } from '../../report/run.js';
 import { narrowingOf, RequestError, type RunRequest } from '../../request.js';
 import { runFleet } from '../../fleet.js';
+import { createNotifier } from '../../notify/send.js';
 import { formatDiagnostic } from '../../schedule/diagnostics.js';
 import { nextEdges } from '../../schedule/engine.js';
 import { loadRules, SchedulesInvalid } from '../schedule-files.js';
@@ -124,6 +125,8 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
       connect,
       clock: systemClock,
       deadline,
+      // Signed with the real clock, whatever --at says: the robots refuse a timestamp an hour off.
+      notifier: createNotifier({ env: io.env, now: () => systemClock.now(), allows: (ms) => deadline.allows(ms) }),
       // Big runs take minutes under the rate limits: a terminal shows how far along they are.
       ...(io.interactive && io.status && !values.json
         ? { onProgress: ({ done, total, waitingFor }) => io.status?.(`[${done}/${total} done]${waitingFor ? ` ${waitingFor}` : ''}`) }

@@ -62,7 +62,7 @@ function asResult(value: unknown): CallResult {
 export async function sae(
   client: OpenApiClient,
   action: string,
-  method: 'GET' | 'PUT',
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
   pathname: string,
   query: Record<string, string>,
 ): Promise<CallResult> {

@@ -6,6 +6,9 @@ import { Deadline } from '../../../lib/execute/deadline.js';
 import type { ResourceResult } from '../../../lib/execute/result.js';
 import type { RunRequest } from '../../../lib/request.js';
 import { runTick, type RunReport } from '../../../lib/run.js';
+import { createNotifier } from '../../../lib/notify/send.js';
+import type { WakeAsk } from '../../../lib/wake.js';
+import type { ReceivedMessage, Robot } from '../../../lib/sandbox/hooks.js';
 import type { CallRecord, SandboxState } from '../../../lib/sandbox/gateway.js';
 import type { SaeStatus } from '../../../lib/sandbox/sae.js';
 import { parseSeed } from '../../../lib/sandbox/seed.js';
@@ -125,6 +128,12 @@ export interface RunOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Wraps the run's clients: a test steps in between the run and the cloud (a person acting mid-run). */
   readonly wrap?: (apis: CloudApis) => CloudApis;
+  /** The environment the run's notifier reads channel URLs and secrets from; without it no message is sent. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** A self-service wake instead of a tick (the CLI's `offpeak wake`, the event's `wake`). */
+  readonly wake?: WakeAsk;
+  /** The notifier's per-attempt timeout (ms); default its own. */
+  readonly noticeTimeoutMs?: number;
 }
 
 export interface World {
@@ -138,6 +147,10 @@ export interface World {
   calls(): Promise<CallRecord[]>;
   clearCalls(): Promise<void>;
   faults(rules: unknown): Promise<void>;
+  /** Registers the group robots the sandbox's /_hooks/ receive for (POST /_sandbox/hooks). */
+  robots(list: readonly Robot[]): Promise<void>;
+  /** What the robots received (GET /_sandbox/messages). */
+  messages(): Promise<ReceivedMessage[]>;
   /** Moves sandbox time forward; returns the new sandbox time (epoch ms). */
   advance(seconds: number): Promise<number>;
   /** Sandbox time now (epoch ms). */
@@ -179,6 +192,8 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
     calls: () => adminCall<CallRecord[]>('calls'),
     clearCalls: async () => void (await adminCall('calls', 'DELETE')),
     faults: async (rules) => void (await adminCall('faults', 'POST', rules)),
+    robots: async (list) => void (await adminCall('hooks', 'POST', list)),
+    messages: () => adminCall<ReceivedMessage[]>('messages'),
     advance,
     now: () => advance(0),
     async clockTo(iso) {
@@ -230,18 +245,27 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
         });
         // A timer's tick, or a person's narrowed request: the doors make nothing else.
         const request: RunRequest = {
-          trigger: o.only ? 'manual' : 'timer',
+          trigger: o.only || o.wake ? 'manual' : 'timer',
           at: instant(o.at),
           dryRun: o.dryRun ?? false,
           force: o.force ?? false,
           ...o.only,
+          ...(o.wake ? { wake: o.wake } : {}),
         };
         const apis = o.wrap ? o.wrap(connected) : connected;
         // The run's own clock: real time, or (lateBy) its instant plus the delay and the time since.
         const began = systemClock.now();
         const now = o.lateBy === undefined ? () => systemClock.now() : () => instant(o.at) + o.lateBy! + (systemClock.now() - began);
         const clock = { ...systemClock, now, ...(o.sleep ? { sleep: o.sleep } : {}) };
-        return await runTick(request, settings, { rules: o.rules, apis, clock, deadline });
+        // Messages are signed with the real clock, never the run's instant.
+        const notifier = o.env
+          ? createNotifier({
+              env: o.env,
+              now: () => systemClock.now(),
+              ...(o.noticeTimeoutMs !== undefined ? { timeoutMs: o.noticeTimeoutMs } : {}),
+            })
+          : undefined;
+        return await runTick(request, settings, { rules: o.rules, apis, clock, deadline, ...(notifier ? { notifier } : {}) });
       } finally {
         deadline.dispose();
       }

@@ -83,9 +83,10 @@ const listIds = (d: Record<string, unknown>) => (d.Applications as Array<{ AppId
 
 describe('SAE routes', () => {
   it('routes every action once, and the model answers exactly those actions', () => {
-    expect(SAE_ROUTES).toHaveLength(9);
+    expect(SAE_ROUTES).toHaveLength(12);
     expect(new Set(SAE_ROUTES.map((r) => r.action))).toEqual(fresh().actions);
     expect(SAE_ROUTES).toContainEqual({ method: 'PUT', path: '/pop/v1/sam/app/stopApplication', action: 'StopApplication' });
+    expect(SAE_ROUTES).toContainEqual({ method: 'DELETE', path: '/tags', action: 'UntagResources' });
   });
 
   it('answers an unknown action with InvalidApi.NotFound, including Object prototype names', () => {

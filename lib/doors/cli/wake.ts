@@ -1,0 +1,115 @@
+import { resolve } from 'node:path';
+import { readSettings, SettingsError, type Settings } from '../../config.js';
+import { systemClock } from '../../execute/clock.js';
+import { Deadline } from '../../execute/deadline.js';
+import { createNotifier } from '../../notify/send.js';
+import { reportText } from '../../report/run.js';
+import type { RunRequest } from '../../request.js';
+import { runTick } from '../../run.js';
+import { formatDiagnostic } from '../../schedule/diagnostics.js';
+import type { Rule } from '../../schedule/rule.js';
+import { WakeError } from '../../wake.js';
+import { connect } from '../connect.js';
+import { loadRules, SchedulesInvalid } from '../schedule-files.js';
+import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
+import { cloudTarget } from './cloud-target.js';
+import type { Io } from './io.js';
+
+export const WAKE_USAGE = `usage: offpeak wake TARGET... --for DURATION [--reason TEXT] [--at ISO] [--dry-run] [--json]
+                    [--schedules DIR] [--endpoint URL | --sandbox [--seed FILE] [--rate-scale X]]
+
+Starts the targets now and leaves them running for DURATION: each is tagged
+offpeak-snooze-until with the end instant, and the first run after it stops them again
+while off-peak. TARGET is a rule's name (all its targets) or an app's or instance's name or id.
+Only targets of rules with 'wake: DURATION' may be woken, for at most that long.
+  --for D          how long, e.g. 2h (at most the rule's wake)
+  --reason TEXT    said in the report and in the rule's channels
+  --at ISO         wake as of this instant (the snooze ends at --at plus --for)
+Exit 0 when every target is up (or on its way), 1 when one failed, 2 on bad input.`;
+
+export async function wakeCommand(argv: string[], io: Io, now: number): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      for: { type: 'string' },
+      reason: { type: 'string' },
+      at: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      schedules: { type: 'string' },
+      endpoint: { type: 'string' },
+      sandbox: { type: 'boolean' },
+      seed: { type: 'string' },
+      'rate-scale': { type: 'string' },
+    },
+    true,
+  );
+  if (values.help) {
+    io.out(WAKE_USAGE);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('name what to wake: a rule, an app or an instance');
+  if (values.for === undefined) throw new UsageError('--for is required: how long to keep the targets up, e.g. --for 2h');
+  const forMs = durationFlag('for', values.for);
+  if (forMs <= 0) throw new UsageError('--for must be longer than 0');
+  if (values.reason !== undefined && values.reason.length > 200) throw new UsageError('--reason takes at most 200 characters');
+  if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined))
+    throw new UsageError('--seed and --rate-scale go with --sandbox');
+  if (values.sandbox && values.endpoint !== undefined)
+    throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox runs against its own endpoint');
+
+  let settings: Settings;
+  try {
+    const flags = {
+      ...(values.schedules ? { OFFPEAK_SCHEDULES: values.schedules } : {}),
+      ...(values.endpoint ? { OFFPEAK_ENDPOINT: values.endpoint } : {}),
+    };
+    settings = readSettings({ ...io.env, ...flags }, { schedules: resolve(io.cwd, 'schedules') });
+  } catch (error) {
+    if (error instanceof SettingsError) throw new UsageError(error.message);
+    throw error;
+  }
+  let rules: readonly Rule[];
+  try {
+    ({ rules } = await loadRules(settings.schedules, now));
+  } catch (error) {
+    if (!(error instanceof SchedulesInvalid)) throw error;
+    for (const d of error.diagnostics) io.err(formatDiagnostic(d));
+    io.err("the schedules have errors; nothing was done. Run 'offpeak validate' and fix them first");
+    return 2;
+  }
+  const at = values.at === undefined ? now : instantFlag('at', values.at);
+  const request: RunRequest = {
+    trigger: 'manual',
+    at,
+    dryRun: values['dry-run'] ?? false,
+    force: false,
+    wake: { targets: positionals, for: forMs, ...(values.reason ? { reason: values.reason } : {}) },
+  };
+  const target = await cloudTarget(settings, { sandbox: values.sandbox, seed: values.seed, rateScale: values['rate-scale'] }, io.cwd);
+  ({ settings } = target);
+  if (target.sandboxUrl) io.err(`sandbox at ${target.sandboxUrl} (rate scale ${settings.rateScale})`);
+  const deadline = new Deadline(systemClock.now() + 5 * 60_000, systemClock);
+  try {
+    const { apis } = connect({ credentials: target.credentials, settings, deadline, clock: systemClock });
+    const report = await runTick(request, settings, {
+      rules,
+      apis,
+      clock: systemClock,
+      deadline,
+      // The announcement is signed with the real clock, whatever --at says.
+      notifier: createNotifier({ env: io.env, now: () => systemClock.now(), allows: (ms) => deadline.allows(ms) }),
+    });
+    io.out(values.json ? JSON.stringify(report, null, 2) : reportText(report));
+    return report.ok ? 0 : 1;
+  } catch (error) {
+    if (error instanceof WakeError) {
+      io.err(`offpeak wake: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    deadline.dispose();
+    await target.close();
+  }
+}

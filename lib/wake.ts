@@ -1,0 +1,216 @@
+import { CloudError } from './cloud/errors.js';
+import { withLedger } from './cloud/ledger.js';
+import { readOnly } from './cloud/refuse.js';
+import { OffpeakError, quote, quoteList } from './errors.js';
+import { resultOfError, type ExecuteContext } from './execute/context.js';
+import { follow } from './execute/keep.js';
+import { pooled } from './execute/pool.js';
+import { OUTCOMES, type Outcome, type ResourceResult } from './execute/result.js';
+import { clientToken } from './execute/token.js';
+import { deliver } from './notify/deliver.js';
+import type { Notice } from './notify/message.js';
+import type { Resource } from './plan/decide.js';
+import { resolveTargets } from './plan/resolve.js';
+import { holdReason, SNOOZE_TAG } from './plan/targets.js';
+import type { RunRequest } from './request.js';
+import type { RunDeps, RunReport, RunSettings } from './run.js';
+import { formatDuration } from './schedule/duration.js';
+import type { Rule } from './schedule/rule.js';
+import { formatLocal } from './schedule/zone.js';
+
+/**
+ * Self-service wake: "keep dev-api up for three hours" without an admin. The named resources (a
+ * rule's targets, or apps and instances by name or id) are started now and tagged
+ * `offpeak-snooze-until` with the end instant, so every run leaves them alone until then; the end
+ * is an edge of its own (plan/snooze.ts): the first run after it stops them again if the rule is
+ * off-peak. Only targets of rules with `wake` may be woken, for at most that long: the rule's owner
+ * decides, and the function's role gets the tag permissions only then (lib/policy).
+ */
+
+/** What a person asks: which targets, for how long (ms), and why. */
+export interface WakeAsk {
+  readonly targets: readonly string[];
+  readonly for: number;
+  readonly reason?: string;
+}
+
+/** A wake the schedules do not allow, or that names nothing: the message says what to fix. */
+export class WakeError extends OffpeakError {
+  override readonly name = 'WakeError';
+  constructor(message: string) {
+    super(message, { code: 'WakeInvalid' });
+  }
+}
+
+/** Resources woken at once. */
+const IN_FLIGHT = 8;
+
+interface Target {
+  readonly resource: Resource;
+  readonly rules: Rule[];
+}
+
+/**
+ * Wakes the asked targets as of `at` (the request's, else now) until `at + for`.
+ * @throws WakeError when a named rule does not allow waking, a name matches nothing, or `for` is too long.
+ */
+export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSettings, deps: RunDeps): Promise<RunReport> {
+  const at = request.at ?? deps.clock.now();
+  const until = at + ask.for;
+  const byName = new Map(deps.rules.map((r) => [r.name, r]));
+  const waking = deps.rules.filter((r) => r.wake !== undefined);
+  for (const name of ask.targets) {
+    const rule = byName.get(name);
+    if (rule && rule.wake === undefined)
+      throw new WakeError(`rule ${quote(name)} does not let people wake its targets; add 'wake: 4h' (the longest wake) to the rule`);
+  }
+  if (waking.length === 0) throw new WakeError("no rule lets people wake its targets; add 'wake: 4h' (the longest wake) to a rule");
+
+  const apis = request.dryRun ? readOnly(deps.apis) : deps.apis;
+  const resolution = await resolveTargets(
+    waking.map((rule) => ({ rule })),
+    apis,
+  );
+  const found = new Map<string, Target>();
+  const add = (resource: Resource, rule: Rule) => {
+    if (holdReason(resource, rule.exclude, Number.POSITIVE_INFINITY)?.kind === 'excluded') return;
+    const key = `${resource.product}:${resource.region}:${resource.id}`;
+    const target = found.get(key) ?? { resource, rules: [] };
+    if (!target.rules.includes(rule)) target.rules.push(rule);
+    found.set(key, target);
+  };
+  for (const name of ask.targets) {
+    const rule = byName.get(name);
+    if (rule) {
+      for (const r of resolution.selected.get(name) ?? []) add(r, rule);
+      continue;
+    }
+    let matched = 0;
+    for (const w of waking)
+      for (const r of resolution.selected.get(w.name) ?? [])
+        if (r.id === name || r.name === name) {
+          add(r, w);
+          matched += 1;
+        }
+    // A failed listing may hide the name: that is reported as unresolved, not as a wrong name.
+    if (matched === 0 && resolution.failures.length === 0)
+      throw new WakeError(
+        `${quote(name)} is not a rule, nor an app or instance that a rule lets people wake; rules with wake: ${quoteList(
+          waking.map((r) => r.name),
+          10,
+        )}`,
+      );
+  }
+  const targets = [...found.values()];
+  for (const t of targets) {
+    const longest = Math.max(...t.rules.map((r) => r.wake!));
+    if (ask.for > longest)
+      throw new WakeError(
+        `--for ${formatDuration(ask.for)} is longer than ${t.resource.name} may be woken (rule ${t.rules.map((r) => r.name).join(', ')}: wake ${formatDuration(longest)})`,
+      );
+  }
+
+  const zone = targets[0]?.rules[0]?.timezone ?? waking[0]!.timezone;
+  const reason = `woken until ${formatLocal(until, zone)} (${formatDuration(ask.for)})${ask.reason ? `: ${ask.reason}` : ''}`;
+  const ctx: ExecuteContext = {
+    apis,
+    deadline: deps.deadline,
+    sleep: (ms) => deps.clock.sleep(ms),
+    pollMs: settings.pollMs,
+    at,
+    late: false,
+    saeBatch: false,
+    denied: new Map(),
+    batches: [],
+  };
+  const results = await pooled(targets, IN_FLIGHT, (t) => wakeOne(t, reason, until, ctx));
+  results.sort((a, b) => a.product.localeCompare(b.product) || a.region.localeCompare(b.region) || a.name.localeCompare(b.name));
+  for (const r of results) deps.onResult?.(r, { at: new Date(at).toISOString(), dryRun: request.dryRun });
+
+  const rules = [...new Set(targets.flatMap((t) => t.rules))];
+  const announced = rules.flatMap((rule) => {
+    if (!rule.notify) return [];
+    const mine = results.filter((r) => r.rules.includes(rule.name));
+    const notice: Notice = {
+      kind: 'wake',
+      rule: rule.name,
+      title: `offpeak: ${mine.length === 1 ? mine[0]!.name : `${mine.length} resources of rule ${rule.name}`} ${reason}`,
+      lines: [
+        ...mine.slice(0, 10).map((r) => `- ${r.outcome} ${r.product.toUpperCase()} ${r.region} ${r.name}`),
+        `The schedule leaves ${mine.length === 1 ? 'it' : 'them'} running until ${formatLocal(until, rule.timezone)}; the first run after that stops ${mine.length === 1 ? 'it' : 'them'} again while off-peak.`,
+      ],
+    };
+    return [{ notice, channels: rule.notify.channels }];
+  });
+  const notices = await deliver(announced, deps.notifier, request.dryRun);
+
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const r of results) counts[r.outcome] += 1;
+  const unresolved = resolution.failures.map((f) => ({
+    product: f.product,
+    region: f.region,
+    code: f.error.code,
+    message: f.error.message,
+  }));
+  return {
+    at: new Date(at).toISOString(),
+    tick: settings.tick,
+    dryRun: request.dryRun,
+    rules: rules.map((r) => ({ name: r.name, action: 'start' as const, reason })),
+    results,
+    batches: [],
+    missing: [],
+    unreadable: resolution.unreadable,
+    unresolved,
+    ...(notices.length ? { notices } : {}),
+    counts,
+    ok: counts.failed === 0 && counts.deferred === 0 && unresolved.length === 0,
+    wake: { until: new Date(until).toISOString(), for: ask.for, ...(ask.reason ? { reason: ask.reason } : {}) },
+  };
+}
+
+/** Tags one resource until `until`, then starts it if it is down. */
+async function wakeOne(t: Target, reason: string, until: number, ctx: ExecuteContext): Promise<ResourceResult> {
+  const { resource } = t;
+  const { product, region, id } = resource;
+  const base = { product, region, id, name: resource.name, action: 'start' as const, rules: t.rules.map((r) => r.name), reason };
+  const started = ctx.deadline.clock.now();
+  const { value, ledger } = await withLedger(async (): Promise<ResourceResult> => {
+    try {
+      // The snooze first: once started, no run may stop it before `until`.
+      await ctx.apis[product].tag(region, [id], { [SNOOZE_TAG]: new Date(until).toISOString() });
+      const detail = `${SNOOZE_TAG}=${new Date(until).toISOString()}`;
+      if (resource.state === 'running' || resource.state === 'starting') return { ...base, outcome: 'already-running', detail };
+      if (product === 'swas') {
+        const token = clientToken({ rules: ['wake'], action: 'start', at: until, ids: [id], round: 0 });
+        await ctx.apis.swas.startInstances(region, [id], token);
+        return { ...base, outcome: 'starting', detail };
+      }
+      let orderId: string;
+      try {
+        orderId = await ctx.apis.sae.start(region, id);
+      } catch (error) {
+        // InvalidStatus: it is not stopped after all (started since the listing).
+        if (error instanceof CloudError && error.kind === 'state') return { ...base, outcome: 'already-running', detail };
+        throw error;
+      }
+      const order = await follow(region, orderId, ctx);
+      if (order.succeeded) return { ...base, outcome: 'started', detail, changeOrderId: orderId };
+      return {
+        ...base,
+        outcome: 'failed',
+        code: order.stuck ? 'ChangeOrderStuck' : `ChangeOrderStatus${order.status}`,
+        detail: `${detail}; the start's change order ${orderId} ended with status ${order.status}`,
+        changeOrderId: orderId,
+      };
+    } catch (error) {
+      return resultOfError(base, error, ctx);
+    }
+  });
+  return {
+    ...value,
+    attempts: ledger.calls,
+    ...(ledger.requestIds.length ? { requestIds: [...ledger.requestIds] } : {}),
+    ms: Math.round(ctx.deadline.clock.now() - started),
+  };
+}
