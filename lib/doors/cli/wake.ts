@@ -6,6 +6,7 @@ import { createNotifier } from '../../notify/send.js';
 import { reportText } from '../../report/run.js';
 import type { RunRequest } from '../../request.js';
 import { runTick } from '../../run.js';
+import { rulesInAccount } from '../../plan/accounts.js';
 import { formatDiagnostic } from '../../schedule/diagnostics.js';
 import type { Rule } from '../../schedule/rule.js';
 import { WakeError } from '../../wake.js';
@@ -92,8 +93,9 @@ export async function wakeCommand(argv: string[], io: Io, now: number): Promise<
   const deadline = new Deadline(systemClock.now() + 5 * 60_000, systemClock);
   try {
     const { apis } = connect({ credentials: target.credentials, settings, deadline, clock: systemClock });
+    // Only the function's own account is woken (its keys sign the tags and starts), as the function does.
     const report = await runTick(request, settings, {
-      rules,
+      rules: rulesInAccount(rules, undefined),
       apis,
       clock: systemClock,
       deadline,
