@@ -2,10 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { readOnly } from '../../cloud/refuse.js';
 import { readSettings, SettingsError, type Settings } from '../../config.js';
-import { connect } from '../connect.js';
+import { accountConnector } from '../accounts.js';
 import { systemClock } from '../../execute/clock.js';
 import { Deadline } from '../../execute/deadline.js';
-import { resolveTargets } from '../../plan/resolve.js';
+import { resolveTargets, type Resolution } from '../../plan/resolve.js';
+import { rulesInAccount, type AccountKey } from '../../plan/accounts.js';
+import type { Resource } from '../../plan/decide.js';
+import type { Account } from '../../schedule/accounts.js';
 import { holdReason } from '../../plan/targets.js';
 import { savedSize } from '../../plan/keep.js';
 import { DEFAULT_PRICING, hoursOffPerWeek, saeSavingOf, type Pricing, type Saving } from '../../plan/savings.js';
@@ -18,7 +21,7 @@ import { outlook } from '../../schedule/outlook.js';
 import type { Rule } from '../../schedule/rule.js';
 import { dateOfDay, dayOfDate, isValidZone, wallClock } from '../../schedule/zone.js';
 import { outlookJson, outlookText } from '../../report/outlook.js';
-import { quote } from '../../errors.js';
+import { OffpeakError, quote } from '../../errors.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, integerFlag, parseFlags, UsageError } from './args.js';
 import { cloudTarget } from './cloud-target.js';
@@ -87,7 +90,7 @@ export async function planCommand(argv: string[], io: Io, now: number): Promise<
     return 2;
   }
   const pricing = loaded.pricing ?? DEFAULT_PRICING;
-  const resolved = values.resolve ? await listTargets(loaded.rules, values, io) : undefined;
+  const resolved = values.resolve ? await listTargets(loaded.rules, loaded.accounts, values, io) : undefined;
 
   if (html !== undefined) {
     const zone = values.tz ?? loaded.rules[0]?.timezone ?? 'UTC';
@@ -164,6 +167,7 @@ interface Listed {
  */
 async function listTargets(
   rules: readonly Rule[],
+  accounts: ReadonlyMap<string, Account>,
   values: { endpoint?: string | undefined; sandbox?: boolean | undefined; seed?: string | undefined },
   io: Io,
 ): Promise<Listed> {
@@ -184,15 +188,32 @@ async function listTargets(
   // Listing a few regions takes seconds; a minute bounds a hanging endpoint.
   const deadline = new Deadline(systemClock.now() + 60_000, systemClock);
   try {
-    const { apis } = connect({ credentials, settings, deadline, clock: systemClock });
-    // The same read-only client a dry run holds: a plan cannot stop or start anything.
-    const listOnly = readOnly(apis);
-    // resolveTargets takes intents; any intent will do, since it only reads the rules' targets.
-    const intents = rules.map((rule) => ({
-      rule,
-      intent: { action: 'stop' as const, reason: 'plan --resolve', catchUp: false, kind: 'manual' as const },
-    }));
-    const resolution = await resolveTargets(intents, listOnly);
+    // Each account's targets are listed with that account's keys (a member's through its role), as
+    // a run lists them; an account whose role cannot be assumed is one problem, the others go on.
+    const connectTo = accountConnector({ credentials, settings, deadline, clock: systemClock });
+    const keys: AccountKey[] = [undefined, ...accounts.keys()];
+    const unreached: string[] = [];
+    const resolutions = await Promise.all(
+      keys.map(async (key): Promise<Resolution | undefined> => {
+        const mine = rulesInAccount(rules, key).filter((r) => r.targets.sae.length + r.targets.swas.length > 0);
+        if (mine.length === 0) return undefined;
+        let apis;
+        try {
+          apis = await connectTo(key === undefined ? undefined : accounts.get(key));
+        } catch (error) {
+          if (key === undefined || !(error instanceof OffpeakError)) throw error;
+          unreached.push(`account ${key}: its targets are not shown: ${error.message}`);
+          return undefined;
+        }
+        // The same read-only client a dry run holds: a plan cannot stop or start anything.
+        // resolveTargets takes intents; any intent will do, since it only reads the rules' targets.
+        return resolveTargets(
+          mine.map((rule) => ({ rule })),
+          readOnly(apis),
+        );
+      }),
+    );
+    const resolution = mergeResolutions(resolutions.filter((r): r is Resolution => r !== undefined));
     const resources = new Map<string, WeekResource[]>();
     for (const [rule, list] of resolution.selected) {
       resources.set(
@@ -208,6 +229,7 @@ async function listTargets(
       );
     }
     const problems = [
+      ...unreached,
       ...resolution.failures.map(
         (f) => `${f.product.toUpperCase()} in ${f.region}: listing failed, its targets are not shown: ${f.error.message}`,
       ),
@@ -222,4 +244,16 @@ async function listTargets(
     deadline.dispose();
     await target.close();
   }
+}
+
+/** The resolutions of several accounts as one: a rule's resources from every account it reaches. */
+function mergeResolutions(parts: readonly Resolution[]): Resolution {
+  const selected = new Map<string, Resource[]>();
+  for (const part of parts) for (const [rule, list] of part.selected) selected.set(rule, [...(selected.get(rule) ?? []), ...list]);
+  return {
+    selected,
+    missing: parts.flatMap((p) => p.missing),
+    failures: parts.flatMap((p) => p.failures),
+    unreadable: parts.flatMap((p) => p.unreadable),
+  };
 }
