@@ -47,13 +47,7 @@ export interface FleetDeps extends Omit<RunDeps, 'apis'> {
  * @example await runFleet(parseEvent(event), settings, { rules, accounts, connect, dispatch, clock, deadline })
  */
 export async function runFleet(request: RunRequest, settings: FleetSettings, deps: FleetDeps): Promise<RunReport> {
-  const names = [...deps.accounts.keys()];
-  const unknown = (request.accounts ?? []).filter((a) => !deps.accounts.has(a));
-  if (unknown.length > 0)
-    throw new RequestError(
-      'accounts',
-      `no account named ${quoteList(unknown)}; the schedules declare ${quoteList(names, 20) || 'no accounts'}`,
-    );
+  checkAccounts(request, deps.accounts);
   // A wake starts named targets now (lib/wake.ts): in the function's own account, where its tags and
   // starts are signed; targets in member accounts are not reached by a wake (docs/operating.md).
   if (request.wake)
@@ -79,6 +73,20 @@ export async function runFleet(request: RunRequest, settings: FleetSettings, dep
     Promise.all(local.map((account) => runPart(account, fixed, settings, { ...deps, ...progress(account) }, intents))),
   ]);
   return merge(parts, shards);
+}
+
+/**
+ * The request's `accounts` are all declared; asked by runFleet, and by a door that wants the answer
+ * before it starts anything.
+ * @throws RequestError naming the unknown ones and the declared ones.
+ */
+export function checkAccounts(request: Pick<RunRequest, 'accounts'>, accounts: ReadonlyMap<string, Account>): void {
+  const unknown = (request.accounts ?? []).filter((a) => !accounts.has(a));
+  if (unknown.length > 0)
+    throw new RequestError(
+      'accounts',
+      `no account named ${quoteList(unknown)}; the schedules declare ${quoteList([...accounts.keys()], 20) || 'no accounts'}`,
+    );
 }
 
 /** Each part's progress, heard as the sum of all parts' (a terminal shows one count for the run). */

@@ -5,7 +5,7 @@ import { Deadline } from '../../execute/deadline.js';
 import { systemClock } from '../../execute/clock.js';
 import { reportText } from '../../report/run.js';
 import { narrowingOf, RequestError, type RunRequest } from '../../request.js';
-import { runFleet } from '../../fleet.js';
+import { checkAccounts, runFleet } from '../../fleet.js';
 import { createNotifier } from '../../notify/send.js';
 import { formatDiagnostic } from '../../schedule/diagnostics.js';
 import { nextEdges } from '../../schedule/engine.js';
@@ -19,13 +19,14 @@ import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
 import { cloudTarget } from './cloud-target.js';
 
 export const RUN_USAGE = `usage: offpeak run [--schedules DIR] [--at ISO|next-stop] [--tick 5m] [--dry-run]
-                   [--rule NAME]... [--action stop|start] [--force] [--deadline 5m] [--json]
+                   [--rule NAME]... [--account NAME]... [--action stop|start] [--force] [--deadline 5m] [--json]
                    [--endpoint URL | --sandbox [--seed FILE] [--rate-scale X]]
 
 Runs the main job once, as the function does: acts on the edges due at --at (default: now).
   --dry-run        decide and report, change nothing
   --rule NAME      only this rule (repeatable); --action only stops or only starts
                    (with either, the run acts on each rule's state at --at, never beyond it)
+  --account NAME   only the targets in this member account (repeatable; schedule 'accounts')
   --force          pass the blast-radius guard (OFFPEAK_MAX_STOPS_PER_RUN, default 200)
   --deadline D     stop starting new work after D (default 5m); unfinished work is "deferred"
   --endpoint URL   send every call to this base URL (a sandbox you started), as OFFPEAK_ENDPOINT
@@ -42,6 +43,7 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     tick: { type: 'string' },
     'dry-run': { type: 'boolean' },
     rule: { type: 'string', multiple: true },
+    account: { type: 'string', multiple: true },
     action: { type: 'string' },
     force: { type: 'boolean' },
     deadline: { type: 'string' },
@@ -101,6 +103,7 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     force: values.force ?? false,
     ...(values.rule ? { rules: values.rule } : {}),
     ...(action ? { action } : {}),
+    ...(values.account ? { accounts: values.account } : {}),
   };
   // Asked of the core before a sandbox starts, so a typo is one line and costs nothing.
   try {
@@ -110,6 +113,12 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     );
   } catch (error) {
     if (error instanceof RequestError) throw new UsageError(`--rule: ${error.message}`);
+    throw error;
+  }
+  try {
+    checkAccounts(request, accounts);
+  } catch (error) {
+    if (error instanceof RequestError) throw new UsageError(`--account: ${error.message}`);
     throw error;
   }
   const target = await cloudTarget(settings, { sandbox: values.sandbox, seed: values.seed, rateScale: values['rate-scale'] }, io.cwd);

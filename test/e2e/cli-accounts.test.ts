@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBuilt, offpeak, ROOT } from './support/cli.js';
 
 /**
- * `offpeak plan --resolve` lists each account's targets with that account's keys, as a run does: the
+ * `offpeak plan --resolve` and `offpeak run --account` over member accounts. plan --resolve lists each account's targets with that account's keys, as a run does: the
  * home account's with its own, a member's through its role. In the seed (test/fixtures/accounts-plan)
  * staging's role trusts the home account and test's trusts nobody it knows.
  */
@@ -46,4 +46,31 @@ it('shows the home and staging apps, each listed in its own account, and says on
     ),
   ]);
   expect(r.stdout).toContain('1 rule, 2 resources');
+});
+
+it('offpeak run --account staging acts on the staging account alone', async () => {
+  const r = await offpeak([
+    'run',
+    '--sandbox',
+    '--seed',
+    join(FIXTURES, 'seed.yaml'),
+    '--schedules',
+    join(FIXTURES, 'schedules'),
+    '--at',
+    '2026-11-24T20:00:00+08:00',
+    '--account',
+    'staging',
+    '--json',
+  ]);
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout) as { results: Array<{ name: string; outcome: string; account?: string }> };
+  expect(report.results.map((x) => [x.account, x.name, x.outcome])).toEqual([['staging', 'staging-api', 'stopped']]);
+});
+
+it('offpeak run --account with a name no file declares exits 2 with one line, before any sandbox starts', async () => {
+  const r = await offpeak(['run', '--sandbox', '--schedules', join(FIXTURES, 'schedules'), '--account', 'stagin']);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split('\n')).toEqual([
+    "offpeak run: --account: no account named 'stagin'; the schedules declare 'staging', 'test'; run 'offpeak run --help' for usage",
+  ]);
 });
