@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-import { readSettings, SettingsError, type Settings } from '../../config.js';
 import { accountConnector } from '../accounts.js';
 import { Deadline } from '../../execute/deadline.js';
 import { systemClock } from '../../execute/clock.js';
@@ -7,16 +5,14 @@ import { reportText } from '../../report/run.js';
 import { narrowingOf, RequestError, type RunRequest } from '../../request.js';
 import { checkAccounts, runFleet } from '../../fleet.js';
 import { createNotifier } from '../../notify/send.js';
-import { formatDiagnostic } from '../../schedule/diagnostics.js';
 import { nextEdges } from '../../schedule/engine.js';
-import { loadRules, SchedulesInvalid } from '../schedule-files.js';
 import type { Rule } from '../../schedule/rule.js';
-import type { Account } from '../../schedule/accounts.js';
 import { formatLocal } from '../../schedule/zone.js';
 import { quote } from '../../errors.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
 import { cloudTarget } from './cloud-target.js';
+import { readRunInputs } from './run-inputs.js';
 
 export const RUN_USAGE = `usage: offpeak run [--schedules DIR] [--at ISO|next-stop] [--tick 5m] [--dry-run]
                    [--rule NAME]... [--account NAME]... [--action stop|start] [--force] [--deadline 5m] [--json]
@@ -66,28 +62,10 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox runs against its own endpoint');
   const deadlineMs = durationFlag('deadline', values.deadline ?? '5m');
 
-  let settings: Settings;
-  try {
-    const flags = {
-      ...(values.tick ? { OFFPEAK_TICK: values.tick } : {}),
-      ...(values.schedules ? { OFFPEAK_SCHEDULES: values.schedules } : {}),
-      ...(values.endpoint ? { OFFPEAK_ENDPOINT: values.endpoint } : {}),
-    };
-    settings = readSettings({ ...io.env, ...flags }, { schedules: resolve(io.cwd, 'schedules') });
-  } catch (error) {
-    if (error instanceof SettingsError) throw new UsageError(error.message);
-    throw error;
-  }
-  let rules: readonly Rule[];
-  let accounts: ReadonlyMap<string, Account>;
-  try {
-    ({ rules, accounts } = await loadRules(settings.schedules, now));
-  } catch (error) {
-    if (!(error instanceof SchedulesInvalid)) throw error;
-    for (const d of error.diagnostics) io.err(formatDiagnostic(d));
-    io.err("the schedules have errors; nothing was done. Run 'offpeak validate' and fix them first");
-    return 2;
-  }
+  const inputs = await readRunInputs({ tick: values.tick, schedules: values.schedules, endpoint: values.endpoint }, io, now);
+  if (inputs === 2) return 2;
+  let { settings } = inputs;
+  const { rules, accounts } = inputs;
 
   const at = values.at === 'next-stop' ? nextStop(rules, now) : values.at === undefined ? now : instantFlag('at', values.at);
   if (at === undefined) {

@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-import { readSettings, SettingsError, type Settings } from '../../config.js';
 import { systemClock } from '../../execute/clock.js';
 import { Deadline } from '../../execute/deadline.js';
 import { createNotifier } from '../../notify/send.js';
@@ -7,13 +5,11 @@ import { reportText } from '../../report/run.js';
 import type { RunRequest } from '../../request.js';
 import { runTick } from '../../run.js';
 import { rulesInAccount } from '../../plan/accounts.js';
-import { formatDiagnostic } from '../../schedule/diagnostics.js';
-import type { Rule } from '../../schedule/rule.js';
 import { WakeError } from '../../wake.js';
 import { connect } from '../connect.js';
-import { loadRules, SchedulesInvalid } from '../schedule-files.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
 import { cloudTarget } from './cloud-target.js';
+import { readRunInputs } from './run-inputs.js';
 import type { Io } from './io.js';
 
 export const WAKE_USAGE = `usage: offpeak wake TARGET... --for DURATION [--reason TEXT] [--at ISO] [--dry-run] [--json]
@@ -59,26 +55,10 @@ export async function wakeCommand(argv: string[], io: Io, now: number): Promise<
   if (values.sandbox && values.endpoint !== undefined)
     throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox runs against its own endpoint');
 
-  let settings: Settings;
-  try {
-    const flags = {
-      ...(values.schedules ? { OFFPEAK_SCHEDULES: values.schedules } : {}),
-      ...(values.endpoint ? { OFFPEAK_ENDPOINT: values.endpoint } : {}),
-    };
-    settings = readSettings({ ...io.env, ...flags }, { schedules: resolve(io.cwd, 'schedules') });
-  } catch (error) {
-    if (error instanceof SettingsError) throw new UsageError(error.message);
-    throw error;
-  }
-  let rules: readonly Rule[];
-  try {
-    ({ rules } = await loadRules(settings.schedules, now));
-  } catch (error) {
-    if (!(error instanceof SchedulesInvalid)) throw error;
-    for (const d of error.diagnostics) io.err(formatDiagnostic(d));
-    io.err("the schedules have errors; nothing was done. Run 'offpeak validate' and fix them first");
-    return 2;
-  }
+  const inputs = await readRunInputs({ schedules: values.schedules, endpoint: values.endpoint }, io, now);
+  if (inputs === 2) return 2;
+  let { settings } = inputs;
+  const { rules } = inputs;
   const at = values.at === undefined ? now : instantFlag('at', values.at);
   const request: RunRequest = {
     trigger: 'manual',
