@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { invokeFc3 } from '../lib/cloud/fc3.js';
-import { admin } from './execute.js';
+import { admin, startSandbox } from './execute.js';
 import type { BenchSection } from './section.js';
 
 /**
@@ -88,27 +87,6 @@ rules:
 `;
 }
 
-/** `offpeak sandbox` in its own process, hosting the function with these schedules and settings. */
-function startSandbox(seedPath: string, schedules: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(
-    process.execPath,
-    ['bin/offpeak.js', 'sandbox', '--port', '0', '--seed', seedPath, '--rate-scale', String(RATE_SCALE)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, OFFPEAK_SCHEDULES: schedules, OFFPEAK_MAX_STOPS_PER_RUN: '1000', OFFPEAK_FAN_OUT: 'auto' },
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(text)?.[0];
-      if (url) resolve({ url, stop: () => child.kill('SIGTERM') });
-    });
-    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
-  });
-}
-
 interface Invocation {
   readonly status: string;
   readonly mode: string;
@@ -133,7 +111,12 @@ export async function benchAccounts(): Promise<BenchSection> {
   await mkdir(schedules);
   await writeFile(join(schedules, 'fleet.yaml'), schedule());
   await writeFile(join(dir, 'seed.json'), seed());
-  const sandbox = await startSandbox(join(dir, 'seed.json'), schedules);
+  // The sandbox hosts the function, with these schedules and settings.
+  const sandbox = await startSandbox(join(dir, 'seed.json'), RATE_SCALE, {
+    OFFPEAK_SCHEDULES: schedules,
+    OFFPEAK_MAX_STOPS_PER_RUN: '1000',
+    OFFPEAK_FAN_OUT: 'auto',
+  });
   const invoke = (event: unknown) =>
     invokeFc3({
       region: 'cn-hangzhou',

@@ -59,12 +59,19 @@ ${Array.from({ length: NAMESPACES }, (_, n) => `        - { region: cn-hangzhou,
         - { region: cn-hangzhou, instanceName: "bench-*" }
 `;
 
-/** Starts `offpeak sandbox` in its own process; resolves with its URL and a stop function. */
-export function startSandbox(seedPath: string, rateScale = RATE_SCALE): Promise<{ url: string; stop: () => void }> {
+/**
+ * Starts `offpeak sandbox` in its own process; resolves with its URL and a stop function. `env` is
+ * added to the process's environment (the function it hosts reads its OFFPEAK_* settings there).
+ */
+export function startSandbox(
+  seedPath: string,
+  rateScale = RATE_SCALE,
+  env: Record<string, string> = {},
+): Promise<{ url: string; stop: () => void }> {
   const child = spawn(
     process.execPath,
     ['bin/offpeak.js', 'sandbox', '--port', '0', '--seed', seedPath, '--rate-scale', String(rateScale)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
   );
   return new Promise((resolve, reject) => {
     let text = '';
