@@ -30,26 +30,27 @@ export function createGate(options: GateOptions): Gate {
   const { pacer, deadline, retry, onAttempt, sleep } = options;
   const refused = new Map<string, CloudError>();
   return (product, action, call, region) => {
-    const key = `${product}:${region ?? '*'}`;
+    // The product and region a refusal is remembered for, as messages name them.
+    const where = region === undefined ? product : `${product} ${region}`;
     return withRetry(
       async () => {
         const release = await pacer.acquire(product, action, deadline);
         try {
-          const earlier = refused.get(key);
+          const earlier = refused.get(where);
           if (earlier) {
             throw new CloudError({
               product,
               action,
               code: earlier.code,
               kind: 'permission',
-              message: `not sent: ${product} ${region ?? ''} refused ${earlier.action} earlier in this run (${earlier.message})`,
+              message: `not sent: ${where} refused ${earlier.action} earlier in this run (${earlier.message})`,
               httpStatus: earlier.httpStatus,
               requestId: earlier.requestId,
             });
           }
           return await call();
         } catch (error) {
-          if (error instanceof CloudError && error.kind === 'permission' && !refused.has(key)) refused.set(key, error);
+          if (error instanceof CloudError && error.kind === 'permission' && !refused.has(where)) refused.set(where, error);
           throw error;
         } finally {
           release();

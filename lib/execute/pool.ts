@@ -7,7 +7,7 @@
  * @example await pooled(decisions, 32, (d) => requestOne(d, ctx))
  */
 export async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
+  const results: R[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

@@ -161,6 +161,9 @@ describe('kindOf', () => {
     ['InvalidApplication.NotFound', 400, 'not-found'],
     ['InvalidNamespaceId.NotFound', 404, 'not-found'],
     ['InternalError', 500, 'transient'],
+    // Named by its code alone, whatever the status (one lost on the way, or a 400 body saying so).
+    ['InternalError', undefined, 'transient'],
+    ['InternalError', 400, 'transient'],
     ['UnknownError', undefined, 'transient'],
     ['Whatever', 502, 'transient'],
     // An unknown code is read by its status: any 5xx, 500 included, is the service's fault, and
@@ -238,7 +241,18 @@ describe('toCloudError on the shapes clients throw', () => {
     expect(from(new SyntaxError('Unexpected token <'))).toMatchObject({ code: 'BadGateway', kind: 'transient' });
     expect(from(new SyntaxError('Unexpected token <')).httpStatus).toBeUndefined();
     expect(from({ name: 'SyntaxError', message: 'bad', statusCode: 502 })).toMatchObject({ code: 'BadGateway', httpStatus: 502 });
-    expect(from({ name: 'SyntaxError', message: 'bad', statusCode: 502 }).message).toContain('other than JSON');
+    expect(from({ name: 'SyntaxError', message: 'bad', statusCode: 502 }).message).toBe(
+      'the endpoint answered with something other than JSON (a gateway error page?)',
+    );
+    // A SyntaxError under another name is one too, unless it carries a code of its own to read.
+    class ParseError extends SyntaxError {
+      override name = 'ParseError';
+    }
+    expect(from(new ParseError('Unexpected token <'))).toMatchObject({ code: 'BadGateway', kind: 'transient' });
+    expect(from(Object.assign(new ParseError('Unexpected token <'), { code: 'Throttling.User' }))).toMatchObject({
+      code: 'Throttling.User',
+      kind: 'throttled',
+    });
   });
 
   it('the status comes from statusCode, else data.statusCode, else a three-digit code', () => {

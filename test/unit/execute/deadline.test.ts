@@ -53,12 +53,18 @@ describe('Deadline', () => {
     await clock.advance(1);
     expect(deadline.signal.aborted).toBe(true);
     expect(deadline.signal.reason).toBeInstanceOf(DeadlineError);
+    expect((deadline.signal.reason as DeadlineError).message).toBe('the deadline has passed');
   });
 
-  it('is aborted from the start when already passed', () => {
-    const deadline = new Deadline(T0 - 1, new FakeClock(T0));
-    expect(deadline.signal.aborted).toBe(true);
-    expect(deadline.expired()).toBe(true);
+  it('is aborted from the start when already passed, or due this very instant', () => {
+    for (const at of [T0 - 1, T0]) {
+      const clock = new FakeClock(T0);
+      const deadline = new Deadline(at, clock);
+      expect(deadline.signal.aborted).toBe(true);
+      expect((deadline.signal.reason as DeadlineError).message).toBe('the deadline has passed');
+      expect(deadline.expired()).toBe(true);
+      expect(clock.pending).toBe(0);
+    }
   });
 
   it('clears its timer on dispose', async () => {

@@ -111,4 +111,72 @@ describe('createGate', () => {
     expect(b).toEqual({ status: 'fulfilled', value: 'read' });
     deadline.dispose();
   });
+
+  it('sends no more calls to a product and region that refused permission, and says why', async () => {
+    const { clock, gate, deadline } = setup();
+    const refusal = new CloudError({
+      product: 'sae',
+      action: 'StopApplication',
+      code: 'Forbidden.RAM',
+      kind: 'permission',
+      message: 'User not authorized to operate on the specified resource.',
+      httpStatus: 403,
+      requestId: 'req-1',
+    });
+    const sent: string[] = [];
+    const call = (name: string, region?: string, fails = false) =>
+      gate(
+        'sae',
+        name,
+        () => {
+          sent.push(`${name}@${region ?? 'none'}`);
+          return fails ? Promise.reject(refusal) : Promise.resolve(name);
+        },
+        region,
+      );
+    const [first, again, elsewhere, none, otherProduct] = await clock.drive(
+      Promise.allSettled([
+        call('StopApplication', 'cn-hangzhou', true),
+        call('DescribeApplicationStatus', 'cn-hangzhou'),
+        call('DescribeApplicationStatus', 'cn-beijing'),
+        call('DescribeApplicationStatus'),
+        gate('swas', 'ListInstances', () => Promise.resolve('listed'), 'cn-hangzhou'),
+      ]),
+    );
+    expect(first).toEqual({ status: 'rejected', reason: refusal });
+    expect(sent).toEqual(['StopApplication@cn-hangzhou', 'DescribeApplicationStatus@cn-beijing', 'DescribeApplicationStatus@none']);
+    expect(elsewhere).toEqual({ status: 'fulfilled', value: 'DescribeApplicationStatus' });
+    expect(none).toEqual({ status: 'fulfilled', value: 'DescribeApplicationStatus' });
+    expect(otherProduct).toEqual({ status: 'fulfilled', value: 'listed' });
+    const notSent = again.status === 'rejected' ? (again.reason as CloudError) : undefined;
+    expect(notSent).toBeInstanceOf(CloudError);
+    expect(notSent).toMatchObject({
+      product: 'sae',
+      action: 'DescribeApplicationStatus',
+      code: 'Forbidden.RAM',
+      kind: 'permission',
+      httpStatus: 403,
+      requestId: 'req-1',
+      message:
+        'not sent: sae cn-hangzhou refused StopApplication earlier in this run (User not authorized to operate on the specified resource.)',
+    });
+    deadline.dispose();
+  });
+
+  it('remembers the first refusal, and one for calls that name no region', async () => {
+    const { clock, gate, deadline } = setup();
+    const first = new CloudError({ product: 'swas', action: 'ListInstances', code: 'NoPermission', kind: 'permission', message: 'first' });
+    const outcome = (promise: Promise<string>) =>
+      clock.drive(
+        promise.then(String, (error: unknown) => (error instanceof CloudError ? `${error.code}: ${error.message}` : 'not a CloudError')),
+      );
+    expect(await outcome(gate('swas', 'ListInstances', () => Promise.reject(first)))).toBe('NoPermission: first');
+    // Each later call is refused for the first refusal, not for the one before it.
+    for (const action of ['StopInstances', 'StartInstances'])
+      expect(await outcome(gate('swas', action, () => Promise.resolve('sent')))).toBe(
+        'NoPermission: not sent: swas refused ListInstances earlier in this run (first)',
+      );
+    expect(await outcome(gate('swas', 'StopInstances', () => Promise.resolve('sent'), 'cn-hangzhou'))).toBe('sent');
+    deadline.dispose();
+  });
 });

@@ -196,6 +196,9 @@ describe('withRetry', () => {
     // Attempts at 0 and 500; after the third, at 1 500, the 2 000 ms wait would end at 3 500 > 3 000.
     const { error, summary, clock } = await run(calls, { deadlineAt: 3_000 });
     expect(error).toBeInstanceOf(DeadlineError);
+    expect((error as DeadlineError).message).toBe(
+      'sae StopApplication: retrying Application.ChangerOrderRunning would wait past the deadline',
+    );
     expect((error as DeadlineError).cause).toBe(errors[2]);
     expect(calls.calls).toEqual([0, 500, 1_500]);
     expect(summary).toEqual(['1:retry+500', '2:retry+1000', '3:deferred']);
@@ -214,8 +217,54 @@ describe('withRetry', () => {
     const calls = script();
     const { error, summary } = await run(calls, { deadlineAt: 0 });
     expect(error).toBeInstanceOf(DeadlineError);
+    expect((error as DeadlineError).message).toBe('sae StopApplication: the deadline came before the call');
+    expect((error as DeadlineError).cause).toBeUndefined();
     expect(calls.calls).toEqual([]);
     expect(summary).toEqual(['1:deferred']);
+  });
+
+  it('when a wait overruns into the deadline, gives up before calling, caused by the error it waited after', async () => {
+    const clock = new FakeClock();
+    const deadline = new Deadline(10_000, clock);
+    const failure = busy();
+    const calls = script(failure);
+    // The wait was allowed (500 ms), but the process slept far longer: the deadline came meanwhile.
+    const oversleep = (ms: number) => clock.sleep(ms + 20_000);
+    const error = await clock
+      .drive(withRetry(calls.call(clock), { product: 'sae', action: 'StopApplication', deadline, sleep: oversleep }, { random: () => 0 }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeadlineError);
+    expect((error as DeadlineError).message).toBe('sae StopApplication: the deadline came before the call');
+    expect((error as DeadlineError).cause).toBe(failure);
+    expect(calls.calls).toEqual([0]);
+    deadline.dispose();
+  });
+
+  it("passes on a call's own DeadlineError as it is: on the first attempt, or when it names its own cause", async () => {
+    const first = new DeadlineError('no sae call slot before the deadline');
+    const { error: a, summary } = await run(script(first));
+    expect(a).toBe(first);
+    expect(summary).toEqual(['1:deferred']);
+    const cause = new Error('the reason it gave');
+    const own = new DeadlineError('the deadline came while waiting', { cause });
+    const { error: b } = await run(script(busy(), own));
+    expect(b).toBe(own);
+    expect((b as DeadlineError).cause).toBe(cause);
+  });
+
+  it('retries Throttling on the backoff alone when there is no pacer', async () => {
+    const calls = script(throttled());
+    const { value, summary } = await run(calls, { product: 'swas', action: 'StopInstances' });
+    expect(value).toBe('done');
+    expect(summary).toEqual(['1:retry+500', '2:ok']);
+  });
+
+  it('tells the last attempt its error, failed or deferred', async () => {
+    const notFound = errorOf('not-found', 'InvalidApplication.NotFound');
+    const { attempts } = await run(script(notFound));
+    expect(attempts).toEqual([{ product: 'sae', action: 'StopApplication', attempt: 1, outcome: 'failed', error: notFound }]);
+    const { attempts: late, error } = await run(script(), { deadlineAt: 0 });
+    expect(late).toEqual([{ product: 'sae', action: 'StopApplication', attempt: 1, outcome: 'deferred', error }]);
   });
 
   it('with jitter, waits between 1 and 2 times the backoff', async () => {

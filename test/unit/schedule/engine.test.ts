@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dueEdges, edgesBetween, isOffPeak } from '../../../lib/schedule/engine.js';
+import { dueEdges, edgesBetween, isOffPeak, occurrence } from '../../../lib/schedule/engine.js';
 import type { Rule } from '../../../lib/schedule/rule.js';
+import type { WeeklyWindow } from '../../../lib/schedule/window.js';
+import { wallClock } from '../../../lib/schedule/zone.js';
 import { ruleFrom, ruleYaml } from './compile-text.js';
 
 const MIN = 60_000;
@@ -105,6 +107,16 @@ describe('DST: Europe/Berlin', () => {
       'stop@2026-03-29T01:00:00.000Z', // 03:00 CEST, the first instant after the gap
       'start@2026-03-29T03:00:00.000Z', // 05:00 CEST
     ]);
+  });
+
+  it('a window wholly inside the gap has no occurrence that day, and one on the days around it', () => {
+    const rule = ruleFrom(ruleYaml('offPeak: ["daily 02:10-02:50"]\nrestore: true', 'Europe/Berlin'));
+    const window = (rule.timing.kind === 'offPeak' ? rule.timing.windows[0] : undefined) as WeeklyWindow;
+    const day = wallClock('Europe/Berlin', t('2026-03-29T12:00:00Z')).day;
+    expect(occurrence(rule, window, day)).toBeUndefined();
+    expect(occurrence(rule, window, day - 1)).toEqual([t('2026-03-28T01:10:00Z'), t('2026-03-28T01:50:00Z')]);
+    expect(occurrence(rule, window, day + 1)).toEqual([t('2026-03-30T00:10:00Z'), t('2026-03-30T00:50:00Z')]);
+    expect(show(rule, '2026-03-28T12:00:00Z', '2026-03-30T00:00:00Z')).toEqual([]);
   });
 
   it('an overnight window ending in the gap ends when the gap does', () => {
@@ -239,6 +251,25 @@ describe('cron rules', () => {
   it('with no start cron, stay off-peak once stopped', () => {
     const once = ruleFrom(ruleYaml('stop: "0 21 * * *"'));
     expect(isOffPeak(once, t('2026-11-30T12:00:00+08:00'))).toBe(true);
+  });
+
+  it('are not off-peak while their stop has never fired', () => {
+    // The compiler refuses a cron that never fires; the engine still answers for one.
+    const never: Rule = { ...ruleFrom(ruleYaml('stop: "0 21 * * *"')), timing: { kind: 'cron', stop: '0 0 30 2 *' } };
+    expect(isOffPeak(never, t('2026-11-30T12:00:00+08:00'))).toBe(false);
+  });
+});
+
+describe('edgesBetween on an empty interval', () => {
+  it('finds nothing when (from, to] is empty or reversed, for window and cron rules alike', () => {
+    const windows = ruleFrom(ruleYaml('offPeak: ["Mon-Fri 20:00-08:00"]\nrestore: true'));
+    const cron = ruleFrom(ruleYaml('stop: "0 20 * * *"\nstart: "0 8 * * *"'));
+    const stop = t('2026-11-23T20:00:00+08:00');
+    for (const rule of [windows, cron]) {
+      expect(edgesBetween(rule, stop, stop)).toEqual([]);
+      expect(edgesBetween(rule, stop, stop - 1)).toEqual([]);
+      expect(edgesBetween(rule, stop - 1, stop)).toEqual([{ action: 'stop', at: stop }]);
+    }
   });
 });
 
