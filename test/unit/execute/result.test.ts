@@ -86,6 +86,8 @@ describe('OUTCOMES', () => {
       'started',
       'stopping',
       'starting',
+      'scaled-in',
+      'scaled-out',
       'already-stopped',
       'already-running',
       'would-stop',
