@@ -46,7 +46,19 @@ export function schemaDiagnostics(
         );
         break;
       case 'too_small':
-        out.push(source.at(full, `is empty; ${expected}`));
+      case 'too_big':
+        // A number out of range shows itself; a list or text too short is empty (nothing else is
+        // too small in the schema), and one too long is said as such.
+        out.push(
+          source.at(
+            full,
+            typeof found === 'number'
+              ? `got ${describe(found)}; ${expected}`
+              : issue.code === 'too_small'
+                ? `is empty; ${expected}`
+                : `is too long; ${expected}`,
+          ),
+        );
         break;
       case 'invalid_format':
         out.push(source.at(full, `${quote(String(found))} does not fit; ${expected}`));
