@@ -5,9 +5,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureBuilt, offpeak, ROOT } from './support/cli.js';
 
 /**
- * `offpeak plan --resolve` and `offpeak run --account` over member accounts. plan --resolve lists each account's targets with that account's keys, as a run does: the
- * home account's with its own, a member's through its role. In the seed (test/fixtures/accounts-plan)
- * staging's role trusts the home account and test's trusts nobody it knows.
+ * `offpeak plan --resolve` and `offpeak run --account` over member accounts. plan --resolve lists
+ * each account's targets with that account's keys, as a run does: the home account's with its own,
+ * a member's through its role. In the seed (test/fixtures/accounts-plan) staging's role trusts the
+ * home account and test's trusts nobody it knows.
  */
 
 const FIXTURES = join(ROOT, 'test/fixtures/accounts-plan');
