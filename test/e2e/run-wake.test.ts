@@ -1,5 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEV, DEV_SEED, devNights, executed, outcomes, resultFor, rulesFrom, startWorld, type World } from './support/run.js';
+import {
+  DEV,
+  DEV_APPS,
+  DEV_INSTANCES,
+  DEV_SEED,
+  devNights,
+  executed,
+  outcomes,
+  resultFor,
+  rulesFrom,
+  seedOf,
+  startWorld,
+  type World,
+} from './support/run.js';
+import { reset } from './support/clients.js';
 import { WakeError } from '../../lib/wake.js';
 
 /**
@@ -123,5 +137,73 @@ describe('what a wake refuses', () => {
     });
     expect(outcomes(report)).toEqual({ 'sae:dev-api': 'would-start', 'sae:dev-web': 'would-start', 'swas:dev-box': 'would-start' });
     expect(executed(await world.calls())).toEqual([]);
+  });
+});
+
+describe('the ended snooze tag', () => {
+  /** The dev world with dev-api running and snoozed until `until` (ISO), a snooze that has ended by the run. */
+  const snoozedUntil = (until: string) =>
+    reset(
+      world.url,
+      seedOf({
+        apps: DEV_APPS.map((a) => (a.appId === DEV.api ? { ...a, tags: { ...a.tags, 'offpeak-snooze-until': until } } : a)),
+        instances: DEV_INSTANCES,
+      }),
+    );
+  const untags = async () => executed(await world.calls()).filter((c) => c.action === 'UntagResources');
+
+  it('is left on a resource of a rule without wake, which has no tag permissions', async () => {
+    await snoozedUntil('2036-11-25T11:00:00.000Z');
+
+    const report = await world.run({ at: '2036-11-25T20:00:00+08:00', rules: rulesFrom(devNights()) });
+
+    expect(resultFor(report, 'dev-api').outcome).toBe('stopped');
+    expect(resultFor(report, 'dev-api').detail).toBeUndefined();
+    expect(await untags()).toEqual([]);
+    expect(await api()).toEqual({ status: 'STOPPED', snooze: '2036-11-25T11:00:00.000Z' });
+  });
+
+  it('is removed when one of the rules acting on the resource lets people wake it', async () => {
+    await snoozedUntil('2036-11-25T11:00:00.000Z');
+    const both = rulesFrom(
+      `${devNights(['wake: 4h'])}  - name: api-nights
+    offPeak: ["daily 20:00-08:00"]
+    targets:
+      sae: [{ region: cn-hangzhou, appId: ${DEV.api} }]
+`,
+    );
+
+    const report = await world.run({ at: '2036-11-25T20:00:00+08:00', rules: both });
+
+    expect([resultFor(report, 'dev-api').rules, resultFor(report, 'dev-api').outcome]).toEqual([['dev-nights', 'api-nights'], 'stopped']);
+    expect(resultFor(report, 'dev-api').detail).toContain('ended offpeak-snooze-until tag removed');
+    expect((await untags()).map((c) => c.resourceIds)).toEqual([[DEV.api]]);
+    expect(await api()).toEqual({ status: 'STOPPED', snooze: undefined });
+  });
+
+  it('a dry run says it would remove it, and removes nothing', async () => {
+    await snoozedUntil('2036-11-25T14:00:00.000Z');
+
+    const report = await world.run({ at: '2036-11-25T23:00:00+08:00', rules: plain, dryRun: true });
+
+    expect(resultFor(report, 'dev-api').outcome).toBe('would-stop');
+    expect(resultFor(report, 'dev-api').detail).toBe(
+      'dry run: StopApplication not sent; dry run: the ended offpeak-snooze-until tag would be removed',
+    );
+    expect(await untags()).toEqual([]);
+    expect(await api()).toEqual({ status: 'RUNNING', snooze: '2036-11-25T14:00:00.000Z' });
+  });
+
+  it('a removal the cloud refuses is said with its code, and left to the next run', async () => {
+    await snoozedUntil('2036-11-25T14:00:00.000Z');
+    await world.faults([{ product: 'sae', action: 'UntagResources', code: 'Forbidden.RAM', httpStatus: 403 }]);
+
+    const report = await world.run({ at: '2036-11-25T23:00:00+08:00', rules: plain });
+
+    expect(resultFor(report, 'dev-api').outcome).toBe('stopped');
+    expect(resultFor(report, 'dev-api').detail).toBe(
+      'ended offpeak-snooze-until tag not removed (Forbidden.RAM); the next run tries again',
+    );
+    expect(await api()).toEqual({ status: 'STOPPED', snooze: '2036-11-25T14:00:00.000Z' });
   });
 });
