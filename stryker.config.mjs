@@ -2,7 +2,7 @@
 /**
  * Mutation testing of the code that decides and classifies (`npm run mutate`; not part of
  * `npm test`): a surviving mutant is a behaviour no test would notice breaking. The score and every
- * survivor's account are in docs/benchmarks.md.
+ * survivor's account are in docs/development.md ("Mutation testing").
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {

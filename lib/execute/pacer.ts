@@ -157,6 +157,8 @@ export class Pacer implements ThrottleFeedback {
         deadline,
         settled: false,
         admit: (release) => {
+          // Stryker: equivalent — `false` here: serve never admits a settled head (it checks, then admits, in one step).
+          // Stryker disable next-line ConditionalExpression: equivalent (see the line above)
           if (waiter.settled) return release();
           settle();
           const waited = this.clock.now() - waiter.arrivedAt;
@@ -168,6 +170,8 @@ export class Pacer implements ThrottleFeedback {
           resolve(release);
         },
         refuse: (error) => {
+          // Stryker: equivalent — `false` here: settling twice and rejecting a settled promise both do nothing.
+          // Stryker disable next-line ConditionalExpression: equivalent (see the line above)
           if (waiter.settled) return;
           settle();
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the refusal as given: a DeadlineError, or what the pump threw
@@ -175,7 +179,8 @@ export class Pacer implements ThrottleFeedback {
         },
       };
       if (deadline?.signal.aborted) return onDeadline();
-      deadline?.signal.addEventListener('abort', onDeadline, { once: true });
+      // Not `once`: every way a waiter settles takes the listener away.
+      deadline?.signal.addEventListener('abort', onDeadline);
       bucket.queue.push(waiter);
       this.pump(bucket);
     });
@@ -225,17 +230,23 @@ export class Pacer implements ThrottleFeedback {
     // The window is (now - windowMs, now], as the gateway's: a call leaves it at admitted + windowMs.
     // Written as a sum, the same sum as the slot below, so a fractional window (a rate scale of 7)
     // cannot round a call both out of the slot and into the count.
+    // Stryker: equivalent — this only bounds memory: slotFor reads the newest `limit` admissions, and an old one's slot is past.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent (see the line above)
     while (admitted.length > 0 && admitted[0]! + windowMs <= now) admitted.shift();
     // With n admitted in the window, the next may go once the (n - limit + 1)-th oldest has left it.
     const slotFor = (limit: number) => (admitted.length >= limit ? admitted[admitted.length - limit]! + windowMs : now);
     let slot = Math.max(now, bucket.notBefore, slotFor(bucket.limit));
-    if (now < bucket.reducedUntil) slot = Math.max(slot, Math.min(slotFor(bucket.reducedLimit), bucket.reducedUntil));
+    // The reduced limit binds until reducedUntil; after it, the min is in the past and changes nothing.
+    slot = Math.max(slot, Math.min(slotFor(bucket.reducedLimit), bucket.reducedUntil));
     return slot - now;
   }
 
   /** Serves the bucket's queue, head first, until it is empty; one pump per bucket at a time. */
   private pump(bucket: Bucket): void {
+    // Stryker: equivalent — a second pump only duplicates work: each admission checks the head and the window in one step.
+    // Stryker disable next-line ConditionalExpression: equivalent (see the line above)
     if (bucket.pumping) return;
+    // Stryker disable next-line BooleanLiteral: equivalent (see two lines above)
     bucket.pumping = true;
     this.serve(bucket).catch((error: unknown) => {
       // Not expected (the clock failed?): refuse everyone rather than leave them waiting forever.

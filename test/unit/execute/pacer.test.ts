@@ -1,5 +1,7 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Product } from '../../../lib/cloud/errors.js';
+import type { Clock } from '../../../lib/execute/clock.js';
 import { Deadline, DeadlineError } from '../../../lib/execute/deadline.js';
 import { Pacer, type PacerOptions } from '../../../lib/execute/pacer.js';
 import { Semaphore } from '../../../lib/execute/semaphore.js';
@@ -259,5 +261,159 @@ describe('Pacer and the deadline', () => {
     // An already passed deadline is refused without waiting.
     await expect(pacer.acquire('sae', 'D', deadline)).rejects.toBeInstanceOf(DeadlineError);
     expect(pacer.stats().calls).toBe(1);
+  });
+});
+
+describe('Pacer, edge by edge', () => {
+  const T0 = 1_000_000; // not 0: a time that counts from 0 would hide a sum where a difference belongs
+  /** 'admitted' (and the slot released at once), or the refusal's name and message. */
+  const refusal = (promise: Promise<() => void>) =>
+    promise.then(
+      (release) => (release(), 'admitted'),
+      (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`,
+    );
+  /** Milliseconds since T0, to the millisecond: fractional spacings add up with rounding errors. */
+  const since = (clock: FakeClock) => Math.round(clock.now() - T0);
+
+  it('names the default account in its bucket keys', () => {
+    const pacer = new Pacer();
+    expect(pacer.bucketKey('sae', 'StopApplication')).toBe('sae:default');
+    expect(pacer.bucketKey('swas', 'StopInstances')).toBe('swas:default:StopInstances');
+  });
+
+  it('refuses bad options, saying which and why', () => {
+    expect(() => new Pacer({ rateScale: -1 })).toThrow(new RangeError('rate scale must be a positive number, got -1'));
+    expect(() => new Pacer({ headroom: 1.5 })).toThrow(new RangeError('headroom must be in (0, 1], got 1.5'));
+    const bad = new RangeError('sae limit must be ≥ 1 call per positive window');
+    expect(() => new Pacer({ limits: { sae: { limit: 0, windowMs: 1_000 } } })).toThrow(bad);
+    expect(() => new Pacer({ limits: { sae: { limit: 1, windowMs: 0 } } })).toThrow(bad);
+    expect(new Pacer({ limits: { sae: { limit: 1, windowMs: 1 } }, headroom: 1 }).limitOf('sae')).toEqual({ limit: 1, windowMs: 1 });
+  });
+
+  it('counts the time each call waited, from when it asked', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ clock });
+    await clock.drive(Promise.all(many(10, () => pacer.acquire('swas', 'StopInstances').then((release) => release()))));
+    expect(pacer.stats()).toEqual({ calls: 10, waits: 1, waitedMs: MIN, throttles: 0 });
+  });
+
+  it('refuses at once, by name, when the deadline has passed; in advance when the slot comes after it', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ clock });
+    const passed = new Deadline(T0, clock);
+    expect(await refusal(pacer.acquire('swas', 'StopInstances', passed))).toBe(
+      'DeadlineError: no swas:default:StopInstances call slot before the deadline',
+    );
+    const deadline = new Deadline(T0 + 30_000, clock);
+    const outcomes = await clock.drive(Promise.all(many(10, () => refusal(pacer.acquire('swas', 'StopInstances', deadline)))));
+    expect(outcomes).toEqual([
+      ...many(9, () => 'admitted'),
+      'DeadlineError: the next swas:default:StopInstances call slot comes after the deadline',
+    ]);
+    expect(clock.now()).toBe(T0);
+    deadline.dispose();
+  });
+
+  it('refuses a call queued behind another when the deadline comes, and leaves no listener on the signal', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ clock });
+    const deadline = new Deadline(T0 + 5_000, clock);
+    expect(await clock.drive(Promise.all(many(9, () => refusal(pacer.acquire('swas', 'A', deadline)))))).toEqual(many(9, () => 'admitted'));
+    expect(getEventListeners(deadline.signal, 'abort')).toHaveLength(0);
+    // The head has no deadline and waits for the window; the call behind it gives up at the deadline.
+    const head = pacer.acquire('swas', 'A');
+    const behind = refusal(pacer.acquire('swas', 'A', deadline));
+    const at = behind.then((outcome) => `${outcome} @${since(clock)}`);
+    expect(await clock.drive(at)).toBe('DeadlineError: no swas:default:A call slot before the deadline @5000');
+    expect(getEventListeners(deadline.signal, 'abort')).toHaveLength(0);
+    (await clock.drive(head))();
+    expect(clock.now()).toBe(T0 + MIN);
+  });
+
+  it('serves a call made the moment the one before it was admitted', async () => {
+    const pacer = new Pacer({ clock: new FakeClock(T0) });
+    const first = await pacer.acquire('sae', 'A');
+    const second = await pacer.acquire('sae', 'A');
+    first();
+    second();
+    expect(pacer.stats().calls).toBe(2);
+  });
+
+  it('holds back a call that got its concurrency slot after a Throttling came', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ clock, maxConcurrent: 1 });
+    const held = await clock.drive(pacer.acquire('sae', 'A'));
+    const next = pacer.acquire('sae', 'B').then((release) => (release(), since(clock)));
+    await clock.advance(0);
+    pacer.throttled('sae', 'A');
+    await clock.advance(1_000);
+    held();
+    // The slot came at 1 s, but the Throttling holds the bucket back one spacing (60 s / 54).
+    expect(await clock.drive(next)).toBe(Math.round(MIN / 54));
+  });
+
+  it('frees the slot, and counts no call, when the deadline comes as the concurrency slot is handed over', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ clock, maxConcurrent: 1, limits: { sae: { limit: 2, windowMs: MIN } }, headroom: 1 });
+    const controller = new AbortController();
+    const deadline = { signal: controller.signal, allows: () => true } as unknown as Deadline;
+    const held = await clock.drive(pacer.acquire('sae', 'A'));
+    const gaveUp = refusal(pacer.acquire('sae', 'B', deadline));
+    await clock.advance(0);
+    held();
+    controller.abort();
+    expect(await gaveUp).toBe('DeadlineError: no sae:default call slot before the deadline');
+    // One call in the window so far: the next goes at once.
+    const after = await clock.drive(pacer.acquire('sae', 'C'));
+    after();
+    expect(clock.now()).toBe(T0);
+    expect(pacer.stats().calls).toBe(2);
+  });
+
+  it('serves the calls behind one that gave up waiting for concurrency', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ clock, maxConcurrent: 1 });
+    const deadline = new Deadline(T0 + 5_000, clock);
+    const held = await clock.drive(pacer.acquire('sae', 'A'));
+    const gaveUp = refusal(pacer.acquire('sae', 'B', deadline));
+    const patient = pacer.acquire('sae', 'C').then((release) => (release(), since(clock)));
+    await clock.advance(5_000);
+    expect(await gaveUp).toBe('DeadlineError: no sae:default call slot before the deadline');
+    await clock.advance(1_000);
+    held();
+    expect(await clock.drive(patient)).toBe(6_000);
+  });
+
+  it('refuses the waiting calls with what the clock threw, and serves later ones', async () => {
+    const clock = new FakeClock(T0);
+    let broken = true;
+    const flaky: Clock = {
+      now: () => clock.now(),
+      alarm: (ms, ring) => clock.alarm(ms, ring),
+      sleep: (ms) => (broken ? Promise.reject(new Error('the clock broke')) : clock.sleep(ms)),
+    };
+    const pacer = new Pacer({ clock: flaky, limits: { sae: { limit: 1, windowMs: 1_000 } }, headroom: 1 });
+    (await pacer.acquire('sae', 'A'))();
+    expect(await clock.drive(Promise.all([refusal(pacer.acquire('sae', 'B')), refusal(pacer.acquire('sae', 'C'))]))).toEqual([
+      'Error: the clock broke',
+      'Error: the clock broke',
+    ]);
+    broken = false;
+    (await clock.drive(pacer.acquire('sae', 'D')))();
+    expect(clock.now()).toBe(T0 + 1_000);
+  });
+
+  it('after a reduced window has ended, a new Throttling halves the full limit again', async () => {
+    const clock = new FakeClock(T0);
+    const pacer = new Pacer({ clock });
+    pacer.throttled('swas', 'StopInstances');
+    await clock.advance(MIN);
+    // The reduced window ends exactly now: this Throttling starts from 9 again, not from 4.
+    pacer.throttled('swas', 'StopInstances');
+    const admitted = await clock.drive(
+      Promise.all(many(5, () => pacer.acquire('swas', 'StopInstances').then((release) => (release(), since(clock))))),
+    );
+    const spaced = Math.round(MIN + SWAS_SPACING);
+    expect(admitted).toEqual([spaced, spaced, spaced, spaced, 2 * MIN]);
   });
 });
