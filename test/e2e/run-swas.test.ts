@@ -571,7 +571,7 @@ describe('rounds end', () => {
     const waits: number[] = [];
 
     // Sandbox time stands still: box-1 stays in transition.
-    const report = await w.run({ at, rules, pollMs: 100, sleep: async (ms) => void waits.push(ms) });
+    const report = await w.run({ at, rules, pollMs: 100, sleep: (ms) => Promise.resolve(void waits.push(ms)) });
 
     expect(waits).toEqual([100, 200, 300, 400]);
     expect(resultFor(report, 'box-1')).toMatchObject({
