@@ -656,3 +656,48 @@ describe('batches formed', () => {
     expect(await statuses(w)).toEqual({ 'box-1': status, 'box-2': status });
   });
 });
+
+describe('one batch per edge', () => {
+  const three = rulesFrom(`version: 1
+timezone: Asia/Shanghai
+rules:
+  - name: boxes
+    offPeak: ["daily 20:00-08:00"]
+    targets:
+      swas: [{ region: cn-hangzhou, tags: { env: dev } }]
+  - name: lab
+    offPeak: ["daily 20:00-08:00"]
+    targets:
+      swas: [{ region: cn-hangzhou, tags: { env: lab } }]
+  - name: kiosk
+    offPeak: ["daily 08:00-20:00"]
+    restore: true
+    targets:
+      swas: [{ region: cn-hangzhou, tags: { env: kiosk } }]
+`);
+
+  it('two rules stopping at 20:00 and one starting: three batches, each with its own rules, action and token', async () => {
+    const w = await start([
+      box(1),
+      box(2),
+      { ...box(3), instanceName: 'lab-3', tags: { env: 'lab' } },
+      { ...box(4, 'Stopped'), instanceName: 'kiosk-4', tags: { env: 'kiosk' } },
+    ]);
+
+    const report = await w.run({ at: AT_20_00, rules: three });
+
+    expect(report.results.map((r) => [r.name, r.outcome, r.batch])).toEqual([
+      ['box-1', 'stopping', 'swas-1'],
+      ['box-2', 'stopping', 'swas-1'],
+      ['kiosk-4', 'starting', 'swas-2'],
+      ['lab-3', 'stopping', 'swas-3'],
+    ]);
+    const token = (rule: string, action: 'stop' | 'start', ns: readonly number[]) =>
+      clientToken({ rules: [rule], action, at: instant(AT_20_00), ids: ns.map(BOX), round: 0 });
+    expect([...report.batches].sort((a, b) => a.id.localeCompare(b.id)).map((b) => [b.id, b.action, b.size, b.clientToken])).toEqual([
+      ['swas-1', 'stop', 2, token('boxes', 'stop', [1, 2])],
+      ['swas-2', 'start', 1, token('kiosk', 'start', [4])],
+      ['swas-3', 'stop', 1, token('lab', 'stop', [3])],
+    ]);
+  });
+});
