@@ -40,6 +40,11 @@ import { clientToken } from './token.js';
 
 const MAX_ROUNDS = 4;
 
+/** Members in the order of their ids. */
+// Stryker: equivalent — `<=`: the ids of one region's instances are distinct, so never equal.
+// Stryker disable next-line EqualityOperator: equivalent (see the line above)
+const byId = (a: Decision, b: Decision): number => (a.resource.id < b.resource.id ? -1 : 1);
+
 /**
  * Carries out SWAS decisions: the `act` ones, in batches whose members are all the decisions of
  * the same edge (the others only name their batch's token).
@@ -53,9 +58,7 @@ export async function executeSwas(decisions: readonly Decision[], ctx: ExecuteCo
     JSON.stringify([d.resource.region, d.action, [...d.rules].sort(), d.edgeAt ?? ctx.at]),
   );
   const batches = [...groups.values()]
-    // Stryker: equivalent — `<=`: the ids of one region's instances are distinct, so never equal.
-    // Stryker disable next-line EqualityOperator: equivalent (see the line above)
-    .flatMap((group) => chunks([...group].sort((a, b) => (a.resource.id < b.resource.id ? -1 : 1))))
+    .flatMap((group) => chunks([...group].sort(byId)))
     .map((members) => ({ members, acting: members.filter((d) => d.verdict === 'act') }))
     .filter((b) => b.acting.length > 0);
   const results = await Promise.all(
