@@ -43,7 +43,7 @@ const MAX_ROUNDS = 4;
 /** Members in the order of their ids. */
 // Stryker: equivalent — `<=`: the ids of one region's instances are distinct, so never equal.
 // Stryker disable next-line EqualityOperator: equivalent (see the line above)
-const byId = (a: Decision, b: Decision): number => (a.resource.id < b.resource.id ? -1 : 1);
+const idOrder = (a: Decision, b: Decision): number => (a.resource.id < b.resource.id ? -1 : 1);
 
 /**
  * Carries out SWAS decisions: the `act` ones, in batches whose members are all the decisions of
@@ -58,7 +58,7 @@ export async function executeSwas(decisions: readonly Decision[], ctx: ExecuteCo
     JSON.stringify([d.resource.region, d.action, [...d.rules].sort(), d.edgeAt ?? ctx.at]),
   );
   const batches = [...groups.values()]
-    .flatMap((group) => chunks([...group].sort(byId)))
+    .flatMap((group) => chunks([...group].sort(idOrder)))
     .map((members) => ({ members, acting: members.filter((d) => d.verdict === 'act') }))
     .filter((b) => b.acting.length > 0);
   const results = await Promise.all(
