@@ -151,3 +151,28 @@ describe('a client that refuses mutations', () => {
     expect((await apis.swas.listInstances('cn-hangzhou', { instanceIds: [DEV.box] })).map((i) => i.status)).toEqual(['Running']);
   });
 });
+
+describe('a product and region that refused permission', () => {
+  it('SWAS: a later batch of the same run in that region is not sent, and says why', async () => {
+    await world.faults([{ product: 'swas', action: 'StopInstances', times: 1, code: 'Forbidden.RAM' }]);
+    const ctx = context(gated());
+
+    const [stop] = await executeSwas(
+      boxes.map((r) => act(r)),
+      ctx,
+    );
+    const [start] = await executeSwas(
+      boxes.map((r) => act(r, 'start')),
+      ctx,
+    );
+
+    expect([stop?.outcome, stop?.code]).toEqual(['failed', 'Forbidden.RAM']);
+    expect(start).toMatchObject({
+      name: 'dev-box',
+      outcome: 'failed',
+      code: 'Forbidden.RAM',
+      detail: 'not tried: swas in cn-hangzhou refused permission earlier in this run (Forbidden.RAM)',
+    });
+    expect(callsOf(await world.calls(), MUTATING).map((c) => [c.action, c.code])).toEqual([['StopInstances', 'Forbidden.RAM']]);
+  });
+});
