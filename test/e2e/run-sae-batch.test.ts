@@ -99,3 +99,38 @@ describe('SAE batch mode', () => {
     );
   });
 });
+
+describe('SAE batch mode, permission refused', () => {
+  it('one namespace is refused permission: its batch is not split, and the halves of a batch split after it are not sent', async () => {
+    // cn-hangzhou:dev's batch fails late (an invalid request, not retried) and is split; by then
+    // cn-hangzhou:test's batch has been refused permission, which holds for every app in the region.
+    const three = apps.filter((a) => a.appId !== 'app-dev-d');
+    world = await startWorld(seedOf({ apps: three }), { rateScale: 100 });
+    await world.faults([
+      { product: 'sae', action: 'BatchStopApplications', resourceId: 'app-dev-a', code: 'InvalidParameter', latencyMs: 1500, times: 1 },
+      { product: 'sae', action: 'BatchStopApplications', resourceId: 'app-test-a', code: 'Forbidden.RAM', httpStatus: 403, times: 1000 },
+      { product: 'sae', action: 'StopApplication', code: 'Forbidden.RAM', httpStatus: 403, times: 1000 },
+    ]);
+
+    const report = await world.run({ at: T, rules, saeBatch: true });
+
+    expect(report.ok).toBe(false);
+    const notTried = 'not tried: sae in cn-hangzhou refused permission earlier in this run (Forbidden.RAM)';
+    const byId = Object.fromEntries(report.results.map((r) => [r.id, r]));
+    for (const id of ['app-dev-a', 'app-dev-b', 'app-dev-c']) {
+      expect(byId[id]).toMatchObject({ id, outcome: 'failed', code: 'Forbidden.RAM', detail: notTried, attempts: 0 });
+      expect(byId[id]).not.toHaveProperty('requestIds');
+    }
+    for (const id of TEST_IDS) {
+      expect(byId[id]).toMatchObject({ id, outcome: 'failed', code: 'Forbidden.RAM' });
+      expect(byId[id]?.detail).not.toBe(notTried);
+    }
+    const log = await world.calls();
+    const tried = (c: { action: string; resourceIds: string[] }) => `${c.action} ${[...c.resourceIds].sort().join(',')} ${c.code}`;
+    expect(callsOf(log, ['BatchStopApplications', 'StopApplication']).map(tried).sort()).toEqual([
+      'BatchStopApplications app-dev-a,app-dev-b,app-dev-c InvalidParameter',
+      'BatchStopApplications app-test-a,app-test-b Forbidden.RAM',
+    ]);
+    expect(executed(log)).toEqual([]);
+  });
+});
