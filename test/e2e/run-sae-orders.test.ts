@@ -170,3 +170,53 @@ describe('an app in status UNKNOWN', () => {
     expect(await world.appStatus(DEV.api)).toBe('UNKNOWN');
   });
 });
+
+describe('what a result records', () => {
+  it("a stopped app's result carries its calls' request ids and a time within the run", async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+
+    const report = await world.run({ at: T, rules });
+
+    const web = resultFor(report, 'dev-web');
+    expect(web.outcome).toBe('stopped');
+    expect(web.attempts).toBeGreaterThanOrEqual(1);
+    expect(web.requestIds).toHaveLength(web.attempts!);
+    expect(web.ms).toBeGreaterThanOrEqual(0);
+    expect(web.ms).toBeLessThan(15_000);
+  });
+});
+
+describe('an app that keeps refusing the stop as InvalidStatus while it reads RUNNING', () => {
+  // Polls of 5 s: the second round's check has 1.25 s of margin either way, for the calls between.
+  it.each([
+    [11_250, 2, 'the deadline came while waiting for app-dev-api to accept stop'],
+    [6_250, 1, 'not sent: the run kept its last moments to confirm the stops it had sent'],
+  ])('with a deadline %i ms away, after %i refusals it is deferred: %s', async (deadlineMs, sends, detail) => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.faults([{ product: 'sae', action: 'StopApplication', resourceId: DEV.api, code: 'Application.InvalidStatus', times: 1000 }]);
+
+    const report = await world.run({ at: T, rules, deadlineMs, pollMs: 5_000 });
+
+    expect(resultFor(report, 'dev-api')).toMatchObject({ outcome: 'deferred', detail });
+    const log = await world.calls();
+    expect(callsOf(log, 'StopApplication', DEV.api).map((c) => c.code)).toEqual(Array(sends).fill('Application.InvalidStatus'));
+    expect(await world.appStatus(DEV.api)).toBe('RUNNING');
+  });
+});
+
+describe("a late run that meets a person's change order still running", () => {
+  it('waits for it until the deadline, then defers the app, naming the order', async () => {
+    world = await startWorld(seedOf({ apps: DEV_APPS, changeOrderSeconds: 6000 }), { rateScale: 100 });
+    await world.clockTo('2036-11-25T20:02:00+08:00');
+    const order = await world.byHandSae('StopApplication', DEV.api);
+    await world.advance(10);
+
+    const report = await world.run({ at: T, rules, lateBy: 4 * 60_000, deadlineMs: 3_000, align: false });
+
+    expect(resultFor(report, 'dev-api')).toMatchObject({
+      outcome: 'deferred',
+      detail: `the deadline came while waiting for change order ${order} on ${DEV.api}`,
+    });
+    expect(callsOf(await world.calls(), 'StopApplication', DEV.api)).toHaveLength(1);
+  });
+});
