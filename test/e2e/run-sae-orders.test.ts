@@ -193,7 +193,9 @@ describe('an app that keeps refusing the stop as InvalidStatus while it reads RU
     [6_250, 1, 'not sent: the run kept its last moments to confirm the stops it had sent'],
   ])('with a deadline %i ms away, after %i refusals it is deferred: %s', async (deadlineMs, sends, detail) => {
     world = await startWorld(DEV_SEED, { rateScale: 100 });
-    await world.faults([{ product: 'sae', action: 'StopApplication', resourceId: DEV.api, code: 'Application.InvalidStatus', times: 1000 }]);
+    await world.faults([
+      { product: 'sae', action: 'StopApplication', resourceId: DEV.api, code: 'Application.InvalidStatus', times: 1000 },
+    ]);
 
     const report = await world.run({ at: T, rules, deadlineMs, pollMs: 5_000 });
 
