@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsOf, executed, outcomes, rulesFrom, seedOf, startWorld, type SeedApp, type World } from './support/run.js';
+import { callsOf, executed, MUTATING, outcomes, rulesFrom, seedOf, startWorld, type SeedApp, type World } from './support/run.js';
 
 /**
  * SAE batch mode (OFFPEAK_SAE_BATCH=true): one BatchStopApplications per namespace; when a batch
@@ -14,14 +14,15 @@ const apps: SeedApp[] = [
   ...DEV_IDS.map((appId) => ({ appId, appName: appId.replace('app-', ''), namespaceId: 'cn-hangzhou:dev', tags: { env: 'dev' } })),
   ...TEST_IDS.map((appId) => ({ appId, appName: appId.replace('app-', ''), namespaceId: 'cn-hangzhou:test', tags: { env: 'dev' } })),
 ];
-const rules = rulesFrom(`version: 1
+const RULES = `version: 1
 timezone: Asia/Shanghai
 rules:
   - name: dev-nights
     offPeak: ["daily 20:00-08:00"]
     targets:
       sae: [{ region: cn-hangzhou, tags: { env: dev } }]
-`);
+`;
+const rules = rulesFrom(RULES);
 
 let world: World | undefined;
 afterEach(async () => {
@@ -122,15 +123,40 @@ describe('SAE batch mode, permission refused', () => {
       expect(byId[id]).not.toHaveProperty('requestIds');
     }
     for (const id of TEST_IDS) {
-      expect(byId[id]).toMatchObject({ id, outcome: 'failed', code: 'Forbidden.RAM' });
-      expect(byId[id]?.detail).not.toBe(notTried);
+      expect(byId[id]).toMatchObject({
+        id,
+        outcome: 'failed',
+        code: 'Forbidden.RAM',
+        detail: 'BatchStopApplications: Injected fault: Forbidden.RAM.',
+      });
     }
     const log = await world.calls();
-    const tried = (c: { action: string; resourceIds: string[] }) => `${c.action} ${[...c.resourceIds].sort().join(',')} ${c.code}`;
+    const tried = (c: { action: string; resourceIds: string[]; code: string | null }) =>
+      `${c.action} ${[...c.resourceIds].sort().join(',')} ${c.code}`;
     expect(callsOf(log, ['BatchStopApplications', 'StopApplication']).map(tried).sort()).toEqual([
       'BatchStopApplications app-dev-a,app-dev-b,app-dev-c InvalidParameter',
       'BatchStopApplications app-test-a,app-test-b Forbidden.RAM',
     ]);
     expect(executed(log)).toEqual([]);
   });
+});
+
+describe('SAE batch mode, dry run', () => {
+  it.each([
+    ['stop', 'RUNNING', T, 'would-stop', 'BatchStopApplications'],
+    ['start', 'STOPPED', '2036-11-26T08:00:00+08:00', 'would-start', 'BatchStartApplications'],
+  ] as const)(
+    'a %s: each namespace would go by its batch, nothing is sent, and the batch is not split',
+    async (_a, status, at, outcome, call) => {
+      world = await startWorld(seedOf({ apps: apps.map((a) => ({ ...a, status })) }), { rateScale: 100 });
+
+      const withRestore = rulesFrom(RULES.replace('    targets:', '    restore: true\n    targets:'));
+      const report = await world.run({ at, rules: withRestore, saeBatch: true, dryRun: true });
+
+      expect(report.results.map((r) => [r.id, r.outcome, r.detail])).toEqual(
+        [...DEV_IDS, ...TEST_IDS].map((id) => [id, outcome, `dry run: ${call} not sent`]),
+      );
+      expect(callsOf(await world.calls(), MUTATING)).toEqual([]);
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CloudApis } from '../../lib/cloud/api.js';
 import { saeCall, saeData } from './support/clients.js';
 import {
   callsOf,
@@ -220,5 +221,125 @@ describe("a late run that meets a person's change order still running", () => {
       detail: `the deadline came while waiting for change order ${order} on ${DEV.api}`,
     });
     expect(callsOf(await world.calls(), 'StopApplication', DEV.api)).toHaveLength(1);
+  });
+});
+
+/** The SAE calls of a run after its stops or starts were sent, in order, with each wait it told of. */
+function confirmation(log: readonly { product: string; action: string }[]): string[] {
+  const sae = log.filter((c) => c.product === 'sae').map((c) => c.action);
+  const sent = sae.findLastIndex((a) => a === 'StopApplication' || a === 'StartApplication');
+  return sae.slice(sent + 1);
+}
+
+describe('confirming change orders', () => {
+  it('a plain stop: one listing confirms both apps, the wait names them, no change order is read', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    const waits: string[] = [];
+
+    const report = await world.run({ at: T, rules, onProgress: (p) => void (p.waitingFor && waits.push(p.waitingFor)) });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'stopped', 'sae:dev-web': 'stopped' });
+    expect(waits.filter((w) => w.includes('SAE'))).toEqual(['confirming 2 SAE change orders in cn-hangzhou']);
+    expect(confirmation(await world.calls())).toEqual(['ListApplications']);
+  });
+
+  it('a stuck order is read from the third round on, every round, and fails its app at the third read', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.faults([{ product: 'sae', action: 'StopApplication', resourceId: DEV.api, stuck: true, times: 1 }]);
+    const waits: string[] = [];
+
+    const report = await world.run({ at: T, rules, onProgress: (p) => void (p.waitingFor && waits.push(p.waitingFor)) });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'failed', 'sae:dev-web': 'stopped' });
+    const log = await world.calls();
+    const order = String(await lastOrderOf(DEV.api));
+    expect(resultFor(report, 'dev-api').detail).toBe(
+      `change order ${order} is stuck: still executing with an error (SubStatus 1), waiting for a person to roll it back or abort it; ` +
+        "see it in the SAE console, among the app's change orders",
+    );
+    expect(waits.filter((w) => w.includes('SAE'))).toEqual([
+      'confirming 2 SAE change orders in cn-hangzhou',
+      ...Array<string>(4).fill('confirming 1 SAE change order in cn-hangzhou'),
+    ]);
+    expect(confirmation(log)).toEqual([
+      'ListApplications',
+      'ListApplications',
+      'ListApplications',
+      'DescribeChangeOrder',
+      'ListApplications',
+      'DescribeChangeOrder',
+      'ListApplications',
+      'DescribeChangeOrder',
+    ]);
+  });
+
+  it('a failed order is read once, in the third round', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.faults([{ product: 'sae', action: 'StopApplication', resourceId: DEV.api, changeOrderStatus: 3, times: 1 }]);
+
+    const report = await world.run({ at: T, rules });
+
+    expect(resultFor(report, 'dev-api').code).toBe('ChangeOrderFailed');
+    expect(confirmation(await world.calls())).toEqual(['ListApplications', 'ListApplications', 'ListApplications', 'DescribeChangeOrder']);
+  });
+
+  /** The listing keeps saying what it said first: SAE's listing lags its change orders. */
+  const lagging = (apis: CloudApis): CloudApis => {
+    const first = new Map<string, number>();
+    return {
+      ...apis,
+      sae: {
+        ...apis.sae,
+        async listApplications(region, filter, unreadable) {
+          const apps = await apis.sae.listApplications(region, filter, unreadable);
+          for (const a of apps) if (!first.has(a.appId)) first.set(a.appId, a.runningInstances);
+          return apps.map((a) => ({ ...a, runningInstances: first.get(a.appId)! }));
+        },
+      },
+    };
+  };
+
+  it.each([
+    ['stop', T, 'stopped'],
+    ['start', '2036-11-26T08:00:00+08:00', 'started'],
+  ])('a %s whose order succeeded while the listing lags: the order, read in the third round, says so', async (_action, at, outcome) => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    if (outcome === 'started') await world.run({ at: T, rules });
+
+    const report = await world.run({ at, rules, wrap: lagging });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': outcome, 'sae:dev-web': outcome });
+    const log = await world.calls();
+    expect(resultFor(report, 'dev-api').changeOrderId).toBe(await lastOrderOf(DEV.api));
+    expect(confirmation(log)).toEqual([
+      'ListApplications',
+      'ListApplications',
+      'ListApplications',
+      'DescribeChangeOrder',
+      'DescribeChangeOrder',
+    ]);
+  });
+
+  it('an order that ended in a status the report has no words for: its code and words name the status, and no message follows', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    const odd = (apis: CloudApis): CloudApis => ({
+      ...apis,
+      sae: {
+        ...apis.sae,
+        async describeChangeOrder(region, id) {
+          const { errorMessage: _m, ...real } = await apis.sae.describeChangeOrder(region, id);
+          return { ...real, status: 7, finished: true, succeeded: false };
+        },
+      },
+    });
+
+    const report = await world.run({ at: T, rules, wrap: (apis) => odd(lagging(apis)) });
+
+    const order = String(await lastOrderOf(DEV.api));
+    expect(resultFor(report, 'dev-api')).toMatchObject({
+      outcome: 'failed',
+      code: 'ChangeOrderStatus7',
+      detail: `change order ${order} ended with status 7 (Status 7); the app stays where it was; see it in the SAE console, among the app's change orders`,
+    });
   });
 });
