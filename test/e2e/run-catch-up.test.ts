@@ -278,3 +278,18 @@ describe('a start edge seen again', () => {
     expect(executed(callsOf(log, 'StartApplication')).map((c) => c.resourceIds)).toHaveLength(2);
   });
 });
+
+describe('a late manual stop', () => {
+  it('has no edge to compare a start with: it sends its stops without reading status or change orders', async () => {
+    await world.clockTo('2036-11-25T20:02:00+08:00');
+    await world.clearCalls();
+
+    const report = await world.run({ at: AT_20_00, rules: without, only: { action: 'stop' }, lateBy: 4 * 60_000 });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'stopped', 'sae:dev-web': 'stopped' });
+    expect(resultFor(report, 'dev-api').reason).toBe('manual stop: off-peak at Tue 2036-11-25 20:00 +08:00');
+    const log = await world.calls();
+    expect(callsOf(log, ['DescribeApplicationStatus', 'DescribeChangeOrder'])).toEqual([]);
+    expect(executed(callsOf(log, 'StopApplication')).map((c) => c.resourceIds)).toEqual(expect.arrayContaining([[DEV.api], [DEV.web]]));
+  });
+});
