@@ -140,7 +140,8 @@ describe('a stop whose change order is stuck', () => {
     expect(resultFor(again, 'dev-api').detail).toMatch(new RegExp(`^change order ${order} is stuck`));
     const after = (await world.calls()).slice(before);
     expect(callsOf(after, 'StopApplication', DEV.api)).toEqual([]);
-    expect(callsOf(after, 'DescribeApplicationStatus', DEV.api).length).toBeLessThanOrEqual(5);
+    // Three reads find it stuck, then the app is failed: the order will not end by itself.
+    expect(callsOf(after, 'DescribeApplicationStatus', DEV.api)).toHaveLength(3);
   });
 });
 
@@ -340,6 +341,96 @@ describe('confirming change orders', () => {
       outcome: 'failed',
       code: 'ChangeOrderStatus7',
       detail: `change order ${order} ended with status 7 (Status 7); the app stays where it was; see it in the SAE console, among the app's change orders`,
+    });
+  });
+});
+
+describe('confirming change orders, when the listing fails after the stops are sent', () => {
+  it.each([
+    ['stop', T, 'stopping'],
+    ['start', '2036-11-26T08:00:00+08:00', 'starting'],
+  ])('a %s: each app is %s, with why and its order', async (_action, at, outcome) => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    if (outcome === 'starting') await world.run({ at: T, rules });
+    await world.clockTo(at);
+    // Once a stop or start is accepted, every listing is refused as an invalid request (not retried).
+    const failing = [{ product: 'sae', action: 'ListApplications', code: 'InvalidParameter', message: 'listing refused', times: 1000 }];
+    const breakListing = (apis: CloudApis): CloudApis => ({
+      ...apis,
+      sae: {
+        ...apis.sae,
+        async stop(region, id) {
+          const order = await apis.sae.stop(region, id);
+          await world!.faults(failing);
+          return order;
+        },
+        async start(region, id) {
+          const order = await apis.sae.start(region, id);
+          await world!.faults(failing);
+          return order;
+        },
+      },
+    });
+
+    const report = await world.run({ at, rules, wrap: breakListing });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': outcome, 'sae:dev-web': outcome });
+    for (const [name, id] of [
+      ['dev-api', DEV.api],
+      ['dev-web', DEV.web],
+    ] as const)
+      expect(resultFor(report, name)).toMatchObject({ detail: 'could not confirm: listing refused', changeOrderId: await lastOrderOf(id) });
+  });
+});
+
+describe('a plain start', () => {
+  it('is confirmed by one listing once every instance runs, with no change order read', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.run({ at: T, rules });
+
+    const report = await world.run({ at: '2036-11-26T08:00:00+08:00', rules });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'started', 'sae:dev-web': 'started' });
+    expect(confirmation(await world.calls())).toEqual(['ListApplications']);
+  });
+});
+
+/** SAE's status of an app, without the id of its last change order. */
+const withoutOrderId = (apis: CloudApis): CloudApis => ({
+  ...apis,
+  sae: {
+    ...apis.sae,
+    async describeStatus(region, id) {
+      const { lastChangeOrderId: _id, ...status } = await apis.sae.describeStatus(region, id);
+      return status;
+    },
+  },
+});
+
+describe('a status that names no change order', () => {
+  it('a stuck order without an id is reported as such', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.faults([{ product: 'sae', action: 'StopApplication', resourceId: DEV.api, stuck: true, times: 1 }]);
+    const withCatchUp = rulesFrom(devNights(['catchUp: 15m']));
+    await world.run({ at: T, rules: withCatchUp });
+
+    const again = await world.run({ at: '2036-11-25T20:05:00+08:00', rules: withCatchUp, wrap: withoutOrderId });
+
+    expect(resultFor(again, 'dev-api')).toMatchObject({ outcome: 'failed', code: 'ChangeOrderStuck' });
+    expect(resultFor(again, 'dev-api').detail).toMatch(/^change order \(no id\) is stuck: /);
+  });
+
+  it("a person's order still running, without an id: the deferred app's detail names none", async () => {
+    world = await startWorld(seedOf({ apps: DEV_APPS, changeOrderSeconds: 6000 }), { rateScale: 100 });
+    await world.clockTo('2036-11-25T20:02:00+08:00');
+    await world.byHandSae('StopApplication', DEV.api);
+    await world.advance(10);
+
+    const report = await world.run({ at: T, rules, lateBy: 4 * 60_000, deadlineMs: 3_000, align: false, wrap: withoutOrderId });
+
+    expect(resultFor(report, 'dev-api')).toMatchObject({
+      outcome: 'deferred',
+      detail: `the deadline came while waiting for change order  on ${DEV.api}`,
     });
   });
 });
