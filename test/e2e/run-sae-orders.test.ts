@@ -434,3 +434,44 @@ describe('a status that names no change order', () => {
     });
   });
 });
+
+describe('an order seen stuck that recovers', () => {
+  it('is read every round while stuck, then only every third round again, until it ends', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    // dev-api's listing lags; its order reads stuck once, then executing, then as it is (succeeded).
+    let reads = 0;
+    const script = (apis: CloudApis): CloudApis => ({
+      ...apis,
+      sae: {
+        ...apis.sae,
+        async listApplications(region, filter, unreadable) {
+          const apps = await apis.sae.listApplications(region, filter, unreadable);
+          return apps.map((a) => (a.appId === DEV.api ? { ...a, runningInstances: 2 } : a));
+        },
+        async describeChangeOrder(region, id) {
+          const real = await apis.sae.describeChangeOrder(region, id);
+          reads += 1;
+          if (reads === 1) return { ...real, status: 1, finished: false, succeeded: false, stuck: true };
+          if (reads === 2) return { ...real, status: 1, finished: false, succeeded: false, stuck: false };
+          return real;
+        },
+      },
+    });
+
+    const report = await world.run({ at: T, rules, wrap: script });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'stopped', 'sae:dev-web': 'stopped' });
+    // Rounds 1-2 list; 3 reads it stuck; 4 reads it recovered; 5 only lists; 6 reads it ended.
+    expect(confirmation(await world.calls())).toEqual([
+      'ListApplications',
+      'ListApplications',
+      'ListApplications',
+      'DescribeChangeOrder',
+      'ListApplications',
+      'DescribeChangeOrder',
+      'ListApplications',
+      'ListApplications',
+      'DescribeChangeOrder',
+    ]);
+  });
+});
