@@ -475,3 +475,27 @@ describe('an order seen stuck that recovers', () => {
     ]);
   });
 });
+
+describe('an app missing from the confirming listing', () => {
+  it('is not taken for there: its order, read in the third round, settles it', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    let listings = 0;
+    const dropping = (apis: CloudApis): CloudApis => ({
+      ...apis,
+      sae: {
+        ...apis.sae,
+        async listApplications(region, filter, unreadable) {
+          const apps = await apis.sae.listApplications(region, filter, unreadable);
+          listings += 1;
+          return listings === 1 ? apps : apps.filter((a) => a.appId !== DEV.api);
+        },
+      },
+    });
+
+    const report = await world.run({ at: T, rules, wrap: dropping });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'stopped', 'sae:dev-web': 'stopped' });
+    expect(resultFor(report, 'dev-api').detail).toBeUndefined();
+    expect(confirmation(await world.calls())).toEqual(['ListApplications', 'ListApplications', 'ListApplications', 'DescribeChangeOrder']);
+  });
+});
