@@ -499,3 +499,28 @@ describe('an app missing from the confirming listing', () => {
     expect(confirmation(await world.calls())).toEqual(['ListApplications', 'ListApplications', 'ListApplications', 'DescribeChangeOrder']);
   });
 });
+
+describe('a start confirmed by the listing', () => {
+  it('an app with one of its two instances up is not started yet: the next listing, with both, confirms it', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.run({ at: T, rules });
+    let confirming = 0;
+    const halfUp = (apis: CloudApis): CloudApis => ({
+      ...apis,
+      sae: {
+        ...apis.sae,
+        async listApplications(region, filter, unreadable) {
+          const apps = await apis.sae.listApplications(region, filter, unreadable);
+          if (filter.appIds === undefined) return apps;
+          confirming += 1;
+          return confirming === 1 ? apps.map((a) => ({ ...a, runningInstances: 1 })) : apps;
+        },
+      },
+    });
+
+    const report = await world.run({ at: '2036-11-26T08:00:00+08:00', rules, wrap: halfUp });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'started', 'sae:dev-web': 'started' });
+    expect(confirmation(await world.calls())).toEqual(['ListApplications', 'ListApplications']);
+  });
+});
