@@ -524,3 +524,30 @@ describe('a start confirmed by the listing', () => {
     expect(confirmation(await world.calls())).toEqual(['ListApplications', 'ListApplications']);
   });
 });
+
+describe('an app a person started first', () => {
+  it('between the listing and the start: SAE refuses the start, the status says RUNNING, the app is already running', async () => {
+    world = await startWorld(DEV_SEED, { rateScale: 100 });
+    await world.run({ at: T, rules });
+    let done = false;
+    const personFirst = (apis: CloudApis): CloudApis => ({
+      ...apis,
+      sae: {
+        ...apis.sae,
+        async start(region, id) {
+          if (id === DEV.api && !done) {
+            done = true;
+            await world!.byHandSae('StartApplication', DEV.api);
+            await world!.advance(60);
+          }
+          return apis.sae.start(region, id);
+        },
+      },
+    });
+
+    const report = await world.run({ at: '2036-11-26T08:00:00+08:00', rules, wrap: personFirst });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'already-running', 'sae:dev-web': 'started' });
+    expect(resultFor(report, 'dev-api')).not.toHaveProperty('changeOrderId');
+  });
+});
