@@ -33,7 +33,7 @@ import { identity, type ResourceResult } from './result.js';
  * (CoScaleIn, CoScaleOut, CoScaleInAppWithInstances): SAE's own auto scaling makes those orders, and
  * none starts a stopped app; nor are stops, binds, spec changes and deletions.
  */
-const START_ORDERS: ReadonlySet<string> = new Set([
+const START_ORDERS: ReadonlySet<string | undefined> = new Set([
   'CoStart',
   'CoStartApplication',
   'CoBatchStartApplication',
@@ -165,8 +165,8 @@ async function catchUpCheck(decision: Decision, ctx: ExecuteContext): Promise<Re
   const seen = decidedByStatus(decision, status);
   if (seen || !status.lastChangeOrderId) return seen;
   const order = await ctx.apis.sae.describeChangeOrder(region, status.lastChangeOrderId);
-  const startedAfterEdge =
-    order.typeCode !== undefined && START_ORDERS.has(order.typeCode) && order.createdAt !== undefined && order.createdAt >= decision.edgeAt;
+  // An order of no known type or time is no start after the edge: the stop is sent as usual.
+  const startedAfterEdge = START_ORDERS.has(order.typeCode) && (order.createdAt ?? Number.NEGATIVE_INFINITY) >= decision.edgeAt;
   if (!startedAfterEdge) return undefined;
   return {
     ...identity(decision),

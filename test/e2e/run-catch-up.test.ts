@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CloudApis } from '../../lib/cloud/api.js';
 import { saeCall, saeData } from './support/clients.js';
 import {
   callsOf,
@@ -187,5 +188,108 @@ describe('a late run (FC retries the 20:00 event at 20:04) must not undo a manua
   it('a run on time pays nothing: no status read before its stops', async () => {
     await world.run({ at: AT_20_00, rules: without });
     expect(callsOf(await world.calls(), 'DescribeApplicationStatus')).toEqual([]);
+  });
+});
+
+describe('which change order made after the stop edge is a start', () => {
+  const EDGE = Date.parse(AT_20_00);
+  /**
+   * 20:00 stops; at 20:02 a person starts dev-api; FC retries the 20:00 event at 20:04. The run's
+   * reading of the person's order is rewritten to another CoTypeCode or creation time, as SAE would
+   * report an order of that kind: the sandbox makes only stops, starts and scalings.
+   */
+  async function retryReading(order: { typeCode?: string; createdAt?: number }) {
+    await world.run({ at: AT_20_00, rules: without });
+    await world.clockTo('2036-11-25T20:02:00+08:00');
+    const manual = await world.byHandSae('StartApplication', DEV.api);
+    await world.advance(60);
+    await world.clearCalls();
+    const wrap = (apis: CloudApis): CloudApis => ({
+      ...apis,
+      sae: {
+        ...apis.sae,
+        async describeChangeOrder(region, id) {
+          const real = await apis.sae.describeChangeOrder(region, id);
+          if (id !== manual) return real;
+          const { typeCode: _t, createdAt: _c, ...rest } = real;
+          return { ...rest, ...order };
+        },
+      },
+    });
+    const report = await world.run({ at: AT_20_00, rules: without, lateBy: 4 * 60_000, wrap });
+    return { report, log: await world.calls() };
+  }
+
+  it.each([
+    'CoStart',
+    'CoStartApplication',
+    'CoBatchStartApplication',
+    'CoCreateApp',
+    'CoRestartApplication',
+    'CoRestartInstances',
+    'CoDeploy',
+    'CoRollback',
+    'CoDeployHistroy',
+  ])('%s: a start or restart, so the app is left running', async (typeCode) => {
+    const { report, log } = await retryReading({ typeCode, createdAt: EDGE + 2 * 60_000 });
+
+    expect(resultFor(report, 'dev-api')).toMatchObject({
+      outcome: 'skipped',
+      detail: `started (${typeCode}) after the stop edge; a run that sees the edge again leaves it running`,
+    });
+    expect(callsOf(log, 'StopApplication', DEV.api)).toEqual([]);
+    expect(await world.appStatus(DEV.api)).toBe('RUNNING');
+  });
+
+  it.each([
+    ['a scale-out after the edge', { typeCode: 'CoScaleOut', createdAt: EDGE + 2 * 60_000 }],
+    ['a stop after the edge', { typeCode: 'CoStop', createdAt: EDGE + 2 * 60_000 }],
+    ['an order of no known type after the edge', { createdAt: EDGE + 2 * 60_000 }],
+    ['a start a millisecond before the edge', { typeCode: 'CoStart', createdAt: EDGE - 1 }],
+    ['a start of no known time', { typeCode: 'CoStart' }],
+  ])('%s is no start after the edge: the app is stopped again', async (_what, order) => {
+    const { report, log } = await retryReading(order);
+
+    expect(resultFor(report, 'dev-api').outcome).toBe('stopped');
+    expect(executed(callsOf(log, 'StopApplication', DEV.api))).toHaveLength(1);
+  });
+
+  it('a start made at the edge itself counts as after it', async () => {
+    const { report } = await retryReading({ typeCode: 'CoStart', createdAt: EDGE });
+
+    expect(resultFor(report, 'dev-api').outcome).toBe('skipped');
+  });
+});
+
+describe('a start edge seen again', () => {
+  it("a caught-up start sends its starts without reading the apps' status or change orders first", async () => {
+    await world.run({ at: AT_20_00, rules: withCatchUp });
+    await world.clockTo('2036-11-26T08:10:00+08:00');
+    await world.clearCalls();
+
+    const report = await world.run({ at: '2036-11-26T08:10:00+08:00', rules: withCatchUp });
+
+    expect(report.rules).toEqual([
+      { name: 'dev-nights', action: 'start', reason: 'off-peak ended Wed 2036-11-26 08:00 +08:00 (caught up)' },
+    ]);
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'started', 'sae:dev-web': 'started' });
+    const log = await world.calls();
+    expect(callsOf(log, ['DescribeApplicationStatus', 'DescribeChangeOrder'])).toEqual([]);
+    expect(executed(callsOf(log, 'StartApplication')).map((c) => c.resourceIds)).toHaveLength(2);
+  });
+});
+
+describe('a late manual stop', () => {
+  it('has no edge to compare a start with: it sends its stops without reading status or change orders', async () => {
+    await world.clockTo('2036-11-25T20:02:00+08:00');
+    await world.clearCalls();
+
+    const report = await world.run({ at: AT_20_00, rules: without, only: { action: 'stop' }, lateBy: 4 * 60_000 });
+
+    expect(outcomes(report)).toMatchObject({ 'sae:dev-api': 'stopped', 'sae:dev-web': 'stopped' });
+    expect(resultFor(report, 'dev-api').reason).toBe('manual stop: off-peak at Tue 2036-11-25 20:00 +08:00');
+    const log = await world.calls();
+    expect(callsOf(log, ['DescribeApplicationStatus', 'DescribeChangeOrder'])).toEqual([]);
+    expect(executed(callsOf(log, 'StopApplication')).map((c) => c.resourceIds)).toEqual(expect.arrayContaining([[DEV.api], [DEV.web]]));
   });
 });

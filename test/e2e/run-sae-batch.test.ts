@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsOf, executed, outcomes, rulesFrom, seedOf, startWorld, type SeedApp, type World } from './support/run.js';
+import { callsOf, executed, MUTATING, outcomes, rulesFrom, seedOf, startWorld, type SeedApp, type World } from './support/run.js';
 
 /**
  * SAE batch mode (OFFPEAK_SAE_BATCH=true): one BatchStopApplications per namespace; when a batch
@@ -14,14 +14,15 @@ const apps: SeedApp[] = [
   ...DEV_IDS.map((appId) => ({ appId, appName: appId.replace('app-', ''), namespaceId: 'cn-hangzhou:dev', tags: { env: 'dev' } })),
   ...TEST_IDS.map((appId) => ({ appId, appName: appId.replace('app-', ''), namespaceId: 'cn-hangzhou:test', tags: { env: 'dev' } })),
 ];
-const rules = rulesFrom(`version: 1
+const RULES = `version: 1
 timezone: Asia/Shanghai
 rules:
   - name: dev-nights
     offPeak: ["daily 20:00-08:00"]
     targets:
       sae: [{ region: cn-hangzhou, tags: { env: dev } }]
-`);
+`;
+const rules = rulesFrom(RULES);
 
 let world: World | undefined;
 afterEach(async () => {
@@ -98,4 +99,64 @@ describe('SAE batch mode', () => {
       new Set(['BatchStopApplications app-dev-a,app-dev-b,app-dev-c,app-dev-d', 'BatchStopApplications app-dev-c,app-dev-d']),
     );
   });
+});
+
+describe('SAE batch mode, permission refused', () => {
+  it('one namespace is refused permission: its batch is not split, and the halves of a batch split after it are not sent', async () => {
+    // cn-hangzhou:dev's batch fails late (an invalid request, not retried) and is split; by then
+    // cn-hangzhou:test's batch has been refused permission, which holds for every app in the region.
+    const three = apps.filter((a) => a.appId !== 'app-dev-d');
+    world = await startWorld(seedOf({ apps: three }), { rateScale: 100 });
+    await world.faults([
+      { product: 'sae', action: 'BatchStopApplications', resourceId: 'app-dev-a', code: 'InvalidParameter', latencyMs: 1500, times: 1 },
+      { product: 'sae', action: 'BatchStopApplications', resourceId: 'app-test-a', code: 'Forbidden.RAM', httpStatus: 403, times: 1000 },
+      { product: 'sae', action: 'StopApplication', code: 'Forbidden.RAM', httpStatus: 403, times: 1000 },
+    ]);
+
+    const report = await world.run({ at: T, rules, saeBatch: true });
+
+    expect(report.ok).toBe(false);
+    const notTried = 'not tried: sae in cn-hangzhou refused permission earlier in this run (Forbidden.RAM)';
+    const byId = Object.fromEntries(report.results.map((r) => [r.id, r]));
+    for (const id of ['app-dev-a', 'app-dev-b', 'app-dev-c']) {
+      expect(byId[id]).toMatchObject({ id, outcome: 'failed', code: 'Forbidden.RAM', detail: notTried, attempts: 0 });
+      expect(byId[id]).not.toHaveProperty('requestIds');
+    }
+    for (const id of TEST_IDS) {
+      expect(byId[id]).toMatchObject({
+        id,
+        outcome: 'failed',
+        code: 'Forbidden.RAM',
+        detail: 'BatchStopApplications: Injected fault: Forbidden.RAM.',
+      });
+    }
+    const log = await world.calls();
+    const tried = (c: { action: string; resourceIds: string[]; code: string | null }) =>
+      `${c.action} ${[...c.resourceIds].sort().join(',')} ${c.code}`;
+    expect(callsOf(log, ['BatchStopApplications', 'StopApplication']).map(tried).sort()).toEqual([
+      'BatchStopApplications app-dev-a,app-dev-b,app-dev-c InvalidParameter',
+      'BatchStopApplications app-test-a,app-test-b Forbidden.RAM',
+    ]);
+    expect(executed(log)).toEqual([]);
+  });
+});
+
+describe('SAE batch mode, dry run', () => {
+  it.each([
+    ['stop', 'RUNNING', T, 'would-stop', 'BatchStopApplications'],
+    ['start', 'STOPPED', '2036-11-26T08:00:00+08:00', 'would-start', 'BatchStartApplications'],
+  ] as const)(
+    'a %s: each namespace would go by its batch, nothing is sent, and the batch is not split',
+    async (_a, status, at, outcome, call) => {
+      world = await startWorld(seedOf({ apps: apps.map((a) => ({ ...a, status })) }), { rateScale: 100 });
+
+      const withRestore = rulesFrom(RULES.replace('    targets:', '    restore: true\n    targets:'));
+      const report = await world.run({ at, rules: withRestore, saeBatch: true, dryRun: true });
+
+      expect(report.results.map((r) => [r.id, r.outcome, r.detail])).toEqual(
+        [...DEV_IDS, ...TEST_IDS].map((id) => [id, outcome, `dry run: ${call} not sent`]),
+      );
+      expect(callsOf(await world.calls(), MUTATING)).toEqual([]);
+    },
+  );
 });

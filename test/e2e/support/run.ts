@@ -5,7 +5,7 @@ import { systemClock } from '../../../lib/execute/clock.js';
 import { Deadline } from '../../../lib/execute/deadline.js';
 import type { ResourceResult } from '../../../lib/execute/result.js';
 import type { RunRequest } from '../../../lib/request.js';
-import { runTick, type RunReport } from '../../../lib/run.js';
+import { runTick, type RunDeps, type RunReport } from '../../../lib/run.js';
 import { createNotifier } from '../../../lib/notify/send.js';
 import type { WakeAsk } from '../../../lib/wake.js';
 import type { ReceivedMessage, Robot } from '../../../lib/sandbox/hooks.js';
@@ -134,6 +134,8 @@ export interface RunOptions {
   readonly wake?: WakeAsk;
   /** The notifier's per-attempt timeout (ms); default its own. */
   readonly noticeTimeoutMs?: number;
+  /** Hears the run's progress (RunDeps.onProgress): what it waits for. */
+  readonly onProgress?: RunDeps['onProgress'];
 }
 
 export interface World {
@@ -265,7 +267,14 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
               ...(o.noticeTimeoutMs !== undefined ? { timeoutMs: o.noticeTimeoutMs } : {}),
             })
           : undefined;
-        return await runTick(request, settings, { rules: o.rules, apis, clock, deadline, ...(notifier ? { notifier } : {}) });
+        return await runTick(request, settings, {
+          rules: o.rules,
+          apis,
+          clock,
+          deadline,
+          ...(notifier ? { notifier } : {}),
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        });
       } finally {
         deadline.dispose();
       }
