@@ -5,6 +5,7 @@ import { OUTCOMES, type Outcome, type ResourceResult } from './execute/result.js
 import { membersWithWork, ownHasWork, rulesInAccount, unreachedTargets, type AccountKey } from './plan/accounts.js';
 import { intentsAt } from './plan/intents.js';
 import { narrowingOf, RequestError, type RunRequest } from './request.js';
+import { runWake } from './wake.js';
 import { runTick, type RunDeps, type RunReport, type RunSettings, type ShardRecord } from './run.js';
 import type { Account } from './schedule/accounts.js';
 
@@ -51,7 +52,11 @@ export async function runFleet(request: RunRequest, settings: FleetSettings, dep
   // A wake starts named targets now (lib/wake.ts): in the function's own account, where its tags and
   // starts are signed; targets in member accounts are not reached by a wake (docs/operating.md).
   if (request.wake)
-    return runTick(request, settings, { ...deps, rules: rulesInAccount(deps.rules, undefined), apis: await deps.connect(undefined) });
+    return runWake(request.wake, request, settings, {
+      ...deps,
+      rules: rulesInAccount(deps.rules, undefined),
+      apis: await deps.connect(undefined),
+    });
   const narrowing = narrowingOf(
     request,
     deps.rules.map((r) => r.name),

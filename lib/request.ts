@@ -1,13 +1,19 @@
 import { OffpeakError, quoteList } from './errors.js';
 import type { Narrowing } from './plan/intents.js';
 import type { Action } from './schedule/rule.js';
-import type { WakeAsk } from './wake.js';
 
 /**
  * What a door asks of one run. The Function Compute event, `offpeak run` and the tests all become
  * a RunRequest; everything derived from it (the narrowing, "manual", the rule-name check) is worked
  * out here, once, so two doors can never read the same request differently.
  */
+/** What a person asks of a wake (lib/wake.ts): which targets, for how long (ms), and why. */
+export interface WakeAsk {
+  readonly targets: readonly string[];
+  readonly for: number;
+  readonly reason?: string;
+}
+
 export interface RunRequest {
   /** `timer`: a timer trigger's tick; `manual`: a person (console, terminal, `offpeak run`). */
   readonly trigger: 'timer' | 'manual';

@@ -13,7 +13,6 @@ import { executeKeep } from './execute/keep.js';
 import { keepInstances } from './plan/keep.js';
 import { onlyEnded, snoozeEndIntents } from './plan/snooze.js';
 import { forgetEndedSnoozes } from './execute/snooze.js';
-import { runWake } from './wake.js';
 import { OUTCOMES, skippedResult, type BatchRecord, type Outcome, type ResourceResult } from './execute/result.js';
 import { narrowingOf, type RunRequest } from './request.js';
 import { deliver, type Addressed } from './notify/deliver.js';
@@ -112,7 +111,6 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     request,
     deps.rules.map((r) => r.name),
   );
-  if (request.wake) return runWake(request.wake, request, settings, deps);
   const at = request.at ?? deps.clock.now();
   const { intents: edgeIntents, quiet } = intentsAt(deps.rules, at, settings.tick, narrowing);
   // Rules that let people wake their targets watch for snoozes that ended (plan/snooze.ts).

@@ -12,7 +12,7 @@ import type { Notice } from './notify/message.js';
 import type { Resource } from './plan/decide.js';
 import { resolveTargets } from './plan/resolve.js';
 import { holdReason, SNOOZE_TAG } from './plan/targets.js';
-import type { RunRequest } from './request.js';
+import { narrowingOf, type RunRequest, type WakeAsk } from './request.js';
 import type { RunDeps, RunReport, RunSettings } from './run.js';
 import { formatDuration } from './schedule/duration.js';
 import type { Rule } from './schedule/rule.js';
@@ -27,12 +27,7 @@ import { formatLocal } from './schedule/zone.js';
  * decides, and the function's role gets the tag permissions only then (lib/policy).
  */
 
-/** What a person asks: which targets, for how long (ms), and why. */
-export interface WakeAsk {
-  readonly targets: readonly string[];
-  readonly for: number;
-  readonly reason?: string;
-}
+export type { WakeAsk };
 
 /** A wake the schedules do not allow, or that names nothing: the message says what to fix. */
 export class WakeError extends OffpeakError {
@@ -55,6 +50,11 @@ interface Target {
  * @throws WakeError when a named rule does not allow waking, a name matches nothing, or `for` is too long.
  */
 export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSettings, deps: RunDeps): Promise<RunReport> {
+  // The same checks of the request as a tick's (a wake goes alone, the rule names exist).
+  narrowingOf(
+    request,
+    deps.rules.map((r) => r.name),
+  );
   const at = request.at ?? deps.clock.now();
   const until = at + ask.for;
   const byName = new Map(deps.rules.map((r) => [r.name, r]));

@@ -2,10 +2,9 @@ import { systemClock } from '../../execute/clock.js';
 import { Deadline } from '../../execute/deadline.js';
 import { createNotifier } from '../../notify/send.js';
 import { reportText } from '../../report/run.js';
-import type { RunRequest } from '../../request.js';
-import { runTick } from '../../run.js';
+import type { RunRequest, WakeAsk } from '../../request.js';
 import { rulesInAccount } from '../../plan/accounts.js';
-import { WakeError } from '../../wake.js';
+import { runWake, WakeError } from '../../wake.js';
 import { connect } from '../connect.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
 import { cloudTarget } from './cloud-target.js';
@@ -60,13 +59,8 @@ export async function wakeCommand(argv: string[], io: Io, now: number): Promise<
   let { settings } = inputs;
   const { rules } = inputs;
   const at = values.at === undefined ? now : instantFlag('at', values.at);
-  const request: RunRequest = {
-    trigger: 'manual',
-    at,
-    dryRun: values['dry-run'] ?? false,
-    force: false,
-    wake: { targets: positionals, for: forMs, ...(values.reason ? { reason: values.reason } : {}) },
-  };
+  const ask: WakeAsk = { targets: positionals, for: forMs, ...(values.reason ? { reason: values.reason } : {}) };
+  const request: RunRequest = { trigger: 'manual', at, dryRun: values['dry-run'] ?? false, force: false, wake: ask };
   const target = await cloudTarget(settings, { sandbox: values.sandbox, seed: values.seed, rateScale: values['rate-scale'] }, io.cwd);
   ({ settings } = target);
   if (target.sandboxUrl) io.err(`sandbox at ${target.sandboxUrl} (rate scale ${settings.rateScale})`);
@@ -74,7 +68,7 @@ export async function wakeCommand(argv: string[], io: Io, now: number): Promise<
   try {
     const { apis } = connect({ credentials: target.credentials, settings, deadline, clock: systemClock });
     // Only the function's own account is woken (its keys sign the tags and starts), as the function does.
-    const report = await runTick(request, settings, {
+    const report = await runWake(ask, request, settings, {
       rules: rulesInAccount(rules, undefined),
       apis,
       clock: systemClock,

@@ -7,7 +7,7 @@ import type { ResourceResult } from '../../../lib/execute/result.js';
 import type { RunRequest } from '../../../lib/request.js';
 import { runTick, type RunDeps, type RunReport } from '../../../lib/run.js';
 import { createNotifier } from '../../../lib/notify/send.js';
-import type { WakeAsk } from '../../../lib/wake.js';
+import { runWake, type WakeAsk } from '../../../lib/wake.js';
 import type { ReceivedMessage, Robot } from '../../../lib/sandbox/hooks.js';
 import type { CallRecord, SandboxState } from '../../../lib/sandbox/gateway.js';
 import type { SaeStatus } from '../../../lib/sandbox/sae.js';
@@ -267,7 +267,7 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
               ...(o.noticeTimeoutMs !== undefined ? { timeoutMs: o.noticeTimeoutMs } : {}),
             })
           : undefined;
-        return await runTick(request, settings, {
+        return await (request.wake ? runWake.bind(undefined, request.wake) : runTick)(request, settings, {
           rules: o.rules,
           apis,
           clock,
