@@ -17,7 +17,7 @@ import { OUTCOMES, skippedResult, type BatchRecord, type Outcome, type ResourceR
 import { narrowingOf, type RunRequest } from './request.js';
 import { deliver, type Addressed } from './notify/deliver.js';
 import type { Delivery, Notifier } from './notify/send.js';
-import { beforeStopDue, beforeStopNotice, failureNotices, summaryNotices } from './plan/notices.js';
+import { beforeStopDue, beforeStopNotice, failureNotices, summaryNotices } from './notices.js';
 import type { Action, Rule } from './schedule/rule.js';
 
 /**

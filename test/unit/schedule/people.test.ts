@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileSchedules } from '../../../lib/schedule/compile.js';
 import { formatDiagnostic } from '../../../lib/schedule/diagnostics.js';
 import { parseSource } from '../../../lib/schedule/source.js';
-import { beforeStopDue } from '../../../lib/plan/notices.js';
+import { beforeStopDue } from '../../../lib/notices.js';
 
 /** channels, notify, wake and offPeakInstances: what compiles, and the mistakes, each with its place and fix. */
 

@@ -1,12 +1,12 @@
-import type { Notice } from '../notify/message.js';
-import type { ResourceResult } from '../execute/result.js';
-import { edgesBetween } from '../schedule/engine.js';
-import { formatDuration } from '../schedule/duration.js';
-import type { Rule } from '../schedule/rule.js';
-import { formatLocal } from '../schedule/zone.js';
-import type { Resource } from './decide.js';
-import type { Narrowing } from './intents.js';
-import { holdReason, SNOOZE_TAG } from './targets.js';
+import type { Notice } from './notify/message.js';
+import type { ResourceResult } from './execute/result.js';
+import { edgesBetween } from './schedule/engine.js';
+import { formatDuration } from './schedule/duration.js';
+import type { Rule } from './schedule/rule.js';
+import { formatLocal } from './schedule/zone.js';
+import type { Resource } from './plan/decide.js';
+import type { Narrowing } from './plan/intents.js';
+import { holdReason, SNOOZE_TAG } from './plan/targets.js';
 
 /**
  * Which notices a run posts, and what they say. Pure: the run's instant and the resources are arguments.
