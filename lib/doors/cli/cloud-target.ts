@@ -4,6 +4,22 @@ import type { Settings } from '../../config.js';
 import { quote } from '../../errors.js';
 import { UsageError } from './args.js';
 
+/** The flags that choose where a command that acts sends its calls (`run`, `wake`). */
+export const CLOUD_TARGET_FLAGS = {
+  endpoint: { type: 'string' },
+  sandbox: { type: 'boolean' },
+  seed: { type: 'string' },
+  'rate-scale': { type: 'string' },
+} as const;
+
+/** The cloud-target flags make sense together; throws UsageError saying which do not. */
+export function checkCloudTargetFlags(values: { endpoint?: string; sandbox?: boolean; seed?: string; 'rate-scale'?: string }): void {
+  if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined))
+    throw new UsageError('--seed and --rate-scale go with --sandbox');
+  if (values.sandbox && values.endpoint !== undefined)
+    throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox runs against its own endpoint');
+}
+
 /**
  * The sandbox in this process, for `run --sandbox`, `plan --resolve --sandbox` and `npm start`:
  * the demo seed (or `--seed FILE`), time scaled so waits are short, and the seed's first key as the

@@ -11,7 +11,7 @@ import { formatLocal } from '../../schedule/zone.js';
 import { quote } from '../../errors.js';
 import type { Io } from './io.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
-import { cloudTarget } from './cloud-target.js';
+import { checkCloudTargetFlags, CLOUD_TARGET_FLAGS, cloudTarget } from './cloud-target.js';
 import { readRunInputs } from './run-inputs.js';
 
 export const RUN_USAGE = `usage: offpeak run [--schedules DIR] [--at ISO|next-stop] [--tick 5m] [--dry-run]
@@ -44,10 +44,7 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
     force: { type: 'boolean' },
     deadline: { type: 'string' },
     json: { type: 'boolean' },
-    endpoint: { type: 'string' },
-    sandbox: { type: 'boolean' },
-    seed: { type: 'string' },
-    'rate-scale': { type: 'string' },
+    ...CLOUD_TARGET_FLAGS,
   });
   if (values.help) {
     io.out(RUN_USAGE);
@@ -56,10 +53,7 @@ export async function runCommand(argv: string[], io: Io, now: number): Promise<n
   const action = values.action;
   if (action !== undefined && action !== 'stop' && action !== 'start')
     throw new UsageError(`--action ${quote(action)} must be stop or start`);
-  if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined))
-    throw new UsageError('--seed and --rate-scale go with --sandbox');
-  if (values.sandbox && values.endpoint !== undefined)
-    throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox runs against its own endpoint');
+  checkCloudTargetFlags(values);
   const deadlineMs = durationFlag('deadline', values.deadline ?? '5m');
 
   const inputs = await readRunInputs({ tick: values.tick, schedules: values.schedules, endpoint: values.endpoint }, io, now);

@@ -7,7 +7,7 @@ import { rulesInAccount } from '../../plan/accounts.js';
 import { runWake, WakeError } from '../../wake.js';
 import { connect } from '../connect.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
-import { cloudTarget } from './cloud-target.js';
+import { checkCloudTargetFlags, CLOUD_TARGET_FLAGS, cloudTarget } from './cloud-target.js';
 import { readRunInputs } from './run-inputs.js';
 import type { Io } from './io.js';
 
@@ -33,10 +33,7 @@ export async function wakeCommand(argv: string[], io: Io, now: number): Promise<
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
       schedules: { type: 'string' },
-      endpoint: { type: 'string' },
-      sandbox: { type: 'boolean' },
-      seed: { type: 'string' },
-      'rate-scale': { type: 'string' },
+      ...CLOUD_TARGET_FLAGS,
     },
     true,
   );
@@ -49,10 +46,7 @@ export async function wakeCommand(argv: string[], io: Io, now: number): Promise<
   const forMs = durationFlag('for', values.for);
   if (forMs <= 0) throw new UsageError('--for must be longer than 0');
   if (values.reason !== undefined && values.reason.length > 200) throw new UsageError('--reason takes at most 200 characters');
-  if (!values.sandbox && (values.seed !== undefined || values['rate-scale'] !== undefined))
-    throw new UsageError('--seed and --rate-scale go with --sandbox');
-  if (values.sandbox && values.endpoint !== undefined)
-    throw new UsageError('--endpoint and --sandbox exclude each other: --sandbox runs against its own endpoint');
+  checkCloudTargetFlags(values);
 
   const inputs = await readRunInputs({ schedules: values.schedules, endpoint: values.endpoint }, io, now);
   if (inputs === 2) return 2;
