@@ -49,13 +49,11 @@ export interface FleetDeps extends Omit<RunDeps, 'apis'> {
  */
 export async function runFleet(request: RunRequest, settings: FleetSettings, deps: FleetDeps): Promise<RunReport> {
   checkAccounts(request, deps.accounts);
-  // A wake starts named targets now (lib/wake.ts): in the function's own account, where its tags and
-  // starts are signed; targets in member accounts are not reached by a wake (docs/operating.md).
+  // A wake starts named targets now (lib/wake.ts), each in its account, with that account's clients.
   if (request.wake)
     return runWake(request.wake, request, settings, {
       ...deps,
-      rules: rulesInAccount(deps.rules, undefined),
-      apis: await deps.connect(undefined),
+      connect: (account) => deps.connect(account === undefined ? undefined : deps.accounts.get(account)!),
     });
   const narrowing = narrowingOf(
     request,

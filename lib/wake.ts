@@ -1,3 +1,4 @@
+import type { CloudApis } from './cloud/api.js';
 import { CloudError } from './cloud/errors.js';
 import { withLedger } from './cloud/ledger.js';
 import { readOnly } from './cloud/refuse.js';
@@ -10,10 +11,11 @@ import { clientToken } from './execute/token.js';
 import { deliver } from './notify/deliver.js';
 import type { Notice } from './notify/message.js';
 import type { Resource } from './plan/decide.js';
-import { resolveTargets } from './plan/resolve.js';
+import { accountsOf, rulesInAccount, type AccountKey } from './plan/accounts.js';
+import { resolveTargets, type Resolution } from './plan/resolve.js';
 import { holdReason, SNOOZE_TAG } from './plan/targets.js';
 import { narrowingOf, type RunRequest, type WakeAsk } from './request.js';
-import type { RunDeps, RunReport, RunSettings } from './run.js';
+import type { AccountFailure, RunDeps, RunReport, RunSettings } from './run.js';
 import { formatDuration } from './schedule/duration.js';
 import type { Rule } from './schedule/rule.js';
 import { formatLocal } from './schedule/zone.js';
@@ -40,16 +42,33 @@ export class WakeError extends OffpeakError {
 /** Resources woken at once. */
 const IN_FLIGHT = 8;
 
+/** What a wake needs: a run's deps, with each account's clients in place of one account's. */
+export interface WakeDeps extends Omit<RunDeps, 'apis'> {
+  /**
+   * The clients of one account, the function's own for undefined (lib/fleet.ts `FleetDeps.connect`).
+   * Throws an OffpeakError with a code when a member's role cannot be assumed: that account fails.
+   */
+  readonly connect: (account: AccountKey) => Promise<CloudApis>;
+}
+
 interface Target {
+  readonly account: AccountKey;
   readonly resource: Resource;
   readonly rules: Rule[];
 }
 
+/** One account's part of a wake: its clients and what its listings found, or why it was not reached. */
+type Reach =
+  | { readonly account: AccountKey; readonly apis: CloudApis; readonly resolution: Resolution }
+  | { readonly account: string; readonly failure: AccountFailure };
+
 /**
- * Wakes the asked targets as of `at` (the request's, else now) until `at + for`.
+ * Wakes the asked targets as of `at` (the request's, else now) until `at + for`, in every account
+ * whose targets a waking rule names: each account's targets are listed and woken with its own
+ * clients, as a run's parts are (lib/fleet.ts).
  * @throws WakeError when a named rule does not allow waking, a name matches nothing, or `for` is too long.
  */
-export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSettings, deps: RunDeps): Promise<RunReport> {
+export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSettings, deps: WakeDeps): Promise<RunReport> {
   // The same checks of the request as a tick's (a wake goes alone, the rule names exist).
   narrowingOf(
     request,
@@ -66,34 +85,38 @@ export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSe
   }
   if (waking.length === 0) throw new WakeError("no rule lets people wake its targets; add 'wake: 4h' (the longest wake) to a rule");
 
-  const apis = request.dryRun ? readOnly(deps.apis) : deps.apis;
-  const resolution = await resolveTargets(
-    waking.map((rule) => ({ rule })),
-    apis,
-  );
+  const reaches = await Promise.all(accountsOf(waking).map((account) => reach(account, waking, request.dryRun, deps)));
+  const reached = reaches.filter((r): r is Extract<Reach, { apis: CloudApis }> => 'apis' in r);
+  const accountFailures = reaches.flatMap((r) => ('failure' in r ? [r.failure] : []));
   const found = new Map<string, Target>();
-  const add = (resource: Resource, rule: Rule) => {
+  const add = (account: AccountKey, resource: Resource, rule: Rule) => {
     if (holdReason(resource, rule.exclude, Number.POSITIVE_INFINITY)?.kind === 'excluded') return;
-    const key = `${resource.product}:${resource.region}:${resource.id}`;
-    const target = found.get(key) ?? { resource, rules: [] };
+    const key = `${account ?? ''}:${resource.product}:${resource.region}:${resource.id}`;
+    const target = found.get(key) ?? { account, resource, rules: [] };
     if (!target.rules.includes(rule)) target.rules.push(rule);
     found.set(key, target);
   };
+  const unreached = new Set(accountFailures.map((f) => f.account));
+  /** True when an account out of reach may hold some of what was asked: the wake is then not whole. */
+  let short = false;
   for (const name of ask.targets) {
     const rule = byName.get(name);
     if (rule) {
-      for (const r of resolution.selected.get(name) ?? []) add(r, rule);
+      for (const { account, resolution } of reached) for (const r of resolution.selected.get(name) ?? []) add(account, r, rule);
+      if (accountsOf([rule]).some((a) => a !== undefined && unreached.has(a))) short = true;
       continue;
     }
     let matched = 0;
-    for (const w of waking)
-      for (const r of resolution.selected.get(w.name) ?? [])
-        if (r.id === name || r.name === name) {
-          add(r, w);
-          matched += 1;
-        }
-    // A failed listing may hide the name: that is reported as unresolved, not as a wrong name.
-    if (matched === 0 && resolution.failures.length === 0)
+    for (const { account, resolution } of reached)
+      for (const w of waking)
+        for (const r of resolution.selected.get(w.name) ?? [])
+          if (r.id === name || r.name === name) {
+            add(account, r, w);
+            matched += 1;
+          }
+    // A failed listing or an account out of reach may hide the name: that is reported, not called a wrong name.
+    if (matched === 0 && unreached.size > 0) short = true;
+    if (matched === 0 && unreached.size === 0 && reached.every((r) => r.resolution.failures.length === 0))
       throw new WakeError(
         `${quote(name)} is not a rule, nor an app or instance that a rule lets people wake; rules with wake: ${quoteList(
           waking.map((r) => r.name),
@@ -112,19 +135,34 @@ export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSe
 
   const zone = targets[0]?.rules[0]?.timezone ?? waking[0]!.timezone;
   const reason = `woken until ${formatLocal(until, zone)} (${formatDuration(ask.for)})${ask.reason ? `: ${ask.reason}` : ''}`;
-  const ctx: ExecuteContext = {
-    apis,
-    deadline: deps.deadline,
-    sleep: (ms) => deps.clock.sleep(ms),
-    pollMs: settings.pollMs,
-    at,
-    late: false,
-    saeBatch: false,
-    denied: new Map(),
-    batches: [],
-  };
-  const results = await pooled(targets, IN_FLIGHT, (t) => wakeOne(t, reason, until, ctx));
-  results.sort((a, b) => a.product.localeCompare(b.product) || a.region.localeCompare(b.region) || a.name.localeCompare(b.name));
+  // Each account's targets are woken with its clients; the run's time and clock are one.
+  const contexts = new Map(
+    reached.map(({ account, apis }): [AccountKey, ExecuteContext] => [
+      account,
+      {
+        apis,
+        deadline: deps.deadline,
+        sleep: (ms) => deps.clock.sleep(ms),
+        pollMs: settings.pollMs,
+        at,
+        late: false,
+        saeBatch: false,
+        denied: new Map(),
+        batches: [],
+      },
+    ]),
+  );
+  const results = await pooled(targets, IN_FLIGHT, async (t) => {
+    const result = await wakeOne(t, reason, until, contexts.get(t.account)!);
+    return t.account === undefined ? result : { ...result, account: t.account };
+  });
+  results.sort(
+    (a, b) =>
+      (a.account ?? '').localeCompare(b.account ?? '') ||
+      a.product.localeCompare(b.product) ||
+      a.region.localeCompare(b.region) ||
+      a.name.localeCompare(b.name),
+  );
   for (const r of results) deps.onResult?.(r, { at: new Date(at).toISOString(), dryRun: request.dryRun });
 
   const rules = [...new Set(targets.flatMap((t) => t.rules))];
@@ -136,7 +174,9 @@ export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSe
       rule: rule.name,
       title: `offpeak: ${mine.length === 1 ? mine[0]!.name : `${mine.length} resources of rule ${rule.name}`} ${reason}`,
       lines: [
-        ...mine.slice(0, 10).map((r) => `- ${r.outcome} ${r.product.toUpperCase()} ${r.region} ${r.name}`),
+        ...mine
+          .slice(0, 10)
+          .map((r) => `- ${r.outcome} ${r.product.toUpperCase()} ${r.region} ${r.name}${r.account ? ` (account ${r.account})` : ''}`),
         `The schedule leaves ${mine.length === 1 ? 'it' : 'them'} running until ${formatLocal(until, rule.timezone)}; the first run after that stops ${mine.length === 1 ? 'it' : 'them'} again while off-peak.`,
       ],
     };
@@ -146,12 +186,10 @@ export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSe
 
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const r of results) counts[r.outcome] += 1;
-  const unresolved = resolution.failures.map((f) => ({
-    product: f.product,
-    region: f.region,
-    code: f.error.code,
-    message: f.error.message,
-  }));
+  const inAccount = <T extends object>(account: AccountKey, item: T): T => (account === undefined ? item : { ...item, account });
+  const unresolved = reached.flatMap(({ account, resolution }) =>
+    resolution.failures.map((f) => inAccount(account, { product: f.product, region: f.region, code: f.error.code, message: f.error.message })),
+  );
   return {
     at: new Date(at).toISOString(),
     tick: settings.tick,
@@ -160,13 +198,32 @@ export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSe
     results,
     batches: [],
     missing: [],
-    unreadable: resolution.unreadable,
+    unreadable: reached.flatMap(({ account, resolution }) => resolution.unreadable.map((u) => inAccount(account, u))),
     unresolved,
     ...(notices.length ? { notices } : {}),
     counts,
-    ok: counts.failed === 0 && counts.deferred === 0 && unresolved.length === 0,
+    ok: counts.failed === 0 && counts.deferred === 0 && unresolved.length === 0 && !short,
+    ...(accountFailures.length ? { accountFailures } : {}),
     wake: { until: new Date(until).toISOString(), for: ask.for, ...(ask.reason ? { reason: ask.reason } : {}) },
   };
+}
+
+/** One account's clients (read-only for a dry run) and the waking rules' targets in it. */
+async function reach(account: AccountKey, waking: readonly Rule[], dryRun: boolean, deps: WakeDeps): Promise<Reach> {
+  let apis: CloudApis;
+  try {
+    apis = await deps.connect(account);
+  } catch (error) {
+    // A member that cannot be reached fails alone, as in a run; the function's own account failing is the run's failure.
+    if (account === undefined || !(error instanceof OffpeakError) || error.code === undefined) throw error;
+    return { account, failure: { account, code: error.code, message: error.message } };
+  }
+  if (dryRun) apis = readOnly(apis);
+  const resolution = await resolveTargets(
+    rulesInAccount(waking, account).map((rule) => ({ rule })),
+    apis,
+  );
+  return { account, apis, resolution };
 }
 
 /** Tags one resource until `until`, then starts it if it is down. */

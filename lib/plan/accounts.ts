@@ -26,17 +26,21 @@ export function rulesInAccount(rules: readonly Rule[], account: AccountKey): Rul
   }));
 }
 
+/** The accounts the rules' targets are in: the function's own first (when a target is there), then members in the order of their first target. */
+export function accountsOf(rules: readonly Rule[]): AccountKey[] {
+  const targets = rules.flatMap((rule) => [...rule.targets.sae, ...rule.targets.swas]);
+  const members = new Set(targets.flatMap((t) => (t.account === undefined ? [] : [t.account])));
+  return [...(targets.some((t) => t.account === undefined) ? [undefined] : []), ...members];
+}
+
 /** The member accounts whose targets have something due in this run, in the order of their first target. */
 export function membersWithWork(intents: readonly RuleIntent[]): string[] {
-  const names = new Set<string>();
-  for (const { rule } of intents)
-    for (const target of [...rule.targets.sae, ...rule.targets.swas]) if (target.account !== undefined) names.add(target.account);
-  return [...names];
+  return accountsOf(intents.map((i) => i.rule)).filter((a): a is string => a !== undefined);
 }
 
 /** True when the own account's targets have something due in this run. */
 export function ownHasWork(intents: readonly RuleIntent[]): boolean {
-  return intents.some(({ rule }) => [...rule.targets.sae, ...rule.targets.swas].some((t) => t.account === undefined));
+  return accountsOf(intents.map((i) => i.rule)).includes(undefined);
 }
 
 /** One target entry of an account that a run could not reach, as the report names it. */

@@ -3,9 +3,9 @@ import { Deadline } from '../../execute/deadline.js';
 import { createNotifier } from '../../notify/send.js';
 import { reportText } from '../../report/run.js';
 import type { RunRequest, WakeAsk } from '../../request.js';
-import { rulesInAccount } from '../../plan/accounts.js';
-import { runWake, WakeError } from '../../wake.js';
-import { connect } from '../connect.js';
+import { runFleet } from '../../fleet.js';
+import { WakeError } from '../../wake.js';
+import { accountConnector } from '../accounts.js';
 import { durationFlag, instantFlag, parseFlags, UsageError } from './args.js';
 import { checkCloudTargetFlags, CLOUD_TARGET_FLAGS, cloudTarget } from './cloud-target.js';
 import { readRunInputs } from './run-inputs.js';
@@ -51,7 +51,7 @@ export async function wakeCommand(argv: string[], io: Io, now: number): Promise<
   const inputs = await readRunInputs({ schedules: values.schedules, endpoint: values.endpoint }, io, now);
   if (inputs === 2) return 2;
   let { settings } = inputs;
-  const { rules } = inputs;
+  const { rules, accounts } = inputs;
   const at = values.at === undefined ? now : instantFlag('at', values.at);
   const ask: WakeAsk = { targets: positionals, for: forMs, ...(values.reason ? { reason: values.reason } : {}) };
   const request: RunRequest = { trigger: 'manual', at, dryRun: values['dry-run'] ?? false, force: false, wake: ask };
@@ -60,11 +60,12 @@ export async function wakeCommand(argv: string[], io: Io, now: number): Promise<
   if (target.sandboxUrl) io.err(`sandbox at ${target.sandboxUrl} (rate scale ${settings.rateScale})`);
   const deadline = new Deadline(systemClock.now() + 5 * 60_000, systemClock);
   try {
-    const { apis } = connect({ credentials: target.credentials, settings, deadline, clock: systemClock });
-    // Only the function's own account is woken (its keys sign the tags and starts), as the function does.
-    const report = await runWake(ask, request, settings, {
-      rules: rulesInAccount(rules, undefined),
-      apis,
+    // Each account's targets with that account's clients (a member's through its role), as a run does.
+    const connect = accountConnector({ credentials: target.credentials, settings, deadline, clock: systemClock });
+    const report = await runFleet(request, settings, {
+      rules,
+      accounts,
+      connect,
       clock: systemClock,
       deadline,
       // The announcement is signed with the real clock, whatever --at says.

@@ -267,14 +267,17 @@ export async function startWorld(seed: string, options: { rateScale?: number; ra
               ...(o.noticeTimeoutMs !== undefined ? { timeoutMs: o.noticeTimeoutMs } : {}),
             })
           : undefined;
-        return await (request.wake ? runWake.bind(undefined, request.wake) : runTick)(request, settings, {
+        const deps = {
           rules: o.rules,
-          apis,
           clock,
           deadline,
           ...(notifier ? { notifier } : {}),
           ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-        });
+        };
+        // One account: a wake's every account is this one (the stories of many are in accounts-*.test.ts).
+        return request.wake
+          ? await runWake(request.wake, request, settings, { ...deps, connect: () => Promise.resolve(apis) })
+          : await runTick(request, settings, { ...deps, apis });
       } finally {
         deadline.dispose();
       }
