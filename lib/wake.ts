@@ -188,7 +188,9 @@ export async function runWake(ask: WakeAsk, request: RunRequest, settings: RunSe
   for (const r of results) counts[r.outcome] += 1;
   const inAccount = <T extends object>(account: AccountKey, item: T): T => (account === undefined ? item : { ...item, account });
   const unresolved = reached.flatMap(({ account, resolution }) =>
-    resolution.failures.map((f) => inAccount(account, { product: f.product, region: f.region, code: f.error.code, message: f.error.message })),
+    resolution.failures.map((f) =>
+      inAccount(account, { product: f.product, region: f.region, code: f.error.code, message: f.error.message }),
+    ),
   );
   return {
     at: new Date(at).toISOString(),

@@ -26,7 +26,10 @@ const UNTIL = new Date(AT_WAKE + 2 * HOUR).toISOString();
 
 /** The fleet schedule with `wake: 4h` on its one rule ("nights"), and `enforce`, so every run says what it leaves up. */
 const waking = (accounts: Parameters<typeof fleetSchedule>[0]) =>
-  fleetSchedule(accounts).replace('    offPeak: ["daily 20:00-08:00"]\n', '    offPeak: ["daily 20:00-08:00"]\n    wake: 4h\n    enforce: true\n');
+  fleetSchedule(accounts).replace(
+    '    offPeak: ["daily 20:00-08:00"]\n',
+    '    offPeak: ["daily 20:00-08:00"]\n    wake: 4h\n    enforce: true\n',
+  );
 
 let sandbox: Sandbox | undefined;
 afterEach(async () => {

@@ -247,7 +247,11 @@ describe('confirming change orders', () => {
   it('the confirming listing asks for the waiting apps only: one call in a region of hundreds of apps', async () => {
     // 240 more apps in the region, in a namespace of their own: a listing of the whole region would
     // take three pages a round, and the calls would grow with the region rather than with the stops.
-    const others = Array.from({ length: 240 }, (_, i) => ({ appId: `app-other-${i}`, appName: `other-${i}`, namespaceId: 'cn-hangzhou:other' }));
+    const others = Array.from({ length: 240 }, (_, i) => ({
+      appId: `app-other-${i}`,
+      appName: `other-${i}`,
+      namespaceId: 'cn-hangzhou:other',
+    }));
     world = await startWorld(seedOf({ apps: [...DEV_APPS, ...others] }), { rateScale: 100 });
 
     const report = await world.run({ at: T, rules });
