@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { callsOf, executed, MUTATING, outcomes, rulesFrom, seedOf, startWorld, type SeedApp, type World } from './support/run.js';
+import {
+  callsOf,
+  executed,
+  MUTATING,
+  outcomes,
+  resultFor,
+  rulesFrom,
+  seedOf,
+  startWorld,
+  type SeedApp,
+  type World,
+} from './support/run.js';
 
 /**
  * SAE batch mode (OFFPEAK_SAE_BATCH=true): one BatchStopApplications per namespace; when a batch
@@ -159,4 +170,44 @@ describe('SAE batch mode, dry run', () => {
       expect(callsOf(await world.calls(), MUTATING)).toEqual([]);
     },
   );
+});
+
+describe('SAE batch mode, catch-up', () => {
+  it('a stop that sees its edge again goes app by app: apps a person started after the edge stay running', async () => {
+    world = await startWorld(seedOf({ apps }), { rateScale: 100 });
+    const withCatchUp = rulesFrom(RULES.replace('    targets:', '    catchUp: 15m\n    targets:'));
+    const first = await world.run({ at: T, rules: withCatchUp, saeBatch: true });
+    expect(Object.values(outcomes(first))).toEqual(Array(6).fill('stopped'));
+
+    // 20:05: someone needs two apps of one namespace back (a batch would carry both).
+    await world.clockTo('2036-11-25T20:05:00+08:00');
+    await world.byHandSae('StartApplication', 'app-dev-a');
+    await world.byHandSae('StartApplication', 'app-dev-b');
+    await world.advance(60);
+    await world.clearCalls();
+
+    const second = await world.run({ at: '2036-11-25T20:10:00+08:00', rules: withCatchUp, saeBatch: true });
+
+    expect(second.ok).toBe(true);
+    expect(outcomes(second)).toEqual({
+      'sae:dev-a': 'skipped',
+      'sae:dev-b': 'skipped',
+      'sae:dev-c': 'already-stopped',
+      'sae:dev-d': 'already-stopped',
+      'sae:test-a': 'already-stopped',
+      'sae:test-b': 'already-stopped',
+    });
+    expect(resultFor(second, 'dev-a').detail).toBe(
+      'started (CoStart) after the stop edge; a run that sees the edge again leaves it running',
+    );
+    expect([await world.appStatus('app-dev-a'), await world.appStatus('app-dev-b')]).toEqual(['RUNNING', 'RUNNING']);
+    const log = await world.calls();
+    expect(callsOf(log, MUTATING)).toEqual([]);
+    // Each running app's status was read, then its last change order: the person's start.
+    expect(
+      callsOf(log, ['DescribeApplicationStatus', 'DescribeChangeOrder'])
+        .map((c) => c.action)
+        .sort(),
+    ).toEqual(['DescribeApplicationStatus', 'DescribeApplicationStatus', 'DescribeChangeOrder', 'DescribeChangeOrder']);
+  });
 });
