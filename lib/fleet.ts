@@ -30,7 +30,7 @@ export interface ShardEvent {
   readonly action?: 'stop' | 'start';
 }
 
-export interface FleetDeps extends Omit<RunDeps, 'apis'> {
+export interface FleetDeps extends Omit<RunDeps, 'apis' | 'account'> {
   readonly accounts: ReadonlyMap<string, Account>;
   /**
    * The clients of one account, each behind its own gate (its own pacing): the function's own for
@@ -159,6 +159,7 @@ async function runPart(
     rules: rulesInAccount(deps.rules, account),
     apis,
     ...(onResult ? { onResult } : {}),
+    ...(account !== undefined ? { account } : {}),
   });
   return { account, report };
 }

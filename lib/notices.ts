@@ -68,6 +68,11 @@ function dueAt(rule: Rule, resource: Resource, edgeAt: number): boolean {
   return keep === undefined || resource.instances === undefined || resource.instances > keep;
 }
 
+/** A rule as a title names it: with the member account whose part of the run speaks, if any. */
+const ruleIn = (rule: Rule, account: string | undefined) => `rule ${rule.name}${account === undefined ? '' : ` in account ${account}`}`;
+/** The notice's account field, for a member account's part. */
+const from = (account: string | undefined) => (account === undefined ? {} : { account });
+
 const label = (r: { product: string; region: string; name: string }) => `${r.product.toUpperCase()} ${r.region} ${r.name}`;
 
 /** "- a", "- b", …, "- and 3 more". */
@@ -80,7 +85,7 @@ function names(items: readonly string[]): string[] {
  * The notice of one rule's coming stop edge, naming what it will stop; undefined when nothing of
  * its targets would be touched.
  */
-export function beforeStopNotice(due: DueNotice, resources: readonly Resource[], at: number): Notice | undefined {
+export function beforeStopNotice(due: DueNotice, resources: readonly Resource[], at: number, account?: string): Notice | undefined {
   const { rule, edgeAt } = due;
   const touched = resources.filter((r) => dueAt(rule, r, edgeAt)).sort((a, b) => label(a).localeCompare(label(b)));
   if (touched.length === 0) return undefined;
@@ -96,7 +101,8 @@ export function beforeStopNotice(due: DueNotice, resources: readonly Resource[],
   return {
     kind: 'before-stop',
     rule: rule.name,
-    title: `offpeak: rule ${rule.name} ${verb} ${count} at ${when} (in ${formatDuration(edgeAt - at)})`,
+    ...from(account),
+    title: `offpeak: ${ruleIn(rule, account)} ${verb} ${count} at ${when} (in ${formatDuration(edgeAt - at)})`,
     lines: [...names(touched.map(label)), hint],
   };
 }
@@ -114,6 +120,8 @@ export interface RunFacts {
   readonly results: readonly ResourceResult[];
   readonly unresolved: readonly Unresolved[];
   readonly guard?: string;
+  /** The member account this part of a run acted in; absent for the function's own. */
+  readonly account?: string;
 }
 
 const countsOf = (results: readonly ResourceResult[]) => {
@@ -153,7 +161,8 @@ export function failureNotices(rules: readonly Rule[], facts: RunFacts): Notice[
       {
         kind: 'failure' as const,
         rule: rule.name,
-        title: `offpeak: rule ${rule.name} FAILED in the run at ${formatLocal(facts.at, rule.timezone)}: ${what}`,
+        ...from(facts.account),
+        title: `offpeak: ${ruleIn(rule, facts.account)} FAILED in the run at ${formatLocal(facts.at, rule.timezone)}: ${what}`,
         lines,
       },
     ];
@@ -170,7 +179,8 @@ export function summaryNotices(rules: readonly Rule[], facts: RunFacts): Notice[
       {
         kind: 'summary' as const,
         rule: rule.name,
-        title: `offpeak: rule ${rule.name} at ${formatLocal(facts.at, rule.timezone)}: ${countsOf(did)}`,
+        ...from(facts.account),
+        title: `offpeak: ${ruleIn(rule, facts.account)} at ${formatLocal(facts.at, rule.timezone)}: ${countsOf(did)}`,
         lines: [...did.slice(0, MAX_NAMES).map(resultLine), ...(did.length > MAX_NAMES ? [`- and ${did.length - MAX_NAMES} more`] : [])],
       },
     ];

@@ -52,6 +52,8 @@ export interface RunDeps {
   readonly onResult?: (result: ResourceResult, run: { readonly at: string; readonly dryRun: boolean }) => void;
   /** Posts the rules' notices (lib/notify); without it a run sends none and reports so. */
   readonly notifier?: Notifier;
+  /** The member account this run is the part of (lib/fleet.ts), named in its notices; absent for the function's own. */
+  readonly account?: string;
 }
 
 export interface RuleSummary {
@@ -154,7 +156,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
   };
   const beforeStop: Addressed[] = announcing.flatMap((due) => {
     const resources = resolution.selected.get(due.rule.name) ?? announced?.selected.get(due.rule.name) ?? [];
-    const notice = beforeStopNotice(due, resources, at);
+    const notice = beforeStopNotice(due, resources, at, deps.account);
     return notice ? [{ notice, channels: due.rule.notify!.channels }] : [];
   });
   // Sent beside the stops, never before them: a slow channel cannot hold a stop back.
@@ -189,7 +191,7 @@ export async function runTick(request: RunRequest, settings: RunSettings, deps: 
     code: f.error.code,
     message: f.error.message,
   }));
-  const facts = { at, results, unresolved, ...(guard ? { guard } : {}) };
+  const facts = { at, results, unresolved, ...(guard ? { guard } : {}), ...(deps.account ? { account: deps.account } : {}) };
   const ran = intents.map((i) => i.rule);
   const afterRun: Addressed[] = [...failureNotices(ran, facts), ...summaryNotices(ran, facts)].map((notice) => ({
     notice,

@@ -43,7 +43,7 @@ export class WakeError extends OffpeakError {
 const IN_FLIGHT = 8;
 
 /** What a wake needs: a run's deps, with each account's clients in place of one account's. */
-export interface WakeDeps extends Omit<RunDeps, 'apis'> {
+export interface WakeDeps extends Omit<RunDeps, 'apis' | 'account'> {
   /**
    * The clients of one account, the function's own for undefined (lib/fleet.ts `FleetDeps.connect`).
    * Throws an OffpeakError with a code when a member's role cannot be assumed: that account fails.

@@ -10,6 +10,8 @@ import type { ChannelType, NoticeKind } from '../schedule/people.js';
 export interface Notice {
   readonly kind: NoticeKind | 'wake';
   readonly rule: string;
+  /** The member account whose part of a run posts it (schedule `accounts`); absent for the function's own. */
+  readonly account?: string;
   readonly title: string;
   readonly lines: readonly string[];
 }
@@ -27,12 +29,13 @@ export function bounded(notice: Notice): Notice {
 
 /**
  * The generic webhook's body, offpeak's own documented shape (docs/operating.md):
- * `{"source":"offpeak","kind","rule","title","text","lines"}`.
+ * `{"source":"offpeak","kind","rule","title","text","lines"}`, with `account` after `rule` for a member account's.
  */
 export interface WebhookBody {
   readonly source: 'offpeak';
   readonly kind: Notice['kind'];
   readonly rule: string;
+  readonly account?: string;
   readonly title: string;
   readonly text: string;
   readonly lines: readonly string[];
@@ -68,6 +71,14 @@ export function bodyFor(type: ChannelType, notice: Notice): Record<string, unkno
     case 'lark':
       return { msg_type: 'text', content: { text: plainText(n) } };
     case 'webhook':
-      return { source: 'offpeak', kind: n.kind, rule: n.rule, title: n.title, text: plainText(n), lines: n.lines } satisfies WebhookBody;
+      return {
+        source: 'offpeak',
+        kind: n.kind,
+        rule: n.rule,
+        ...(n.account !== undefined ? { account: n.account } : {}),
+        title: n.title,
+        text: plainText(n),
+        lines: n.lines,
+      } satisfies WebhookBody;
   }
 }
