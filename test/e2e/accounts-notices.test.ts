@@ -25,7 +25,10 @@ afterEach(async () => {
 const notifying = (accounts: Parameters<typeof fleetSchedule>[0]) =>
   fleetSchedule(accounts)
     .replace('rules:\n', 'channels:\n  hook: { type: webhook, urlEnv: HOOK_URL }\nrules:\n')
-    .replace('    offPeak: ["daily 20:00-08:00"]\n', '    offPeak: ["daily 20:00-08:00"]\n    notify: { channels: [hook], on: [summary] }\n');
+    .replace(
+      '    offPeak: ["daily 20:00-08:00"]\n',
+      '    offPeak: ["daily 20:00-08:00"]\n    notify: { channels: [hook], on: [summary] }\n',
+    );
 
 interface WebhookMessage {
   readonly rule: string;
