@@ -70,7 +70,7 @@ export interface ResourceResult {
   readonly code?: string;
   readonly requestId?: string;
   readonly changeOrderId?: string;
-  /** The batch it was sent in (SWAS): its ClientToken, request ids and calls are stated there, once. */
+  /** The batch it was sent in (SWAS; SAE in batch mode): its ClientToken, request ids and calls are stated there, once. */
   readonly batch?: string;
   /** API requests made for it alone, retries included (a batch's are counted on the batch). */
   readonly attempts?: number;
@@ -80,11 +80,12 @@ export interface ResourceResult {
 }
 
 /**
- * One request sent for many resources (a SWAS StopInstances/StartInstances of up to 100 ids). Its
- * members' results name it, so the token and request ids appear once however big the batch.
+ * One request sent for many resources (a SWAS StopInstances/StartInstances of up to 100 ids; an SAE
+ * BatchStop/StartApplications of one namespace in batch mode). Its members' results name it, so the
+ * token and request ids appear once however big the batch.
  */
 export interface BatchRecord {
-  /** `swas-1`, `swas-2`, … in the order the run formed them. */
+  /** `swas-1`, `swas-2`, … (`sae-1`, … for SAE) in the order the run formed them. */
   readonly id: string;
   readonly product: 'sae' | 'swas';
   readonly region: string;

@@ -77,6 +77,8 @@ interface Requested {
   done?: ResourceResult;
   /** The change order to confirm. */
   orderId?: string;
+  /** The batch (batch mode) whose call asked for it: its calls are stated there, once. */
+  batch?: string;
 }
 
 /** Carries out SAE decisions (all `act`). */
@@ -100,6 +102,7 @@ export async function executeSae(decisions: readonly Decision[], ctx: ExecuteCon
 function finish(r: Requested, result: ResourceResult, ctx: ExecuteContext): void {
   r.done = {
     ...result,
+    ...(r.batch ? { batch: r.batch } : {}),
     attempts: r.calls,
     ...(r.requestIds.length ? { requestIds: r.requestIds } : {}),
     ms: Math.round(ctx.deadline.clock.now() - r.startedAt),
@@ -109,12 +112,25 @@ function finish(r: Requested, result: ResourceResult, ctx: ExecuteContext): void
 
 const already = (action: 'stop' | 'start') => (action === 'stop' ? 'already-stopped' : 'already-running');
 
-/** Runs `work` for one request, adding its calls to it. */
+/**
+ * Runs `work` for one request, adding its calls to it, those of work that fails too: the request
+ * ids of refused calls are the ones support asks for.
+ */
 async function charged<T>(request: Requested, work: () => Promise<T>): Promise<T> {
-  const { value, ledger } = await withLedger(work);
+  const { value, ledger } = await withLedger(() => settledOf(work));
   request.calls += ledger.calls;
   request.requestIds.push(...ledger.requestIds);
-  return value;
+  if ('error' in value) throw value.error;
+  return value.value;
+}
+
+/** The value of `work`, or what it threw: so a ledger outlives a failure. */
+async function settledOf<T>(work: () => Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await work() };
+  } catch (error) {
+    return { error };
+  }
 }
 
 async function requestOne(decision: Decision, ctx: ExecuteContext): Promise<Requested> {
@@ -327,32 +343,51 @@ async function requestBatches(decisions: readonly Decision[], ctx: ExecuteContex
   const groups = groupBy(batched, (d) => `${d.resource.region}\n${d.resource.namespaceId}\n${d.action}`);
   // A namespace of hundreds of apps goes in batches of 100 ids: the request line stays bounded.
   const batches = [...groups.values()].flatMap((group) => chunks(group));
+  const ids = { next: 1 };
   const results = await Promise.all([
-    ...batches.map((batch) => requestBatch(batch, ctx)),
+    ...batches.map((batch) => requestBatch(batch, ids, ctx)),
     pooled(singles, IN_FLIGHT, (d) => requestOne(d, ctx)),
   ]);
   return results.flat();
 }
 
-async function requestBatch(group: readonly Decision[], ctx: ExecuteContext): Promise<Requested[]> {
+/**
+ * One batch call for a group, recorded once in the run's batches (`sae-1`, `sae-2`, … in the order
+ * the calls are made): its members' results name it instead of each carrying its calls.
+ */
+async function requestBatch(group: readonly Decision[], ids: { next: number }, ctx: ExecuteContext): Promise<Requested[]> {
   if (group.length === 1) return [await requestOne(group[0]!, ctx)];
   const first = group[0]!;
   const { region, namespaceId } = first.resource;
   const requests: Requested[] = group.map((decision) => ({ decision, startedAt: ctx.deadline.clock.now(), calls: 0, requestIds: [] }));
   const denied = deniedResult(identity(first), ctx);
   if (denied) return requests.map((r) => ({ ...r, done: deniedResult(identity(r.decision), ctx)! }));
-  const ids = group.map((d) => d.resource.id);
-  try {
-    const orderId = await charged(requests[0]!, () =>
-      first.action === 'stop' ? ctx.apis.sae.batchStop(region, namespaceId!, ids) : ctx.apis.sae.batchStart(region, namespaceId!, ids),
-    );
-    return requests.map((r) => ({ ...r, orderId }));
-  } catch (error) {
-    // Splitting helps only against one bad app: a refusal or a denial is the same for all of them.
-    if ((error instanceof CloudError && error.kind === 'permission') || error instanceof MutationRefused)
-      return requests.map((r) => ({ ...r, done: resultOfError(identity(r.decision), error, ctx) }));
-    const middle = Math.ceil(group.length / 2);
-    const halves = await Promise.all([requestBatch(group.slice(0, middle), ctx), requestBatch(group.slice(middle), ctx)]);
-    return halves.flat();
-  }
+  const appIds = group.map((d) => d.resource.id);
+  const batch = `sae-${ids.next++}`;
+  const started = ctx.deadline.clock.now();
+  const { value: answer, ledger } = await withLedger(() =>
+    settledOf(() =>
+      first.action === 'stop'
+        ? ctx.apis.sae.batchStop(region, namespaceId!, appIds)
+        : ctx.apis.sae.batchStart(region, namespaceId!, appIds),
+    ),
+  );
+  ctx.batches.push({
+    id: batch,
+    product: 'sae',
+    region,
+    action: first.action,
+    size: group.length,
+    attempts: ledger.calls,
+    ...(ledger.requestIds.length ? { requestIds: [...ledger.requestIds] } : {}),
+    ms: Math.max(0, Math.round(ctx.deadline.clock.now() - started)),
+  });
+  if ('value' in answer) return requests.map((r) => ({ ...r, orderId: answer.value, batch }));
+  const { error } = answer;
+  // Splitting helps only against one bad app: a refusal or a denial is the same for all of them.
+  if ((error instanceof CloudError && error.kind === 'permission') || error instanceof MutationRefused)
+    return requests.map((r) => ({ ...r, batch, done: resultOfError(identity(r.decision), error, ctx) }));
+  const middle = Math.ceil(group.length / 2);
+  const halves = await Promise.all([requestBatch(group.slice(0, middle), ids, ctx), requestBatch(group.slice(middle), ids, ctx)]);
+  return halves.flat();
 }

@@ -55,6 +55,15 @@ describe('SAE batch mode', () => {
     expect(batches.every((c) => c.executed && c.code === null)).toBe(true);
     expect(callsOf(log, 'StopApplication')).toEqual([]);
     expect((await world.state()).sae.apps.every((a) => a.status === 'STOPPED')).toBe(true);
+    // Each batch is stated once, with its call; its members name it and made no call of their own.
+    expect(report.batches.map((b) => [b.id, b.product, b.region, b.action, b.size, b.attempts, b.requestIds?.length])).toEqual([
+      ['sae-1', 'sae', 'cn-hangzhou', 'stop', 4, 1, 1],
+      ['sae-2', 'sae', 'cn-hangzhou', 'stop', 2, 1, 1],
+    ]);
+    expect(report.results.map((r) => [r.id, r.batch, r.attempts])).toEqual([
+      ...DEV_IDS.map((id) => [id, 'sae-1', 0]),
+      ...TEST_IDS.map((id) => [id, 'sae-2', 0]),
+    ]);
   });
 
   it('one app whose change order never ends: its batches are split until it is alone; the other five are stopped', async () => {
@@ -109,6 +118,23 @@ describe('SAE batch mode', () => {
     expect(refusedBatches).toEqual(
       new Set(['BatchStopApplications app-dev-a,app-dev-b,app-dev-c,app-dev-d', 'BatchStopApplications app-dev-c,app-dev-d']),
     );
+    // Every batch call is stated, the refused ones too; a result names the batch that took it, and
+    // the apps that went alone carry their own calls.
+    const sizeOf = new Map(report.batches.map((b) => [b.id, b.size]));
+    expect(report.batches.map((b) => b.size).sort()).toEqual([2, 2, 2, 4]);
+    expect(new Set(report.batches.map((b) => b.id))).toEqual(new Set(['sae-1', 'sae-2', 'sae-3', 'sae-4']));
+    expect(report.batches.every((b) => b.product === 'sae' && b.attempts >= 1 && b.requestIds?.length === b.attempts)).toBe(true);
+    const byName = Object.fromEntries(report.results.map((r) => [r.name, r]));
+    expect(byName['dev-a']!.batch).toBe(byName['dev-b']!.batch);
+    expect(byName['test-a']!.batch).toBe(byName['test-b']!.batch);
+    expect([sizeOf.get(byName['dev-a']!.batch!), sizeOf.get(byName['test-a']!.batch!)]).toEqual([2, 2]);
+    expect(byName['dev-a']!.batch).not.toBe(byName['test-a']!.batch);
+    for (const name of ['dev-c', 'dev-d']) {
+      expect(byName[name]!.batch).toBeUndefined();
+      expect(byName[name]!.attempts).toBeGreaterThanOrEqual(1);
+      // dev-c's calls were all refused: their request ids are on its result all the same.
+      expect(byName[name]!.requestIds).toHaveLength(byName[name]!.attempts!);
+    }
   });
 });
 
