@@ -372,21 +372,24 @@ async function requestBatch(group: readonly Decision[], ids: { next: number }, c
         : ctx.apis.sae.batchStart(region, namespaceId!, appIds),
     ),
   );
-  ctx.batches.push({
-    id: batch,
-    product: 'sae',
-    region,
-    action: first.action,
-    size: group.length,
-    attempts: ledger.calls,
-    ...(ledger.requestIds.length ? { requestIds: [...ledger.requestIds] } : {}),
-    ms: Math.max(0, Math.round(ctx.deadline.clock.now() - started)),
-  });
+  // A call refused before it was sent (a dry run, the guard) is no batch the cloud saw.
+  const sent = !('error' in answer && answer.error instanceof MutationRefused);
+  if (sent)
+    ctx.batches.push({
+      id: batch,
+      product: 'sae',
+      region,
+      action: first.action,
+      size: group.length,
+      attempts: ledger.calls,
+      ...(ledger.requestIds.length ? { requestIds: [...ledger.requestIds] } : {}),
+      ms: Math.max(0, Math.round(ctx.deadline.clock.now() - started)),
+    });
   if ('value' in answer) return requests.map((r) => ({ ...r, orderId: answer.value, batch }));
   const { error } = answer;
   // Splitting helps only against one bad app: a refusal or a denial is the same for all of them.
   if ((error instanceof CloudError && error.kind === 'permission') || error instanceof MutationRefused)
-    return requests.map((r) => ({ ...r, batch, done: resultOfError(identity(r.decision), error, ctx) }));
+    return requests.map((r) => ({ ...r, ...(sent ? { batch } : {}), done: resultOfError(identity(r.decision), error, ctx) }));
   const middle = Math.ceil(group.length / 2);
   const halves = await Promise.all([requestBatch(group.slice(0, middle), ids, ctx), requestBatch(group.slice(middle), ids, ctx)]);
   return halves.flat();
